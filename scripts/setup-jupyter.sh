@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Make the repository able to run its tslab notebooks headless.
+#
+#   bash scripts/setup-jupyter.sh
+#
+# 1. Installs Debian's headless notebook executor (nbconvert + nbclient + jupyter-client +
+#    ipykernel) with apt if any of it is missing. Debian's, because the `python3` first on
+#    PATH on our machines is a pyenv build without Jupyter, and PyPI is not reachable.
+# 2. Registers the tslab kernel into the project-local prefix .jupyter-kernels/ (git-ignored),
+#    so no user-wide or system-wide Jupyter configuration is touched. Notebooks are then run
+#    with JUPYTER_PATH=.jupyter-kernels/share/jupyter (scripts/run-notebook.sh does that).
+#
+# The kernel spec `tslab install` writes starts the bare command `tslab`, which only works when
+# node_modules/.bin happens to be on PATH. We rewrite it to absolute paths of this checkout's
+# node and tslab, so the kernel starts from any shell. Consequence: after moving the checkout
+# or switching node installs, run this script again (scripts/run-notebook.sh checks and says so).
+#
+# Idempotent: installs nothing that is already installed, rewrites the kernel spec only when it
+# differs. Needs root (or sudo) only when apt packages are missing. Requires `npm ci` first.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JUPYTER_PYTHON="${JUPYTER_PYTHON:-/usr/bin/python3}"
+PREFIX="$ROOT/.jupyter-kernels"
+APT_PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
+
+say() { printf '[setup-jupyter] %s\n' "$*"; }
+die() { printf '[setup-jupyter] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- 1. apt packages -------------------------------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then
+  say "apt packages already installed: ${APT_PACKAGES[*]}"
+else
+  SUDO=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null || die "need root to apt-get install ${missing[*]} (no sudo found)"
+    SUDO=(sudo)
+  fi
+  say "installing apt packages: ${missing[*]}"
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+"$JUPYTER_PYTHON" -c 'import jupyter_client, nbclient, nbconvert, ipykernel' 2>/dev/null ||
+  die "$JUPYTER_PYTHON cannot import jupyter_client/nbclient/nbconvert/ipykernel; set JUPYTER_PYTHON to Debian's python (/usr/bin/python3)"
+
+# --- 2. tslab kernel spec --------------------------------------------------------------------
+TSLAB_BIN="$ROOT/node_modules/tslab/bin/tslab"
+[[ -f "$TSLAB_BIN" ]] || die "$TSLAB_BIN not found: run 'npm ci' first"
+NODE_BIN="$(command -v node)" || die "node is not on PATH"
+NODE_BIN="$(readlink -f "$NODE_BIN")"
+
+KERNEL_DIR="$PREFIX/share/jupyter/kernels/tslab"
+KERNEL_JSON="$KERNEL_DIR/kernel.json"
+
+# What the spec must say: start tslab with this checkout's node, by absolute paths.
+wanted="$("$NODE_BIN" -e '
+  const [node, tslab] = process.argv.slice(1);
+  process.stdout.write(JSON.stringify({
+    argv: [node, tslab, "kernel", "--config-path", "{connection_file}"],
+    display_name: "TypeScript",
+    language: "typescript",
+  }, null, 1) + "\n");
+' "$NODE_BIN" "$TSLAB_BIN")"
+
+if [[ -f "$KERNEL_JSON" ]] && [[ "$(cat "$KERNEL_JSON")" == "$wanted" ]]; then
+  say "tslab kernel already registered in $KERNEL_DIR"
+else
+  # Let tslab's own installer (run with Debian's python) create the spec in the local prefix,
+  # then pin its argv to absolute paths.
+  say "registering tslab kernel with $JUPYTER_PYTHON into $PREFIX"
+  "$NODE_BIN" "$TSLAB_BIN" install --python="$JUPYTER_PYTHON" --prefix="$PREFIX" --binary="$TSLAB_BIN"
+  [[ -f "$KERNEL_JSON" ]] || die "tslab install did not create $KERNEL_JSON"
+  printf '%s\n' "$wanted" >"$KERNEL_JSON"
+  say "wrote $KERNEL_JSON: argv = $NODE_BIN $TSLAB_BIN kernel ..."
+fi
+
+# Check that Jupyter sees it the way scripts/run-notebook.sh will look for it.
+JUPYTER_PATH="$PREFIX/share/jupyter" "$JUPYTER_PYTHON" -m jupyter_client.kernelspecapp list 2>/dev/null |
+  grep -qE '^\s*tslab\s' || die "Jupyter does not list the tslab kernel under JUPYTER_PATH=$PREFIX/share/jupyter"
+say "ok: JUPYTER_PATH=$PREFIX/share/jupyter lists kernel 'tslab'"

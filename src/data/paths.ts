@@ -1,0 +1,126 @@
+/**
+ * Where datasets live. One place decides the search order so that every loader looks in the
+ * same folders and reports the same list when nothing is found.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DatasetNotFoundError } from './errors';
+
+/** Environment variable naming the root folder of all datasets (overrides `<repo>/data`). */
+export const DATA_DIR_ENV = 'GAF_DATA_DIR';
+
+let cachedRoot: string | undefined;
+
+/**
+ * The gaf-lab package root: the nearest folder above this file whose package.json is named
+ * `gaf-lab`. Found by walking up because the compiled file sits at different depths in
+ * `dist/` and in the test build.
+ */
+export function packageRoot(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        const name = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: unknown }).name;
+        if (name === 'gaf-lab') {
+          cachedRoot = dir;
+          return dir;
+        }
+      } catch {
+        // An unreadable package.json is not ours; keep walking up.
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      // Not inside the package (bundled or copied): the working directory is the best guess.
+      cachedRoot = process.cwd();
+      return cachedRoot;
+    }
+    dir = parent;
+  }
+}
+
+/**
+ * The root folder datasets are downloaded to and looked up in by default:
+ * `$GAF_DATA_DIR` when set, else `<repo>/data`.
+ */
+export function defaultDataDir(): string {
+  const env = process.env[DATA_DIR_ENV];
+  return env !== undefined && env !== '' ? path.resolve(env) : path.join(packageRoot(), 'data');
+}
+
+/** One place to look for a dataset, with the reason it is on the list (shown in errors). */
+export interface SearchPlace {
+  dir: string;
+  /** e.g. `dataDir argument`, `$GAF_DATA_DIR`, `Debian package dataset-fashion-mnist`. */
+  origin: string;
+}
+
+/**
+ * The folders to search for dataset `folder` (e.g. `fashion-mnist`), in order.
+ *
+ * An explicit `dataDir` is authoritative: only `dataDir` and `dataDir/<folder>` are searched,
+ * because silently reading a different copy when the caller named one hides mistakes.
+ * Without it: `$GAF_DATA_DIR/<folder>`, `<repo>/data/<folder>`, then `systemDirs` (e.g. the
+ * Debian package's folder).
+ */
+export function searchPlaces(folder: string, dataDir?: string, systemDirs: readonly SearchPlace[] = []): SearchPlace[] {
+  if (dataDir !== undefined) {
+    if (typeof dataDir !== 'string' || dataDir === '') {
+      throw new Error(`dataDir must be a non-empty path string, got ${JSON.stringify(dataDir)}.`);
+    }
+    const d = path.resolve(dataDir);
+    return [
+      { dir: d, origin: 'dataDir argument' },
+      { dir: path.join(d, folder), origin: 'dataDir argument' },
+    ];
+  }
+  const places: SearchPlace[] = [];
+  const env = process.env[DATA_DIR_ENV];
+  if (env !== undefined && env !== '') {
+    places.push({ dir: path.join(path.resolve(env), folder), origin: `$${DATA_DIR_ENV}` });
+  }
+  places.push({ dir: path.join(packageRoot(), 'data', folder), origin: 'repository data/ folder' });
+  places.push(...systemDirs);
+  return places;
+}
+
+/**
+ * Returns the first place where `probe` finds the dataset, or throws a
+ * {@link DatasetNotFoundError} listing every place searched and how to get the data.
+ */
+export function findInPlaces<T>(
+  dataset: string,
+  places: readonly SearchPlace[],
+  probe: (dir: string) => T | undefined,
+  howToGet: string,
+  wanted?: string,
+): { dir: string; found: T } {
+  for (const p of places) {
+    if (!isDirectory(p.dir)) continue;
+    const found = probe(p.dir);
+    if (found !== undefined) return { dir: p.dir, found };
+  }
+  const searched = places.map((p) => `${p.dir} (${p.origin}${isDirectory(p.dir) ? '' : ', no such folder'})`);
+  throw new DatasetNotFoundError(dataset, searched, howToGet, wanted);
+}
+
+/** True when `p` exists and is a directory. */
+export function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True when `p` exists and is a regular file. */
+export function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,149 @@
+import type { Gaf } from '../gaf/gaf';
+import type { Transform } from './transform';
+import { activate, adaptiveAtan, addWeightDecay, scaleByLearningRate, trace } from './transforms/index';
+import { checkBoolean, checkGaf, checkKnownKeys, checkLearningRate, checkNumber, checkOneOf, fail } from './validate';
+
+/**
+ * Where the GAF acts in SGD:
+ * - `'gradient'` (SGD_atan): g on the raw gradient, then weight decay, then momentum.
+ * - `'update'` (SGD_atanMom, SGD_tanh_Mom, SGD_log_Mom): weight decay, momentum on the raw
+ *   decayed gradient, then g on the momentum output (the buffer keeps un-activated values).
+ */
+export type GafPlacement = 'gradient' | 'update';
+
+/** The valid {@link GafPlacement} values. */
+export const GAF_PLACEMENTS: readonly GafPlacement[] = Object.freeze(['gradient', 'update'] as const);
+
+/** Momentum settings shared by the SGD variants (PyTorch conventions). */
+export interface MomentumOptions {
+  /** Momentum factor mu in [0, 1). 0 (default) disables the buffer. */
+  momentum?: number;
+  /** Dampening tau in [0, 1] (default 0): the buffer adds `(1 - tau) * d` after the first step. */
+  dampening?: number;
+  /** Nesterov momentum (default false); needs momentum > 0 and dampening = 0, as in PyTorch. */
+  nesterov?: boolean;
+  /** L2 weight decay wd >= 0 (default 0): `wd * p` is added to the update. */
+  weightDecay?: number;
+}
+
+/** Options of {@link sgd}. */
+export interface SgdOptions extends MomentumOptions {
+  /** Learning rate (required, >= 0). Can be changed later through `optimizer.learningRate`. */
+  learningRate: number;
+  /** Gradient activation function; leave out for plain SGD (the reference's SGD_ori). */
+  gaf?: Gaf | null;
+  /**
+   * Where `gaf` acts (default `'gradient'`, the reference's SGD_atan and the paper's
+   * formulation). Ignored when there is no `gaf`.
+   */
+  gafPlacement?: GafPlacement;
+}
+
+/** Options of {@link sgdAdaptiveGaf} (the reference's SGD_atanMom_Ada). */
+export interface AdaptiveSgdOptions extends MomentumOptions {
+  /** Learning rate (required, >= 0). */
+  learningRate: number;
+  /** > 0. The activated update is bounded by `max|d| / shrink` (the reference ran 1.5 and 2). */
+  shrink: number;
+  /** > 0. Slope scale: `beta = gamma / alpha` (the reference ran 1.1 to 2). */
+  gamma: number;
+}
+
+/** Resolved momentum settings. */
+export interface MomentumRecipe {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+/** Fully resolved, validated settings of an SGD optimizer (what `getConfig` stores). */
+export interface SgdRecipe extends MomentumRecipe {
+  kind: 'sgd';
+  gaf: Gaf | null;
+  gafPlacement: GafPlacement;
+}
+
+/** Fully resolved, validated settings of an adaptive-GAF SGD optimizer. */
+export interface AdaptiveSgdRecipe extends MomentumRecipe {
+  kind: 'sgdAdaptiveGaf';
+  shrink: number;
+  gamma: number;
+}
+
+const MOMENTUM_KEYS = ['momentum', 'dampening', 'nesterov', 'weightDecay'] as const;
+/** Option names accepted by {@link sgd}. */
+export const SGD_KEYS: readonly string[] = ['learningRate', ...MOMENTUM_KEYS, 'gaf', 'gafPlacement'];
+/** Option names accepted by {@link sgdAdaptiveGaf}. */
+export const ADAPTIVE_SGD_KEYS: readonly string[] = ['learningRate', ...MOMENTUM_KEYS, 'shrink', 'gamma'];
+
+function resolveMomentum(where: string, o: MomentumOptions): MomentumRecipe {
+  const momentum = checkNumber(where, 'momentum', o.momentum ?? 0, { min: 0, max: 1, maxOpen: true });
+  const dampening = checkNumber(where, 'dampening', o.dampening ?? 0, { min: 0, max: 1 });
+  const nesterov = checkBoolean(where, 'nesterov', o.nesterov ?? false);
+  const weightDecay = checkNumber(where, 'weightDecay', o.weightDecay ?? 0, { min: 0, hint: 'The reference CIFAR runs used 5e-4.' });
+  if (nesterov && (momentum === 0 || dampening !== 0)) {
+    fail(
+      where,
+      'nesterov',
+      `true with momentum=${momentum}, dampening=${dampening}`,
+      'needs momentum > 0 and dampening = 0 (PyTorch rule)',
+      'Set momentum (e.g. 0.9) and dampening 0, or nesterov: false.',
+    );
+  }
+  return { momentum, dampening, nesterov, weightDecay };
+}
+
+function requireLearningRate(where: string, v: unknown): number {
+  if (v === undefined) throw new Error(`${where}: learningRate is required (the reference has no default for SGD), e.g. {learningRate: 0.1}.`);
+  return checkLearningRate(where, v);
+}
+
+/** Validates {@link SgdOptions}; returns the learning rate and the resolved recipe. */
+export function resolveSgd(opts: SgdOptions, where = 'sgd'): { learningRate: number; recipe: SgdRecipe } {
+  checkKnownKeys(where, opts, SGD_KEYS);
+  const learningRate = requireLearningRate(where, opts.learningRate);
+  const recipe: SgdRecipe = {
+    kind: 'sgd',
+    ...resolveMomentum(where, opts),
+    gaf: checkGaf(where, opts.gaf),
+    gafPlacement: checkOneOf(where, 'gafPlacement', opts.gafPlacement ?? 'gradient', GAF_PLACEMENTS),
+  };
+  return { learningRate, recipe };
+}
+
+/** Validates {@link AdaptiveSgdOptions}; returns the learning rate and the resolved recipe. */
+export function resolveAdaptiveSgd(opts: AdaptiveSgdOptions, where = 'sgdAdaptiveGaf'): { learningRate: number; recipe: AdaptiveSgdRecipe } {
+  checkKnownKeys(where, opts, ADAPTIVE_SGD_KEYS);
+  const learningRate = requireLearningRate(where, opts.learningRate);
+  const hint = 'The reference runs used e.g. shrink=2, gamma=2.';
+  const recipe: AdaptiveSgdRecipe = {
+    kind: 'sgdAdaptiveGaf',
+    ...resolveMomentum(where, opts),
+    shrink: checkNumber(where, 'shrink', opts.shrink, { min: 0, minOpen: true, hint }),
+    gamma: checkNumber(where, 'gamma', opts.gamma, { min: 0, minOpen: true, hint }),
+  };
+  return { learningRate, recipe };
+}
+
+function momentumStages(r: MomentumRecipe): { decay: Transform[]; momentum: Transform[] } {
+  return {
+    decay: r.weightDecay !== 0 ? [addWeightDecay(r.weightDecay)] : [],
+    momentum: r.momentum !== 0 ? [trace(r)] : [],
+  };
+}
+
+/** The transform chain of an SGD recipe (see {@link GafPlacement} for the two orders). */
+export function sgdChain(r: SgdRecipe): Transform[] {
+  const { decay, momentum } = momentumStages(r);
+  const g = r.gaf ? [activate(r.gaf)] : [];
+  return r.gafPlacement === 'gradient'
+    ? [...g, ...decay, ...momentum, scaleByLearningRate()]
+    : [...decay, ...momentum, ...g, scaleByLearningRate()];
+}
+
+/** The transform chain of SGD_atanMom_Ada: decay, momentum, adaptive atan, learning rate. */
+export function adaptiveSgdChain(r: AdaptiveSgdRecipe): Transform[] {
+  const { decay, momentum } = momentumStages(r);
+  return [...decay, ...momentum, adaptiveAtan(r.shrink, r.gamma), scaleByLearningRate()];
+}

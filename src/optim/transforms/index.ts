@@ -1,0 +1,7 @@
+export { addWeightDecay } from './weight-decay';
+export { trace, type TraceOptions } from './trace';
+export { activate } from './activate';
+export { adaptiveAtan } from './adaptive-atan';
+export { scaleByAdam, type AdamScaleOptions } from './scale-by-adam';
+export { scaleByRms, type RmsScaleOptions } from './scale-by-rms';
+export { scaleByLearningRate } from './scale-by-lr';
