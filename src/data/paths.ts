@@ -87,24 +87,41 @@ export function searchPlaces(folder: string, dataDir?: string, systemDirs: reado
   return places;
 }
 
+/** What a probe says about one folder: the dataset found there, or why not. */
+export type ProbeResult<T> = { found: T } | { missing: string };
+
 /**
  * Returns the first place where `probe` finds the dataset, or throws a
- * {@link DatasetNotFoundError} listing every place searched and how to get the data.
+ * {@link DatasetNotFoundError} listing every place searched (with what was missing there)
+ * and how to get the data.
  */
 export function findInPlaces<T>(
   dataset: string,
   places: readonly SearchPlace[],
-  probe: (dir: string) => T | undefined,
+  probe: (dir: string) => ProbeResult<T>,
   howToGet: string,
   wanted?: string,
 ): { dir: string; found: T } {
+  const searched: string[] = [];
   for (const p of places) {
-    if (!isDirectory(p.dir)) continue;
-    const found = probe(p.dir);
-    if (found !== undefined) return { dir: p.dir, found };
+    if (!isDirectory(p.dir)) {
+      searched.push(`${p.dir} (${p.origin}): no such folder`);
+      continue;
+    }
+    const r = probe(p.dir);
+    if ('found' in r) return { dir: p.dir, found: r.found };
+    searched.push(`${p.dir} (${p.origin}): ${r.missing}`);
   }
-  const searched = places.map((p) => `${p.dir} (${p.origin}${isDirectory(p.dir) ? '' : ', no such folder'})`);
   throw new DatasetNotFoundError(dataset, searched, howToGet, wanted);
+}
+
+/** The first of `names` that is a regular file in `dir`, or undefined. */
+export function firstFile(dir: string, names: readonly string[]): string | undefined {
+  for (const n of names) {
+    const p = path.join(dir, n);
+    if (isFile(p)) return p;
+  }
+  return undefined;
 }
 
 /** True when `p` exists and is a directory. */

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkNumber } from './validate';
+
+/** Summary of one gradient tensor. */
+export interface GradientSummary {
+  /** Euclidean norm sqrt(sum g^2). */
+  l2: number;
+  /** max |g|. */
+  maxAbs: number;
+  /** Fraction of entries with |g| < tinyThreshold, in [0, 1]. */
+  tinyFraction: number;
+}
+
+/** What the observer reports for one variable at one step. */
+export interface GradientStats {
+  /** 1-based optimizer step (tfjs `iterations` after the step). */
+  step: number;
+  /** Variable name as tfjs knows it (in model.fit: the layer weight name). */
+  variable: string;
+  /** Number of entries in the gradient. */
+  size: number;
+  /** The gradient as it came in (before GAF, weight decay or momentum). */
+  raw: GradientSummary;
+  /**
+   * The output of the GAF stage: the activated gradient, or for `gafPlacement: 'update'` and
+   * the adaptive GAF the activated momentum output. Equal to `raw` when there is no GAF.
+   */
+  activated: GradientSummary;
+}
+
+/** Options of `optimizer.observeGradients`. */
+export interface ObserveOptions {
+  /** Observe steps 1, 1+every, 1+2*every, ... (integer >= 1, default 1: every step). */
+  every?: number;
+  /** Entries with |g| below this count as tiny (default {@link DEFAULT_TINY_THRESHOLD}). */
+  tinyThreshold?: number;
+  /** Called once per observed step with one record per variable updated in that step. */
+  onStats: (stats: GradientStats[]) => void;
+}
+
+/**
+ * Default threshold for "tiny" gradient entries: 1e-3, below which the atan GAFs of the paper
+ * (alpha*beta = 2) clearly enlarge components (g(x) ~ alpha*beta*x).
+ */
+export const DEFAULT_TINY_THRESHOLD = 1e-3;
+
+const PER_TENSOR = 3;
+
+function summaryTensor(g: tf.Tensor, threshold: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const a = tf.abs(g);
+    return tf.stack([tf.sqrt(tf.sum(tf.square(g))), tf.max(a), tf.mean(tf.cast(tf.less(a, threshold), 'float32'))]) as tf.Tensor1D;
+  });
+}
+
+function summaryAt(values: Float32Array | Int32Array | Uint8Array, at: number): GradientSummary {
+  return { l2: values[at]!, maxAbs: values[at + 1]!, tinyFraction: values[at + 2]! };
+}
+
+/** Collects the statistics of one step and reads them back with a single `dataSync`. */
+export class StepCollector {
+  private readonly names: string[] = [];
+  private readonly sizes: number[] = [];
+  private readonly parts: tf.Tensor[] = [];
+  private readonly sameAsRaw: boolean[] = [];
+
+  constructor(
+    private readonly step: number,
+    private readonly threshold: number,
+    private readonly onStats: (stats: GradientStats[]) => void,
+  ) {}
+
+  /** Records one variable; `activated` null means "no GAF: same as raw". */
+  add(variable: string, raw: tf.Tensor, activated: tf.Tensor | null): void {
+    this.names.push(variable);
+    this.sizes.push(raw.size);
+    this.sameAsRaw.push(activated === null);
+    this.parts.push(tf.keep(summaryTensor(raw, this.threshold)));
+    if (activated !== null) this.parts.push(tf.keep(summaryTensor(activated, this.threshold)));
+  }
+
+  /** Reads everything back at once, frees the tensors and calls `onStats`. */
+  finish(): void {
+    if (this.parts.length === 0) return;
+    let values: Float32Array | Int32Array | Uint8Array;
+    try {
+      values = tf.tidy(() => tf.concat(this.parts)).dataSync();
+    } finally {
+      tf.dispose(this.parts);
+    }
+    const stats: GradientStats[] = [];
+    let at = 0;
+    this.names.forEach((variable, i) => {
+      const raw = summaryAt(values, at);
+      at += PER_TENSOR;
+      let activated = raw;
+      if (!this.sameAsRaw[i]) {
+        activated = summaryAt(values, at);
+        at += PER_TENSOR;
+      }
+      stats.push({ step: this.step, variable, size: this.sizes[i]!, raw, activated: { ...activated } });
+    });
+    this.onStats(stats);
+  }
+}
+
+/**
+ * Holds the (at most one) active gradient observer of an optimizer. While none is active the
+ * optimizer asks `collectorFor` once per step and gets null: no tensors, no reads.
+ */
+export class ObservationHub {
+  private active: { every: number; threshold: number; onStats: (s: GradientStats[]) => void } | null = null;
+
+  /** Starts observing (replacing any earlier observer); returns the function that stops it. */
+  observe(where: string, opts: ObserveOptions): () => void {
+    if (opts === null || typeof opts !== 'object' || typeof opts.onStats !== 'function') {
+      throw new Error(`${where}.observeGradients: give {onStats: (stats) => ...}; onStats must be a function.`);
+    }
+    const every = checkNumber(`${where}.observeGradients`, 'every', opts.every ?? 1, { min: 1 });
+    if (!Number.isInteger(every)) throw new Error(`${where}.observeGradients: every must be an integer >= 1, got ${every}.`);
+    const threshold = checkNumber(`${where}.observeGradients`, 'tinyThreshold', opts.tinyThreshold ?? DEFAULT_TINY_THRESHOLD, {
+      min: 0,
+      minOpen: true,
+    });
+    const entry = { every, threshold, onStats: opts.onStats };
+    this.active = entry;
+    return () => {
+      if (this.active === entry) this.active = null;
+    };
+  }
+
+  /** A collector when step `step` (1-based) is to be observed, else null. */
+  collectorFor(step: number): StepCollector | null {
+    const a = this.active;
+    if (a === null || (step - 1) % a.every !== 0) return null;
+    return new StepCollector(step, a.threshold, a.onStats);
+  }
+}
