@@ -6,12 +6,13 @@
 #
 # Without OUT the executed copy goes to build/notebooks/<name>.ipynb (git-ignored), so running
 # a notebook never dirties the working tree; --inplace writes the outputs into the notebook.
-# Exits non-zero when a cell fails (nbconvert stops at the first failing cell).
+# Exits non-zero when a cell fails: execution stops there, the failing cell's source and output
+# (where tslab puts the real error message) are printed, and the partly executed copy is written.
 #
 # Environment:
 #   NOTEBOOK_CELL_TIMEOUT     seconds one cell may run (default 120)
 #   NOTEBOOK_STARTUP_TIMEOUT  seconds the kernel may take to start (default 60)
-#   JUPYTER_PYTHON            the Python that has nbconvert (default Debian's /usr/bin/python3)
+#   JUPYTER_PYTHON            the Python that has nbclient (default Debian's /usr/bin/python3)
 #
 # The package must be built first (`npm run build`): notebooks import it from dist/.
 set -euo pipefail
@@ -34,8 +35,8 @@ nb="$1"
 nb="$(cd "$(dirname "$nb")" && pwd)/$(basename "$nb")"
 
 # Fail with the fix, not with a Python trace, when set-up was not done or is stale.
-"$JUPYTER_PYTHON" -c 'import nbconvert, nbclient' 2>/dev/null ||
-  die "$JUPYTER_PYTHON has no nbconvert/nbclient: run 'bash scripts/setup-jupyter.sh'"
+"$JUPYTER_PYTHON" -c 'import nbformat, nbclient' 2>/dev/null ||
+  die "$JUPYTER_PYTHON has no nbformat/nbclient: run 'bash scripts/setup-jupyter.sh'"
 spec="$KERNELS/kernels/tslab/kernel.json"
 [[ -f "$spec" ]] || die "no tslab kernel in $KERNELS: run 'bash scripts/setup-jupyter.sh'"
 "$JUPYTER_PYTHON" - "$spec" <<'EOF' || die "the tslab kernel spec points at a missing file (checkout moved?): run 'bash scripts/setup-jupyter.sh'"
@@ -44,15 +45,17 @@ argv = json.load(open(sys.argv[1]))["argv"]
 sys.exit(0 if all(os.path.exists(p) for p in argv[:2]) else 1)
 EOF
 [[ -f "$ROOT/dist/index.js" ]] || die "dist/index.js not found: run 'npm run build' first"
+# Notebooks import the package by name; tslab's type checker needs this link (npm install
+# prunes it unless package.json runs scripts/link-self.js after installs).
+[[ -L "$ROOT/node_modules/gaf-lab" ]] ||
+  die "node_modules/gaf-lab link missing, so notebooks cannot import 'gaf-lab': run 'bash scripts/setup-jupyter.sh' (or node scripts/link-self.js)"
 
 if ((inplace)); then
-  out_args=(--inplace)
   out="$nb"
 else
   out="${2:-$ROOT/build/notebooks/$(basename "$nb")}"
   mkdir -p "$(dirname "$out")"
   out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
-  out_args=(--output-dir "$(dirname "$out")" --output "$(basename "$out" .ipynb)")
 fi
 
 # Project-local kernels and runtime files only; Python debugger chatter off.
@@ -61,11 +64,8 @@ export JUPYTER_RUNTIME_DIR="$ROOT/build/jupyter-runtime"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 mkdir -p "$JUPYTER_RUNTIME_DIR"
 
-# The kernel's working directory is the notebook's folder (nbconvert's default), which is what
-# relative paths inside notebooks assume.
-"$JUPYTER_PYTHON" -m nbconvert --to notebook --execute \
-  --ExecutePreprocessor.kernel_name=tslab \
-  --ExecutePreprocessor.timeout="$CELL_TIMEOUT" \
-  --ExecutePreprocessor.startup_timeout="$STARTUP_TIMEOUT" \
-  "${out_args[@]}" "$nb"
+# scripts/execute_notebook.py is nbconvert's --execute (same nbclient) plus what tslab needs: it
+# prints the failing cell's stderr (tslab's real error message) and writes the partly executed
+# notebook; the kernel runs in the notebook's folder.
+"$JUPYTER_PYTHON" "$ROOT/scripts/execute_notebook.py" "$nb" "$out" tslab "$CELL_TIMEOUT" "$STARTUP_TIMEOUT"
 printf '[run-notebook] executed %s -> %s\n' "$nb" "$out"

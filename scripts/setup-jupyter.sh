@@ -55,32 +55,48 @@ TSLAB_BIN="$ROOT/node_modules/tslab/bin/tslab"
 NODE_BIN="$(command -v node)" || die "node is not on PATH"
 NODE_BIN="$(readlink -f "$NODE_BIN")"
 
-KERNEL_DIR="$PREFIX/share/jupyter/kernels/tslab"
-KERNEL_JSON="$KERNEL_DIR/kernel.json"
+KERNELS_DIR="$PREFIX/share/jupyter/kernels"
 
-# What the spec must say: start tslab with this checkout's node, by absolute paths.
-wanted="$("$NODE_BIN" -e '
-  const [node, tslab] = process.argv.slice(1);
-  process.stdout.write(JSON.stringify({
-    argv: [node, tslab, "kernel", "--config-path", "{connection_file}"],
-    display_name: "TypeScript",
-    language: "typescript",
-  }, null, 1) + "\n");
-' "$NODE_BIN" "$TSLAB_BIN")"
+# What a spec must say: start tslab with this checkout's node, by absolute paths.
+# (tslab install also writes `jslab`, the plain-JavaScript kernel; pin it the same way.)
+kernel_json() { # NAME -> wanted kernel.json text
+  "$NODE_BIN" -e '
+    const [node, tslab, name] = process.argv.slice(1);
+    const js = name === "jslab";
+    process.stdout.write(JSON.stringify({
+      argv: [node, tslab, "kernel", "--config-path", "{connection_file}", ...(js ? ["--js"] : [])],
+      display_name: js ? "JavaScript" : "TypeScript",
+      language: js ? "javascript" : "typescript",
+    }, null, 1) + "\n");
+  ' "$NODE_BIN" "$TSLAB_BIN" "$1"
+}
 
-if [[ -f "$KERNEL_JSON" ]] && [[ "$(cat "$KERNEL_JSON")" == "$wanted" ]]; then
-  say "tslab kernel already registered in $KERNEL_DIR"
+up_to_date=1
+for name in tslab jslab; do
+  [[ -f "$KERNELS_DIR/$name/kernel.json" ]] && [[ "$(cat "$KERNELS_DIR/$name/kernel.json")" == "$(kernel_json "$name")" ]] || up_to_date=0
+done
+if ((up_to_date)); then
+  say "tslab kernel already registered in $KERNELS_DIR/tslab"
 else
-  # Let tslab's own installer (run with Debian's python) create the spec in the local prefix,
-  # then pin its argv to absolute paths.
+  # Let tslab's own installer (run with Debian's python) create the specs in the local prefix,
+  # then pin their argv to absolute paths.
   say "registering tslab kernel with $JUPYTER_PYTHON into $PREFIX"
   "$NODE_BIN" "$TSLAB_BIN" install --python="$JUPYTER_PYTHON" --prefix="$PREFIX" --binary="$TSLAB_BIN"
-  [[ -f "$KERNEL_JSON" ]] || die "tslab install did not create $KERNEL_JSON"
-  printf '%s\n' "$wanted" >"$KERNEL_JSON"
-  say "wrote $KERNEL_JSON: argv = $NODE_BIN $TSLAB_BIN kernel ..."
+  for name in tslab jslab; do
+    [[ -f "$KERNELS_DIR/$name/kernel.json" ]] || die "tslab install did not create $KERNELS_DIR/$name/kernel.json"
+    printf '%s\n' "$(kernel_json "$name")" >"$KERNELS_DIR/$name/kernel.json"
+  done
+  say "wrote $KERNELS_DIR/{tslab,jslab}/kernel.json: argv = $NODE_BIN $TSLAB_BIN kernel ..."
 fi
 
 # Check that Jupyter sees it the way scripts/run-notebook.sh will look for it.
-JUPYTER_PATH="$PREFIX/share/jupyter" "$JUPYTER_PYTHON" -m jupyter_client.kernelspecapp list 2>/dev/null |
-  grep -qE '^\s*tslab\s' || die "Jupyter does not list the tslab kernel under JUPYTER_PATH=$PREFIX/share/jupyter"
+# (Output captured first: `... | grep -q` under pipefail fails when grep closes the pipe early.)
+listed="$(JUPYTER_PATH="$PREFIX/share/jupyter" PYDEVD_DISABLE_FILE_VALIDATION=1 \
+  "$JUPYTER_PYTHON" -m jupyter_client.kernelspecapp list)" || die "could not list Jupyter kernels with $JUPYTER_PYTHON"
+grep -qE '^\s*tslab\s' <<<"$listed" || die "Jupyter does not list the tslab kernel under JUPYTER_PATH=$PREFIX/share/jupyter"
 say "ok: JUPYTER_PATH=$PREFIX/share/jupyter lists kernel 'tslab'"
+
+# --- 3. the package under its own name, for notebooks ---------------------------------------
+# tslab's type checker cannot resolve `import ... from 'gaf-lab'` by self-reference; this link
+# lets it (see scripts/link-self.js and notebooks/README.md).
+"$NODE_BIN" "$ROOT/scripts/link-self.js" | sed 's/^/[setup-jupyter] /'

@@ -4,9 +4,10 @@
  * Fashion-MNIST is found without configuration on a machine with Debian's
  * `dataset-fashion-mnist` package (files in /usr/share/datasets/fashion-mnist/).
  */
+import * as path from 'node:path';
 import { DataFormatError } from './errors';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxFile } from './idx';
-import { findInPlaces, firstFile, searchPlaces, type ProbeResult, type SearchPlace } from './paths';
+import { defaultDataDir, findInPlaces, firstFile, searchPlaces, type ProbeResult, type SearchPlace } from './paths';
 import {
   bytesToUnitFloat,
   checkLimit,
@@ -68,7 +69,8 @@ interface DatasetSpec {
   folder: string;
   classNames: readonly string[];
   systemDirs: SearchPlace[];
-  howToGet: string;
+  /** How to get the data, given the folder it should go into. */
+  howToGet: (dir: string) => string;
 }
 
 const FASHION: DatasetSpec = {
@@ -76,11 +78,10 @@ const FASHION: DatasetSpec = {
   folder: 'fashion-mnist',
   classNames: FASHION_MNIST_CLASS_NAMES,
   systemDirs: [{ dir: DEBIAN_FASHION_MNIST_DIR, origin: 'Debian package dataset-fashion-mnist' }],
-  howToGet:
+  howToGet: (dir) =>
     'run `apt-get install dataset-fashion-mnist` (Debian/Ubuntu; installs it where it is found ' +
     'automatically), or `gaf-lab data download fashion-mnist`, or download the four files from ' +
-    'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/ into <repo>/data/fashion-mnist/ ' +
-    '(or $GAF_DATA_DIR/fashion-mnist/).',
+    `http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/ into ${dir}/.`,
 };
 
 const MNIST: DatasetSpec = {
@@ -88,10 +89,10 @@ const MNIST: DatasetSpec = {
   folder: 'mnist',
   classNames: MNIST_CLASS_NAMES,
   systemDirs: [],
-  howToGet:
+  howToGet: (dir) =>
     'run `gaf-lab data download mnist`, or download train-images-idx3-ubyte.gz, ' +
     'train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from ' +
-    'https://ossci-datasets.s3.amazonaws.com/mnist/ into <repo>/data/mnist/ (or $GAF_DATA_DIR/mnist/).',
+    `https://ossci-datasets.s3.amazonaws.com/mnist/ into ${dir}/.`,
 };
 
 /** Loads MNIST (handwritten digits, 28x28 grey). Searches like {@link loadFashionMnist}. */
@@ -138,7 +139,7 @@ function loadIdxDataset(spec: DatasetSpec, opts: IdxLoadOptions, who: string): I
     `${spec.title} (${split} split)`,
     searchPlaces(spec.folder, opts.dataDir, spec.systemDirs),
     probe,
-    spec.howToGet,
+    spec.howToGet(path.join(opts.dataDir !== undefined ? path.resolve(opts.dataDir) : defaultDataDir(), spec.folder)),
     `${names.images[0]} and ${names.labels[0]}`,
   );
   return readIdxPair(found.images, found.labels, spec.classNames, limit, pixels);

@@ -59,7 +59,8 @@ export interface SearchPlace {
 }
 
 /**
- * The folders to search for dataset `folder` (e.g. `fashion-mnist`), in order.
+ * The folders to search for dataset `folder` (e.g. `fashion-mnist`; `''` for datasets whose
+ * official archive brings its own folder, like CIFAR), in order.
  *
  * An explicit `dataDir` is authoritative: only `dataDir` and `dataDir/<folder>` are searched,
  * because silently reading a different copy when the caller named one hides mistakes.
@@ -72,10 +73,9 @@ export function searchPlaces(folder: string, dataDir?: string, systemDirs: reado
       throw new Error(`dataDir must be a non-empty path string, got ${JSON.stringify(dataDir)}.`);
     }
     const d = path.resolve(dataDir);
-    return [
-      { dir: d, origin: 'dataDir argument' },
-      { dir: path.join(d, folder), origin: 'dataDir argument' },
-    ];
+    const places = [{ dir: d, origin: 'dataDir argument' }];
+    if (folder !== '') places.push({ dir: path.join(d, folder), origin: 'dataDir argument' });
+    return places;
   }
   const places: SearchPlace[] = [];
   const env = process.env[DATA_DIR_ENV];

@@ -6,6 +6,13 @@ export type PixelArray = Float32Array | Uint8Array;
 /** How a loader returns pixels: `float32` in [0, 1] (default) or raw `uint8` (4x less memory). */
 export type PixelFormat = 'float32' | 'uint8';
 
+/** Height, width and channels of one image (stored HWC, channels last). */
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
 /** Which part of a dataset to load. */
 export type Split = 'train' | 'test';
 

@@ -1,8 +1,7 @@
 /**
  * The few layers the zoo needs that tf.layers does not provide: grouped convolution
  * (ResNeXt, RegNet, DPN), channel slicing (ShuffleNetV2 split, DPN's dual path), zero
- * padding of channels (the parameter-free "option A" shortcut of He et al.'s CIFAR ResNets)
- * and channel-wise dropout (EfficientNet's dropout2d).
+ * padding of channels (the parameter-free "option A" shortcut of He et al.'s CIFAR ResNets).
  *
  * Each is registered with tf.serialization so a model using it can be saved and loaded.
  * The serialized config holds the structure only: a reloaded layer gets tfjs's default
@@ -12,6 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 type Shape = (number | null)[];
+/** tfjs does not export its Initializer class type by name. */
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 function singleShape(inputShape: Shape | Shape[]): Shape {
   if (Array.isArray(inputShape[0])) {
@@ -42,8 +43,8 @@ export interface GroupedConv2DArgs {
   padding?: 'same' | 'valid';
   groups: number;
   useBias?: boolean;
-  kernelInitializer?: tf.initializers.Initializer;
-  biasInitializer?: tf.initializers.Initializer;
+  kernelInitializer?: Initializer;
+  biasInitializer?: Initializer;
   name?: string;
 }
 
@@ -61,8 +62,8 @@ export class GroupedConv2D extends tf.layers.Layer {
   readonly padding: 'same' | 'valid';
   readonly groups: number;
   readonly useBias: boolean;
-  private readonly kernelInitializer: tf.initializers.Initializer;
-  private readonly biasInitializer: tf.initializers.Initializer;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
   private kernel: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
 
@@ -107,8 +108,8 @@ export class GroupedConv2D extends tf.layers.Layer {
       const x = singleTensor(inputs);
       if (this.kernel == null) throw new Error('GroupedConv2D called before build');
       const kernel = this.kernel.read() as tf.Tensor4D;
-      const xs = tf.split(x, this.groups, 3);
-      const ks = tf.split(kernel, this.groups, 3);
+      const xs = tf.split(x, this.groups, 3) as tf.Tensor4D[];
+      const ks = tf.split(kernel, this.groups, 3) as tf.Tensor4D[];
       const ys = xs.map((xi, i) => tf.conv2d(xi, ks[i], this.strides, this.padding));
       const y = ys.length === 1 ? ys[0] : tf.concat(ys, 3);
       return this.bias ? tf.add(y, this.bias.read()) : y;
@@ -198,46 +199,6 @@ export class ChannelZeroPad extends tf.layers.Layer {
   }
 }
 
-/** Configuration of {@link SpatialDropout2D}. */
-export interface SpatialDropout2DArgs {
-  rate: number;
-  name?: string;
-}
-
-/**
- * Drops whole channels with probability `rate` and scales the rest by 1/(1-rate)
- * (PyTorch `dropout2d`), only when called with `training: true`.
- */
-export class SpatialDropout2D extends tf.layers.Layer {
-  static readonly className = 'GafLabSpatialDropout2D';
-  readonly rate: number;
-
-  constructor(args: SpatialDropout2DArgs) {
-    super({ name: args.name });
-    if (!(args.rate >= 0 && args.rate < 1)) {
-      throw new Error(`SpatialDropout2D: rate must be in [0, 1), got ${args.rate}`);
-    }
-    this.rate = args.rate;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(inputShape);
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
-    return tf.tidy(() => {
-      const x = singleTensor(inputs);
-      if (kwargs.training !== true || this.rate === 0) return tf.clone(x);
-      return tf.dropout(x, this.rate, [x.shape[0], 1, 1, x.shape[3]]);
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), rate: this.rate };
-  }
-}
-
 tf.serialization.registerClass(GroupedConv2D);
 tf.serialization.registerClass(ChannelSlice);
 tf.serialization.registerClass(ChannelZeroPad);
-tf.serialization.registerClass(SpatialDropout2D);

@@ -20,7 +20,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { GroupedConv2D, SpatialDropout2D } from './custom-layers';
+import { GroupedConv2D } from './custom-layers';
 
 /** A symbolic tensor flowing through a functional tf.LayersModel under construction. */
 export type Sym = tf.SymbolicTensor;
@@ -32,6 +32,9 @@ export type Sym = tf.SymbolicTensor;
  * - `'glorot'`: tfjs defaults (glorot-uniform kernels, zero biases).
  */
 export type InitMode = 'pytorch' | 'glorot';
+
+/** tfjs does not export its Initializer class type by name. */
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 /** Options common to every model builder. */
 export interface BuildOptions {
@@ -84,17 +87,17 @@ export class NetBuilder {
   }
 
   /** PyTorch default init range for a layer with this fan-in, or tfjs default when 'glorot'. */
-  private uniform(fanIn: number): tf.initializers.Initializer {
+  private uniform(fanIn: number): Initializer {
     const bound = 1 / Math.sqrt(fanIn);
     return tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.nextSeed() });
   }
 
-  private kernelInit(fanIn: number): tf.initializers.Initializer {
+  private kernelInit(fanIn: number): Initializer {
     return this.init === 'pytorch' ? this.uniform(fanIn)
       : tf.initializers.glorotUniform({ seed: this.nextSeed() });
   }
 
-  private biasInit(fanIn: number): tf.initializers.Initializer {
+  private biasInit(fanIn: number): Initializer {
     return this.init === 'pytorch' ? this.uniform(fanIn) : tf.initializers.zeros();
   }
 
@@ -248,9 +251,9 @@ export class NetBuilder {
     }).apply(x) as Sym;
   }
 
-  /** Channel-wise dropout (PyTorch `dropout2d`), active only while training. */
-  spatialDropout(x: Sym, rate: number, name?: string): Sym {
-    return new SpatialDropout2D({ rate, name }).apply(x) as Sym;
+  /** Dropout (PyTorch `F.dropout` under `if self.training`): active only while training. */
+  dropout(x: Sym, rate: number, name?: string): Sym {
+    return tf.layers.dropout({ rate, name }).apply(x) as Sym;
   }
 }
 

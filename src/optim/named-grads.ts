@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
+/** A tensor with a name (tfjs's `NamedTensor`, which `@tensorflow/tfjs` does not re-export). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
 /** One gradient as handed to `applyGradients`; null/undefined gradients are skipped, as in tfjs. */
 export interface GradEntry {
   name: string;
@@ -7,7 +13,7 @@ export interface GradEntry {
 }
 
 /** Both forms tfjs uses (`NamedTensorMap` from `minimize`, `NamedTensor[]` with a varList). */
-export function gradientList(where: string, grads: tf.NamedTensorMap | tf.NamedTensor[]): GradEntry[] {
+export function gradientList(where: string, grads: tf.NamedTensorMap | NamedTensor[]): GradEntry[] {
   if (grads === null || typeof grads !== 'object') {
     throw new Error(`${where}.applyGradients: expected a {name: gradient} map or an array of {name, tensor}, got ${String(grads)}.`);
   }

@@ -79,14 +79,23 @@ export class StepCollector {
     if (activated !== null) this.parts.push(tf.keep(summaryTensor(activated, this.threshold)));
   }
 
+  /** Frees what was collected without reporting (the step failed). */
+  discard(): void {
+    tf.dispose(this.parts);
+    this.parts.length = 0;
+  }
+
   /** Reads everything back at once, frees the tensors and calls `onStats`. */
   finish(): void {
     if (this.parts.length === 0) return;
     let values: Float32Array | Int32Array | Uint8Array;
+    let all: tf.Tensor | null = null;
     try {
-      values = tf.tidy(() => tf.concat(this.parts)).dataSync();
+      all = tf.concat(this.parts);
+      values = all.dataSync();
     } finally {
       tf.dispose(this.parts);
+      if (all !== null) all.dispose();
     }
     const stats: GradientStats[] = [];
     let at = 0;

@@ -54,7 +54,8 @@ export function recipeToConfig(learningRate: number, recipe: Recipe): tf.seriali
 
 /** Inverse of {@link recipeToConfig}; validates everything again. */
 export function recipeFromConfig(config: tf.serialization.ConfigDict): { learningRate: number; recipe: Recipe } {
-  const { kind, gaf, ...rest } = config as Record<string, unknown>;
+  // tfjs-layers' deserializer adds `customObjects` to every config it hands to fromConfig.
+  const { kind, gaf, customObjects: _ignored, ...rest } = config as Record<string, unknown>;
   const where = `GafOptimizer.fromConfig(kind=${String(kind)})`;
   const withGaf = (): Record<string, unknown> => ({ ...rest, gaf: gaf == null ? null : gafFromJSON(gaf as GafJSON) });
   switch (kind) {

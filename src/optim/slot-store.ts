@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { NamedTensor } from './named-grads';
 import type { Transform } from './transform';
 
 /** The state of one model variable: for each transform of the chain, its slot variables. */
@@ -40,8 +41,8 @@ export class SlotStore {
   }
 
   /** Copies of all slots, for `getWeights`; the caller owns (and should dispose) them. */
-  snapshot(): tf.NamedTensor[] {
-    const out: tf.NamedTensor[] = [];
+  snapshot(): NamedTensor[] {
+    const out: NamedTensor[] = [];
     for (const [name, state] of this.byName) {
       let k = 0;
       for (const vars of state.slots) for (const v of vars) out.push({ name: `${name}/${this.slotNames[k++]}`, tensor: tf.clone(v) });
@@ -53,7 +54,7 @@ export class SlotStore {
    * Replaces all state with copies of `weights` (named `${variable}/${slot}`, as `snapshot`
    * writes them). Checks that every variable has exactly the slots this chain needs.
    */
-  restore(weights: readonly tf.NamedTensor[]): void {
+  restore(weights: readonly NamedTensor[]): void {
     const grouped = new Map<string, Map<string, tf.Tensor>>();
     for (const { name, tensor } of weights) {
       const cut = name.lastIndexOf('/');

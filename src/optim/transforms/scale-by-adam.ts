@@ -13,6 +13,10 @@ export interface AdamScaleOptions {
  * `m = b1*m + (1-b1)*d`, `v = b2*v + (1-b2)*d^2` (slots `m`, `v`, starting at zero), output
  * `sqrt(1-b2^t)/(1-b1^t) * m/(sqrt(v) + eps)`. Epsilon is added to the uncorrected sqrt(v),
  * unlike tfjs's Adam, which adds it after bias correction.
+ *
+ * t is the optimizer's step (`iterations + 1`), shared by all variables, as in tfjs. PyTorch
+ * counts steps per parameter; the two agree whenever every variable gets a gradient at every
+ * step (always so in `model.fit`). A variable first updated at step 5 starts with t = 5 here.
  */
 export function scaleByAdam({ beta1, beta2, epsilon }: AdamScaleOptions): Transform {
   return {

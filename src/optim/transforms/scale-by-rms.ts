@@ -15,8 +15,9 @@ export interface RmsScaleOptions {
  * `ga = a*ga + (1-a)*d` (slot `gradAvg`) and uses `avg = sqrt(sa - ga^2) + eps`, otherwise
  * `avg = sqrt(sa) + eps`; output `d / avg`. Slots start at zero.
  *
- * `sa - ga^2` is mathematically >= 0 but can round to a tiny negative number in float32; it is
- * clamped at 0 so that case gives `d/eps`-sized steps bounded by eps instead of NaN.
+ * `sa - ga^2` is mathematically >= 0 but rounds to a tiny negative number in float32 (seen with
+ * a constant gradient after ~24 steps at decay 0.5), where PyTorch's formula gives NaN. It is
+ * clamped at 0 here, so that case behaves like an exactly zero variance (`avg = eps`).
  */
 export function scaleByRms({ decay, epsilon, centered }: RmsScaleOptions): Transform {
   return {

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+// Backend choice is process-global in tfjs, so each case runs in a fresh Node process.
+const entry = path.resolve(__dirname, '../src/backend/init.js');
+
+interface Outcome {
+  ok: boolean;
+  report?: { backend: string; requestedBy: string; warnings: string[]; registeredKernels: string[]; candidates: { package: string; chosen: boolean; reason: string }[] };
+  error?: string;
+  stderr: string;
+}
+
+function run(arg: string | undefined, env: Record<string, string | undefined>): Outcome {
+  const script = `
+    require(${JSON.stringify(entry)}).initBackend(${arg === undefined ? '' : JSON.stringify(arg)})
+      .then(r => { process.stdout.write(JSON.stringify({ ok: true, report: r })); })
+      .catch(e => { process.stdout.write(JSON.stringify({ ok: false, error: e.message })); });`;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  delete childEnv['GAF_BACKEND'];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+  const p = spawnSync(process.execPath, ['-e', script], { env: childEnv, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(p.status, 0, `child failed: ${p.stderr}`);
+  return { ...(JSON.parse(p.stdout) as Omit<Outcome, 'stderr'>), stderr: p.stderr };
+}
+
+/** What is really installed, found independently of the module under test. */
+function realPackage(name: string): string | undefined {
+  try {
+    return (require(`${name}/package.json`) as { name: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+test('automatic choice: native TensorFlow when its binding is installed, otherwise wasm, with a reason for each', () => {
+  const o = run(undefined, {});
+  assert.ok(o.ok, o.error);
+  const r = o.report!;
+  const gpu = realPackage('@tensorflow/tfjs-node-gpu');
+  const node = realPackage('@tensorflow/tfjs-node');
+  const nativeInstalled = gpu === '@tensorflow/tfjs-node-gpu' || node === '@tensorflow/tfjs-node';
+  if (!nativeInstalled) {
+    assert.equal(r.backend, 'wasm');
+    const byPkg = Object.fromEntries(r.candidates.map((c) => [c.package, c]));
+    assert.match(byPkg['@tensorflow/tfjs-node-gpu']!.reason, gpu === undefined ? /not installed.*gpu:install/ : /alias/);
+    // danfojs-node's override hoists an alias of pure tfjs under the tfjs-node name (FACTS.md).
+    if (node === '@tensorflow/tfjs') assert.match(byPkg['@tensorflow/tfjs-node']!.reason, /alias of @tensorflow\/tfjs@4\.22\.0, not the native binding/);
+    assert.equal(byPkg['@tensorflow/tfjs-backend-wasm']!.chosen, true);
+    assert.match(byPkg['@tensorflow/tfjs']!.reason, /unfit for training/);
+  }
+  assert.equal(r.requestedBy, 'auto');
+  assert.deepEqual(r.warnings, []);
+  // wasm lacks the conv filter gradient; the report lists what gaf-lab registered for it.
+  assert.ok(r.registeredKernels.includes('Conv2DBackpropFilter'), `registered: ${r.registeredKernels.join(',')}`);
+});
+
+test('GAF_BACKEND=cpu uses cpu with a loud warning; an argument overrides the variable', () => {
+  const o = run(undefined, { GAF_BACKEND: 'cpu' });
+  assert.ok(o.ok, o.error);
+  assert.equal(o.report!.backend, 'cpu');
+  assert.equal(o.report!.requestedBy, 'GAF_BACKEND');
+  assert.match(o.report!.warnings[0]!, /too slow to train/);
+  assert.match(o.stderr, /too slow to train/);
+  const w = run('wasm', { GAF_BACKEND: 'cpu' });
+  assert.equal(w.report!.backend, 'wasm');
+  assert.equal(w.report!.requestedBy, 'argument');
+});
+
+test('forcing a backend that cannot load fails with every reason and the fix', () => {
+  const nativeInstalled = realPackage('@tensorflow/tfjs-node-gpu') === '@tensorflow/tfjs-node-gpu' || realPackage('@tensorflow/tfjs-node') === '@tensorflow/tfjs-node';
+  const o = run(undefined, { GAF_BACKEND: 'tensorflow' });
+  if (nativeInstalled) {
+    assert.equal(o.report?.backend, 'tensorflow');
+  } else {
+    assert.equal(o.ok, false);
+    assert.match(o.error!, /could not start the tensorflow backend/);
+    assert.match(o.error!, /@tensorflow\/tfjs-node-gpu: /);
+    assert.match(o.error!, /gpu:install/);
+  }
+});
+
+test('an unknown backend name is rejected with the valid names', () => {
+  const o = run(undefined, { GAF_BACKEND: 'webgpu' });
+  assert.equal(o.ok, false);
+  assert.match(o.error!, /unknown backend "webgpu" in GAF_BACKEND; use one of tensorflow, wasm, cpu/);
+});
