@@ -9,6 +9,8 @@
 # 2. Registers the tslab kernel into the project-local prefix .jupyter-kernels/ (git-ignored),
 #    so no user-wide or system-wide Jupyter configuration is touched. Notebooks are then run
 #    with JUPYTER_PATH=.jupyter-kernels/share/jupyter (scripts/run-notebook.sh does that).
+# 3. Links node_modules/gaf-lab -> .. (scripts/link-self.js), so notebooks can
+#    `import ... from 'gaf-lab'` under tslab's type checker (see notebooks/README.md).
 #
 # The kernel spec `tslab install` writes starts the bare command `tslab`, which only works when
 # node_modules/.bin happens to be on PATH. We rewrite it to absolute paths of this checkout's

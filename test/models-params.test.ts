@@ -20,7 +20,6 @@ const conv = (k: number, cin: number, cout: number, o: { bias?: boolean; groups?
   k * k * (cin / (o.groups ?? 1)) * cout + (o.bias ? cout : 0);
 const bn = (c: number): number => 2 * c;
 const linear = (inF: number, outF: number): number => inF * outF + outF;
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 // ---------------------------------------------------------------------------------------
 // LeNet on 32x32x3 (all layers with bias):

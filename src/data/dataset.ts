@@ -426,27 +426,32 @@ export class DataLoader {
     const inShape = this.source.shape;
     const inSize = shapeSize(inShape);
     const outSize = shapeSize(this.outputShape);
-    const raw = new Float32Array(n * inSize);
-    const x = t ? new Float32Array(n * outSize) : raw;
+    const x = new Float32Array(n * outSize);
     const ok = new Uint8Array(n);
-    const rngs = Array.from(idx, (i) => new Rng(mixSeed(this.seed, epoch, i, AUGMENT_TAG)));
-    // Read with at most `concurrency` asynchronous reads in flight.
+    // Read with at most `concurrency` asynchronous reads in flight. With a transform, each
+    // reader decodes into its own scratch image and transforms straight into the batch, so no
+    // second batch-sized buffer is needed (224x224 batches are large).
     let cursor = 0;
     const worker = async (): Promise<void> => {
+      const scratch = t ? new Float32Array(inSize) : undefined;
       while (cursor < n) {
         const j = cursor++;
-        ok[j] = (await this.source.readInto(idx[j], raw, j * inSize, rngs[j])) ? 1 : 0;
+        const rng = new Rng(mixSeed(this.seed, epoch, idx[j], AUGMENT_TAG));
+        const r = scratch ? this.source.readInto(idx[j], scratch, 0, rng) : this.source.readInto(idx[j], x, j * outSize, rng);
+        // In-memory sources answer synchronously: skip the await (a microtask per sample).
+        const read = typeof r === 'boolean' ? r : await r;
+        if (read && t && scratch) t.apply(scratch, inShape, x.subarray(j * outSize, (j + 1) * outSize), rng);
+        ok[j] = read ? 1 : 0;
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, n) }, worker));
+    // Close the gaps left by skipped (unreadable) samples.
     let m = 0;
     const labels = new Int32Array(n);
     const indices = new Int32Array(n);
     for (let j = 0; j < n; j++) {
       if (!ok[j]) continue;
-      const src = raw.subarray(j * inSize, (j + 1) * inSize);
-      if (t) t.apply(src, inShape, x.subarray(m * outSize, (m + 1) * outSize), rngs[j]);
-      else if (m !== j) x.copyWithin(m * inSize, j * inSize, (j + 1) * inSize);
+      if (m !== j) x.copyWithin(m * outSize, j * outSize, (j + 1) * outSize);
       labels[m] = this.source.labelOf(idx[j]);
       indices[m] = idx[j];
       m++;

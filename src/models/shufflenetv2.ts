@@ -31,7 +31,7 @@ function channels(x: Sym): number {
 }
 
 /** PyTorch view(N,g,C/g,H,W).permute(0,2,1,3,4): channel i*(C/g)+j moves to j*g+i. */
-function channelShuffle(x: Sym, groups: number, name: string): Sym {
+export function channelShuffle(x: Sym, groups: number, name: string): Sym {
   const [h, w, c] = [x.shape[1] as number, x.shape[2] as number, channels(x)];
   let y = tf.layers.reshape({ targetShape: [h, w, groups, c / groups], name: `${name}_r1` }).apply(x) as Sym;
   y = tf.layers.permute({ dims: [1, 2, 4, 3], name: `${name}_perm` }).apply(y) as Sym;

@@ -2,16 +2,22 @@
  * DepthwiseConv2dNativeBackpropFilter for the wasm backend: the gradient of a depthwise
  * convolution with respect to its filter [fh, fw, C, M] (M = channel multiplier).
  *
- * dW[i, j, c, m] = sum_n P_c[n, (i, j)] * dy[n, c*M + m], where P_c is the im2col matrix of
- * input channel c alone. Channels are independent, so this is one small matrix product per
- * channel: a batched BatchMatMul over C of dy^T [C, M, N] x P [C, N, taps]. The input is
- * transposed once to channel-major [C, B, H, W] so that each channel's taps are gathered with
- * row copies ({@link gatherTaps}).
+ * dW[i, j, c, m] = sum over (b, r, q) of dy[b, r, q, c*M + m] * xpad[b, r*sh + i*dh, q*sw + j*dw, c].
+ * Channels are independent, so it is one small matrix product per channel, done as one
+ * BatchMatMul batched over C: dy [C, M, L] x P^T, P [C, taps, L].
+ *
+ * P is built with contiguous copies only ("shifted windows"): the padded input is stored
+ * channel-major and split into its sh x sw stride phases, [C, sh, sw, B, Hq, Wq] (wasm
+ * Transpose/PadV2), and dy is zero-extended to [C, M, B, Hq, Wq]. In that layout every tap
+ * reads one phase at one constant flat offset, so its column of P is a single slice of the
+ * phase block. Grid positions outside dy are 0 in dy, so what P holds there does not matter
+ * (it is finite input data or 0). The earlier per-element im2col in JS took about 1 s for a
+ * [32,32,32,96] input; these copies take a few ms.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import { convGradGeometry, requireFloat32, shapeAttr } from './conv-attrs';
-import { gatherTaps } from './heap-copies';
+import { copyShiftedWindows, ShiftedWindow } from './heap-copies';
 import { tapGroups } from './tap-groups';
 import { heapF32, withScratch } from './wasm-backend-access';
 
@@ -23,28 +29,32 @@ export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { input
   const filterShape = shapeAttr(NAME, attrs, 'filterShape');
   const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, true);
   const [fh, fw, C, M] = filterShape as [number, number, number, number];
-  const { batchSize: B, inHeight: H, inWidth: W, outHeight: oh, outWidth: ow } = info;
-  const N = B * oh * ow;
-  const grid = {
-    outH: oh,
-    outW: ow,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    dilationH: info.dilationHeight,
-    dilationW: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  const { batchSize: B, inHeight: H, inWidth: W, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  // Phase grid: tap row i*dh reads phase (i*dh) % sh at phase row r + floor(i*dh / sh), which
+  // must exist for every output row r < oh; the grid also holds the whole padded input.
+  const Hq = Math.max(oh + Math.floor(((fh - 1) * dh) / sh), Math.ceil((H + pt) / sh));
+  const Wq = Math.max(ow + Math.floor(((fw - 1) * dw) / sw), Math.ceil((W + pl) / sw));
+  const L = B * Hq * Wq;
+  const windowOf = ([i, j]: [number, number]): ShiftedWindow => ({
+    phase: ((i * dh) % sh) * sw + ((j * dw) % sw),
+    offset: Math.floor((i * dh) / sh) * Wq + Math.floor((j * dw) / sw),
+  });
   return withScratch(NAME, backend, (s) => {
     const xT = s.transpose(x, [3, 0, 1, 2]); // [C, B, H, W]
-    // dy channel index is c*M + m, so its transpose [C*M, N] splits into [C, M, N].
-    const dyT = s.reshape(s.transpose(s.reshape(dy, [N, C * M]), [1, 0]), [C, M, N]);
+    const padded = s.run('PadV2', { x: xT }, { paddings: [[0, 0], [0, 0], [pt, Hq * sh - H - pt], [pl, Wq * sw - W - pl]], constantValue: 0 });
+    s.free(xT);
+    const phases = sh === 1 && sw === 1 ? padded : s.transpose(s.reshape(padded, [C, B, Hq, sh, Wq, sw]), [0, 3, 5, 1, 2, 4]); // [C, sh, sw, B, Hq, Wq]
+    // dy channel index is c*M + m, so channel-major dy splits into [C, M, ...].
+    const dyT = s.transpose(dy, [3, 0, 1, 2]); // [C*M, B, oh, ow]
+    const dyGrid = s.reshape(s.run('PadV2', { x: dyT }, { paddings: [[0, 0], [0, 0], [0, Hq - oh], [0, Wq - ow]], constantValue: 0 }), [C, M, L]);
+    s.free(dyT);
     const parts: tf.TensorInfo[] = [];
-    for (const group of tapGroups(fh, fw, N * C)) {
-      const P = s.alloc([C, N, group.length]);
-      // Viewing [C, B, H, W] as [C*B, H, W, 1] makes the gathered layout [C, B*oh*ow, taps].
-      gatherTaps(heapF32(s.backend, xT), [C * B, H, W, 1], group, grid, heapF32(s.backend, P));
-      parts.push(s.matMul(dyT, P)); // [C, M, taps]
+    for (const group of tapGroups(fh, fw, C * L)) {
+      const P = s.alloc([C, group.length, L]);
+      copyShiftedWindows(heapF32(s.backend, phases), C, sh * sw, L, group.map(windowOf), heapF32(s.backend, P));
+      parts.push(s.run('BatchMatMul', { a: dyGrid, b: P }, { transposeA: false, transposeB: true })); // [C, M, taps]
       s.free(P);
     }
     const dW = s.transpose(s.concat(parts, 2), [2, 0, 1]); // [fh*fw, C, M]

@@ -124,3 +124,31 @@ export function scatterStrided(
     }
   }
 }
+
+/** One filter tap's window into a flattened, phase-split input (see {@link copyShiftedWindows}). */
+export interface ShiftedWindow {
+  /** Which stride phase (row phase * strideW + column phase) the tap reads. */
+  phase: number;
+  /** Flat offset of the tap inside that phase's [B, Hq, Wq] block. */
+  offset: number;
+}
+
+/**
+ * For every channel c and window t: `dst[c, t, u] = src[c, phase_t, u + offset_t]` for
+ * u < L, and 0 where u + offset_t runs past the end of the phase block. One contiguous copy
+ * per (channel, tap).
+ * @param src shape [C, phases, L]; @param dst shape [C, windows.length, L], fully overwritten.
+ */
+export function copyShiftedWindows(src: Float32Array, C: number, phases: number, L: number, windows: readonly ShiftedWindow[], dst: Float32Array): void {
+  const g = windows.length;
+  for (let c = 0; c < C; c++) {
+    for (let t = 0; t < g; t++) {
+      const { phase, offset } = windows[t]!;
+      const n = L - offset;
+      const s = (c * phases + phase) * L + offset;
+      const o = (c * g + t) * L;
+      dst.set(src.subarray(s, s + n), o);
+      dst.fill(0, o + n, o + L);
+    }
+  }
+}
