@@ -224,6 +224,11 @@ test('FileListDataset: fail policy names the file; skip policy leaves it out and
   assert.deepEqual(r.x, [[97], [99, 100]]);
   assert.deepEqual(r.y, [[0], [0, 1]]);
   assert.deepEqual(skipping.skipped, [{ file: 'bad.png', reason: 'Input buffer contains unsupported image format' }]);
+  assert.equal(skipping.skipCount, 1);
+  // A second epoch skips it again: listed once, counted twice.
+  await collect(new DataLoader(skipping, { batchSize: 2 }).epoch(1));
+  assert.equal(skipping.skipped.length, 1);
+  assert.equal(skipping.skipCount, 2);
   assert.throws(() => new FileListDataset(items, shape, ['x'], decode, 'ignore' as 'skip'), /must be 'fail' or 'skip', got "ignore"/);
 });
 

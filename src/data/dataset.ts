@@ -192,8 +192,10 @@ export class FileListDataset implements ImageSource {
   readonly shape: ImageShape;
   readonly classNames: readonly string[];
   readonly items: readonly FileItem[];
-  /** Files skipped as unreadable so far (policy `skip`), with the reason. */
+  /** Files skipped as unreadable so far (policy `skip`), each listed once, with the reason. */
   readonly skipped: { file: string; reason: string }[] = [];
+  /** How many reads were skipped in all (a file skipped in every epoch counts every time). */
+  skipCount = 0;
 
   constructor(
     items: readonly FileItem[],
@@ -225,7 +227,8 @@ export class FileListDataset implements ImageSource {
     } catch (e) {
       const reason = (e as Error).message;
       if (this.onUnreadable === 'skip') {
-        this.skipped.push({ file, reason });
+        this.skipCount++;
+        if (!this.skipped.some((x) => x.file === file)) this.skipped.push({ file, reason });
         return false;
       }
       throw new Error(

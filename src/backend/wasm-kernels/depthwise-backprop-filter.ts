@@ -11,8 +11,9 @@
  * Transpose/PadV2), and dy is zero-extended to [C, M, B, Hq, Wq]. In that layout every tap
  * reads one phase at one constant flat offset, so its column of P is a single slice of the
  * phase block. Grid positions outside dy are 0 in dy, so what P holds there does not matter
- * (it is finite input data or 0). The earlier per-element im2col in JS took about 1 s for a
- * [32,32,32,96] input; these copies take a few ms.
+ * (it is input data or 0; only a NaN/Inf in the input could leak through a 0 there). A
+ * per-element im2col in JS was measured at about 1 s for a [32,32,32,96] input, several times
+ * the cost of these contiguous copies.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -42,10 +43,13 @@ export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { input
     offset: Math.floor((i * dh) / sh) * Wq + Math.floor((j * dw) / sw),
   });
   return withScratch(NAME, backend, (s) => {
-    const xT = s.transpose(x, [3, 0, 1, 2]); // [C, B, H, W]
-    const padded = s.run('PadV2', { x: xT }, { paddings: [[0, 0], [0, 0], [pt, Hq * sh - H - pt], [pl, Wq * sw - W - pl]], constantValue: 0 });
-    s.free(xT);
-    const phases = sh === 1 && sw === 1 ? padded : s.transpose(s.reshape(padded, [C, B, Hq, sh, Wq, sw]), [0, 3, 5, 1, 2, 4]); // [C, sh, sw, B, Hq, Wq]
+    // Pad in NHWC, then one transpose does both the channel-major move and the phase split.
+    const padded = s.run('PadV2', { x }, { paddings: [[0, 0], [pt, Hq * sh - H - pt], [pl, Wq * sw - W - pl], [0, 0]], constantValue: 0 });
+    const phases =
+      sh === 1 && sw === 1
+        ? s.transpose(padded, [3, 0, 1, 2]) // [C, B, Hq, Wq]
+        : s.transpose(s.reshape(padded, [B, Hq, sh, Wq, sw, C]), [5, 2, 4, 0, 1, 3]); // [C, sh, sw, B, Hq, Wq]
+    s.free(padded);
     // dy channel index is c*M + m, so channel-major dy splits into [C, M, ...].
     const dyT = s.transpose(dy, [3, 0, 1, 2]); // [C*M, B, oh, ow]
     const dyGrid = s.reshape(s.run('PadV2', { x: dyT }, { paddings: [[0, 0], [0, 0], [0, Hq - oh], [0, Wq - ow]], constantValue: 0 }), [C, M, L]);
