@@ -245,6 +245,11 @@ test('real Fashion-MNIST from the Debian package: 60,000 train / 10,000 test, 6,
     for (const l of set.labels) counts[l]++;
     assert.deepEqual(counts, new Array(10).fill(perClass));
   }
+  // Without dataDir or $GAF_DATA_DIR the loader takes <repo>/data/fashion-mnist when present,
+  // else the Debian copy.
+  const repoCopy = path.join(packageRoot(), 'data', 'fashion-mnist');
+  const found = withEnv(undefined, () => loadFashionMnist({ split: 'test', limit: 1 })).files[0];
+  assert.equal(path.dirname(found), fs.existsSync(path.join(repoCopy, 't10k-images-idx3-ubyte.gz')) ? repoCopy : DEBIAN_FASHION_MNIST_DIR);
   let min = Infinity;
   let max = -Infinity;
   for (const v of test.images) {
