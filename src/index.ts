@@ -12,3 +12,5 @@ export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from './backend/wa
 export type { WasmGradientKernelInfo } from './backend/wasm-kernels/index';
 export { trainEpoch, evaluate } from './train/classifier';
 export type { TrainEpochResult, EvalResult } from './train/classifier';
+export * from './data/index';
+export * from './models/index';

@@ -10,7 +10,6 @@ let cached: SharpModule | undefined;
 export function loadSharp(): SharpModule {
   if (cached === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       cached = require('sharp') as SharpModule;
     } catch (e) {
       throw new Error(

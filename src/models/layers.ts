@@ -163,7 +163,11 @@ export class NetBuilder {
     }).apply(input) as Sym;
   }
 
-  /** PyTorch `nn.BatchNorm2d` defaults: eps 1e-5, running stats updated with weight 0.1. */
+  /**
+   * PyTorch `nn.BatchNorm2d` defaults: eps 1e-5, running stats updated with weight 0.1.
+   * (PyTorch's running variance uses the unbiased batch variance, tfjs the biased one: this
+   * only shifts evaluation-mode outputs slightly for small batches.)
+   */
   bn(x: Sym, name?: string): Sym {
     return tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }).apply(x) as Sym;
   }
@@ -254,12 +258,5 @@ export class NetBuilder {
   /** Dropout (PyTorch `F.dropout` under `if self.training`): active only while training. */
   dropout(x: Sym, rate: number, name?: string): Sym {
     return tf.layers.dropout({ rate, name }).apply(x) as Sym;
-  }
-}
-
-/** Throws a clear error when a numeric model option is not a positive integer. */
-export function assertPositiveInt(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${what} must be a positive integer, got ${String(value)}`);
   }
 }

@@ -54,7 +54,7 @@ export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { input
     offset: Math.floor((i * dh) / sh) * Wq + Math.floor((j * dw) / sw),
   });
   return withScratch(NAME, backend, (s) => {
-    // Pad in NHWC, then one transpose does both the channel-major move and the phase split.
+    // Pad in NHWC; the transpose(s) then make it channel-major and split the stride phases.
     const padded = s.run('PadV2', { x }, { paddings: [[0, 0], [pt, Hq * sh - H - pt], [pl, Wq * sw - W - pl], [0, 0]], constantValue: 0 });
     const phases =
       sh === 1 && sw === 1
