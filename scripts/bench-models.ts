@@ -9,8 +9,10 @@
  * timed steps; the median is reported. PyTorch runs the twin models of
  * scripts/bench_models_torch.py with the same batch, input and optimizer, in a separate
  * process, after the tfjs timing of the same row (so the two never compete for the CPUs).
- * A configuration that fails (for instance out of wasm memory at batch 128) is reported
- * with its error instead of a time.
+ * Each tfjs configuration also runs in its own child process: the wasm heap is capped at
+ * 4 GiB and never shrinks, and running out aborts the wasm module, so a configuration that
+ * fails (e.g. densenet_cifar at batch 32: its backward pass needs more than 4 GiB) is
+ * reported with its error instead of a time and does not affect the next one.
  *
  * Run: npm run build:test && node build/scripts/bench-models.js
  *        [--models LeNet,resnet20,...] [--batches 32,128] [--warmup 1] [--runs 3]
@@ -118,6 +120,61 @@ async function timeTfjs(name: string, batch: number, shape: [number, number, num
   }
 }
 
+/** What one child process reports. */
+interface ChildResult {
+  ms?: number;
+  params?: number;
+  error?: string;
+}
+
+/** wasm heap size in MB (its high-water mark: wasm memory never shrinks), or null on other backends. */
+function wasmHeapMb(): number | null {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? Math.round(heap.length / 2 ** 20) : null;
+}
+
+/**
+ * Times one tfjs configuration in a fresh child process, so that a wasm abort (the 4 GiB
+ * wasm heap running out kills the module) or the heap left grown by a big model cannot
+ * affect the other rows.
+ */
+function timeTfjsInChild(args: ChildArgs): ChildResult {
+  try {
+    const out = execFileSync(process.execPath, [__filename, '--child', JSON.stringify(args)],
+      { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop() as string) as ChildResult;
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message?: string };
+    const lastJson = (err.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+    if (lastJson) return JSON.parse(lastJson) as ChildResult;
+    const why = (err.stderr ?? '').split('\n').find((l) => /Error|Abort/.test(l)) ?? err.message ?? 'unknown';
+    return { error: `child process died: ${why.trim().slice(0, 160)}` };
+  }
+}
+
+/** Arguments passed to the child process. */
+interface ChildArgs {
+  name: string;
+  batch: number;
+  shape: [number, number, number];
+  warmup: number;
+  runs: number;
+  gaf: boolean;
+  backend: BackendName;
+}
+
+async function childMain(args: ChildArgs): Promise<void> {
+  await initBackend(args.backend);
+  try {
+    const r = await timeTfjs(args.name, args.batch, args.shape, args.warmup, args.runs, args.gaf);
+    console.log(JSON.stringify(r));
+  } catch (e) {
+    const heap = wasmHeapMb();
+    const oom = heap !== null && heap >= 4000 ? ` (wasm heap at ${heap} MB: the 4 GiB wasm memory is exhausted)` : '';
+    console.log(JSON.stringify({ error: `${firstLine(e)}${oom}` }));
+  }
+}
+
 /** Median PyTorch training-step time in ms, from the twin model in a child process. */
 function timeTorch(name: string, batch: number, shape: [number, number, number], warmup: number, runs: number,
   threads: number | undefined): { ms: number; threads: number } {
@@ -149,13 +206,13 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
         model: info.name, batch, inputShape: shape, params: info.params10, backend, msPerStep: null,
         imagesPerSec: null, torchMsPerStep: null, torchImagesPerSec: null, torchThreads: null, ratio: null, note: '',
       };
-      try {
-        const r = await timeTfjs(info.name, batch, shape, warmup, runs, opts.gaf ?? false);
+      const r = timeTfjsInChild({ name: info.name, batch, shape, warmup, runs, gaf: opts.gaf ?? false, backend });
+      if (r.ms !== undefined) {
         row.msPerStep = r.ms;
         row.imagesPerSec = (batch * 1000) / r.ms;
-        row.params = r.params;
-      } catch (e) {
-        row.note = `tfjs failed: ${firstLine(e)}`;
+        row.params = r.params ?? row.params;
+      } else {
+        row.note = `tfjs failed: ${r.error ?? 'no result'}`;
       }
       if (useTorch) {
         try {
@@ -168,7 +225,8 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
           row.note += `${row.note ? '; ' : ''}PyTorch failed: ${firstLine(e)}`;
         }
       } else if (!row.note) {
-        row.note = 'PyTorch not importable by /usr/bin/python3 (apt-get install python3-torch)';
+        row.note = opts.torch === false ? 'PyTorch timing off (--no-torch)'
+          : 'PyTorch not importable by /usr/bin/python3 (apt-get install python3-torch)';
       }
       rows.push(row);
       opts.onRow?.(row);
@@ -188,7 +246,11 @@ export function formatRow(r: ModelBenchRow): string {
 export const TABLE_HEADER = '| model | batch | input | tfjs ms/step | tfjs img/s | PyTorch ms/step | PyTorch img/s | ratio | note |\n' +
   '|---|---|---|---|---|---|---|---|---|';
 
-if (require.main === module) {
+if (require.main === module && process.argv[2] === '--child') {
+  childMain(JSON.parse(process.argv[3]) as ChildArgs).catch((e: unknown) => {
+    console.log(JSON.stringify({ error: firstLine(e) }));
+  });
+} else if (require.main === module) {
   const arg = (name: string): string | undefined => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : undefined;

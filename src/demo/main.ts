@@ -21,7 +21,7 @@ interface Options {
   seed: number;
 }
 
-const DEFAULTS: Options = { train: 6000, test: 2000, epochs: 3, batch: 64, lr: 0.05, seed: 1 };
+const DEFAULTS: Options = { train: 3000, test: 1000, epochs: 3, batch: 64, lr: 0.02, seed: 1 };
 
 function parseArgs(argv: string[]): Options {
   const o = { ...DEFAULTS };
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const trainLoader = new DataLoader(train, { batchSize: o.batch, seed: o.seed });
     const testLoader = new DataLoader(test, { batchSize: 500, shuffle: false });
     console.log(v.label);
-    let final: EvalResult = { loss: NaN, accuracy: NaN, samples: 0 };
+    let final: EvalResult = { loss: NaN, accuracy: NaN, top5: NaN, samples: 0 };
     let seconds = 0;
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const tr = await trainEpoch(model, optimizer, trainLoader, epoch);

@@ -1,0 +1,57 @@
+import { loadFashionMnist, loadMnist } from '../data/mnist';
+import { loadCifar10, loadCifar100 } from '../data/cifar';
+import { downloadDataset, DATASET_SOURCES, type DownloadableDataset } from '../data/download';
+import { defaultDataDir } from '../data/paths';
+import { parseArgs, flagValue, UsageError } from './args';
+
+export const DATA_USAGE = `gaf-lab data check [--data-dir DIR]
+gaf-lab data download NAME... [--data-dir DIR] [--force]
+
+check     says, for each dataset, where it was found or where it was looked for
+download  fetches ${Object.keys(DATASET_SOURCES).join(', ')} from their official addresses
+          and verifies the checksums (default folder: $GAF_DATA_DIR, else <repo>/data)`;
+
+/** One line per dataset: found (with the files), or the loader's not-found message. */
+function check(dataDir: string | undefined): number {
+  const probes: [string, () => { files: string[]; count: number }][] = [
+    ['fashion-mnist', () => loadFashionMnist({ split: 'test', limit: 1, dataDir, pixels: 'uint8' })],
+    ['mnist', () => loadMnist({ split: 'test', limit: 1, dataDir, pixels: 'uint8' })],
+    ['cifar-10', () => loadCifar10({ split: 'test', limit: 1, dataDir, pixels: 'uint8' })],
+    ['cifar-100', () => loadCifar100({ split: 'test', limit: 1, dataDir, pixels: 'uint8' })],
+  ];
+  let found = 0;
+  for (const [name, probe] of probes) {
+    try {
+      const set = probe();
+      found++;
+      console.log(`[found]   ${name}: ${set.files.join(', ')}`);
+    } catch (e) {
+      const msg = (e instanceof Error ? e.message : String(e)).split('\n').map((l, i) => (i ? `          ${l}` : l)).join('\n');
+      console.log(`[missing] ${name}: ${msg}`);
+    }
+  }
+  console.log(`\n${found} of ${probes.length} datasets found. ImageNet and PASCAL VOC are read from folders you name: see data/README.md.`);
+  return 0;
+}
+
+async function download(names: string[], dataDir: string | undefined, force: boolean): Promise<number> {
+  if (names.length === 0) throw new UsageError(`data download: name at least one of ${Object.keys(DATASET_SOURCES).join(', ')}.`);
+  for (const n of names) {
+    if (!(n in DATASET_SOURCES)) throw new UsageError(`data download: unknown dataset "${n}"; choose from ${Object.keys(DATASET_SOURCES).join(', ')}.`);
+  }
+  for (const n of names as DownloadableDataset[]) {
+    const r = await downloadDataset(n, { dataDir, force, log: (m) => console.log(m) });
+    console.log(`${n}: ${r.files.length} files in ${r.dir}${r.extracted ? `, extracted to ${r.extracted}` : ''}`);
+  }
+  return 0;
+}
+
+/** `gaf-lab data ...` */
+export async function dataCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['force']);
+  const [sub, ...rest] = args.positional;
+  const dataDir = flagValue(args, 'data-dir');
+  if (sub === 'check') return check(dataDir);
+  if (sub === 'download') return download(rest, dataDir ?? defaultDataDir(), args.flags.get('force') === true);
+  throw new UsageError(sub ? `data: unknown subcommand "${sub}".` : 'data: say check or download.');
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/**
+ * The `gaf-lab` command. Each subcommand lives in its own module; this file only dispatches and
+ * turns errors into one readable message and an exit code.
+ */
+import { UsageError } from './args';
+import { DATA_USAGE, dataCommand } from './data';
+import { doctorCommand } from './doctor';
+
+interface Command {
+  summary: string;
+  usage: string;
+  run: (argv: string[]) => Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  data: { summary: 'check which datasets are present, or download them', usage: DATA_USAGE, run: dataCommand },
+  doctor: { summary: 'Node, backends, GPU libraries, Jupyter/tslab and datasets on this machine', usage: 'gaf-lab doctor', run: () => doctorCommand() },
+};
+
+function help(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'gaf-lab: gradient activation functions for TensorFlow.js',
+    '',
+    'usage: gaf-lab <command> [options]      gaf-lab <command> --help',
+    '',
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+  ].join('\n');
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
+export async function cli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`gaf-lab: unknown command "${name}".\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(cmd.usage);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`gaf-lab ${name}: ${e.message}\n\nusage:\n${cmd.usage}`);
+      return 2;
+    }
+    console.error(`gaf-lab ${name}: ${e instanceof Error ? (process.env['GAF_DEBUG'] ? e.stack : e.message) : String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).then((code) => process.exit(code));
+}
+
+export { COMMANDS };

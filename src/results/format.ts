@@ -1,0 +1,107 @@
+import { isTable, type ColumnTable } from './arquero';
+
+/** Options of the text formatting functions. */
+export interface FormatOptions {
+  /** Print fractions as percentages (default: true for accuracy metrics such as `testTop1`). */
+  percent?: boolean;
+  /** Digits after the decimal point; default 2. */
+  digits?: number;
+}
+
+const isAccuracy = (metric: unknown): boolean => typeof metric === 'string' && /top\d/i.test(metric);
+
+/**
+ * `92.00 ± 4.97 (n=3)`; with fewer than two values `92.00 (n=1, no CI)`, and `– (n=0)` with none,
+ * so a single seed can never pass for a result. The ± is the confidence half-width.
+ */
+export function formatMeanCi(mean: number, halfWidth: number, n: number, options: FormatOptions = {}): string {
+  const scale = options.percent ?? true ? 100 : 1;
+  const d = options.digits ?? 2;
+  if (!(n > 0) || !Number.isFinite(mean)) return `– (n=${n > 0 ? n : 0})`;
+  const m = (mean * scale).toFixed(d);
+  if (n < 2 || !Number.isFinite(halfWidth)) return `${m} (n=${n}, no CI)`;
+  return `${m} ± ${(halfWidth * scale).toFixed(d)} (n=${n})`;
+}
+
+/** A signed difference with its interval: `+1.20 [-0.40, +2.80]`, or `+1.20 (no CI)`. */
+export function formatDiff(diff: number, low: number, high: number, options: FormatOptions = {}): string {
+  const scale = options.percent ?? true ? 100 : 1;
+  const d = options.digits ?? 2;
+  const s = (v: number): string => `${v >= 0 ? '+' : ''}${(v * scale).toFixed(d)}`;
+  if (!Number.isFinite(diff)) return '–';
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return `${s(diff)} (no CI)`;
+  return `${s(diff)} [${s(low)}, ${s(high)}]`;
+}
+
+/** A Markdown pipe table with padded columns (readable in a terminal and rendered on a repository page). */
+export function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const cell = (v: unknown): string => (v === null || v === undefined ? '–' : String(v));
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+
+function byColumns(table: ColumnTable, known: Set<string>): string[] {
+  const names = table.columnNames();
+  const first = names.findIndex((c) => known.has(c));
+  return names.slice(0, first < 0 ? names.length : first);
+}
+
+const SUMMARY_STATS = new Set(['metric', 'runs', 'n']);
+
+/**
+ * The summary of {@link summarizeRuns} as a Markdown table: the group columns, final and best
+ * value (mean ± CI half-width, n), epochs to target when asked for, diverged and unfinished runs.
+ */
+export function formatSummary(summary: ColumnTable, options: FormatOptions = {}): string {
+  if (!isTable(summary)) throw new Error('formatSummary: expected the table returned by summarizeRuns().');
+  const rows = summary.objects() as Record<string, unknown>[];
+  const by = byColumns(summary, SUMMARY_STATS);
+  const metric = rows[0]?.metric ?? 'testTop1';
+  const o = { ...options, percent: options.percent ?? isAccuracy(metric) };
+  const unit = o.percent ? ' (%)' : '';
+  const level = Math.round(num(rows[0]?.level ?? 0.95) * 100);
+  const hasTarget = summary.columnNames().includes('target');
+  const header = [...by, `final ${String(metric)}${unit}`, `best ${String(metric)}${unit}`];
+  if (hasTarget) header.push(`epochs to ${o.percent ? `${(num(rows[0]?.target) * 100).toFixed(1)}%` : String(rows[0]?.target)}`);
+  header.push('runs', 'diverged', 'unfinished');
+  const body = rows.map((r) => {
+    const line = [
+      ...by.map((c) => cell(r[c])),
+      formatMeanCi(num(r.finalMean), num(r.finalCiHalfWidth), num(r.n), o),
+      formatMeanCi(num(r.bestMean), num(r.bestCiHalfWidth), num(r.n), o),
+    ];
+    if (hasTarget) line.push(Number.isFinite(num(r.epochsToTargetMean)) ? `${num(r.epochsToTargetMean).toFixed(1)} (${cell(r.reachedTarget)}/${cell(r.n)} reached)` : `never (0/${cell(r.n)})`);
+    line.push(cell(r.runs), cell(r.diverged), cell(r.unfinished));
+    return line;
+  });
+  return `${markdownTable(header, body)}\n\n± : half-width of the ${level}% Student-t interval across seeds; n=1 rows have no interval and are not results.`;
+}
+
+const COMPARISON_STATS = new Set(['measure']);
+
+/**
+ * The comparison of {@link compareToBaseline} as a Markdown table: baseline and treatment
+ * (mean ± CI half-width, n), their difference with its Welch interval, diverged runs per side.
+ */
+export function formatComparison(comparison: ColumnTable, options: FormatOptions = {}): string {
+  if (!isTable(comparison)) throw new Error('formatComparison: expected the table returned by compareToBaseline().');
+  const rows = comparison.objects() as Record<string, unknown>[];
+  const by = byColumns(comparison, COMPARISON_STATS);
+  const o = { ...options, percent: options.percent ?? true };
+  const unit = o.percent ? ' (%)' : '';
+  const level = Math.round(num(rows[0]?.level ?? 0.95) * 100);
+  const header = [...by, 'baseline', `baseline${unit}`, 'treatment', `treatment${unit}`, `difference${unit} [${level}% CI]`, 'diverged (b/t)'];
+  const body = rows.map((r) => [
+    ...by.map((c) => cell(r[c])),
+    cell(r.baselineLabel),
+    formatMeanCi(num(r.baselineMean), num(r.baselineCiHalfWidth), num(r.baselineN), o),
+    cell(r.treatmentLabel),
+    formatMeanCi(num(r.treatmentMean), num(r.treatmentCiHalfWidth), num(r.treatmentN), o),
+    Number.isFinite(num(r.diff)) ? formatDiff(num(r.diff), num(r.diffCiLow), num(r.diffCiHigh), o) : cell(r.note || null),
+    `${cell(r.baselineDiverged)}/${cell(r.treatmentDiverged)}`,
+  ]);
+  return `${markdownTable(header, body)}\n\nDifference: treatment - baseline, Welch ${level}% interval; sides with n=1 have no interval and are not results.`;
+}

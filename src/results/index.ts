@@ -1,0 +1,18 @@
+export { loadRuns, loadGradStats, optimizerLabel, tableFromRecords, METRIC_COLUMNS } from './load';
+export type { LoadRunsOptions, GradStatsRow } from './load';
+export { readManifest, readJsonLines, findRunDirs, RUN_STATUSES } from './run-files';
+export type { RunManifest, RunStatus } from './run-files';
+export { flattenObject } from './flatten';
+export type { Cell } from './flatten';
+export { summarizeRuns } from './summarize';
+export type { SummarizeOptions } from './summarize';
+export { compareToBaseline } from './compare';
+export type { CompareOptions, RowFilter } from './compare';
+export { mean, sampleSd, meanCi, welchCi, studentTCdf, studentTQuantile, incompleteBeta, logGamma } from './stats';
+export type { MeanCi, WelchCi, GroupStats } from './stats';
+export { formatMeanCi, formatDiff, formatSummary, formatComparison, markdownTable } from './format';
+export type { FormatOptions } from './format';
+export { writeCsv, writeArrow, readCsv, readArrow, toDanfo } from './export';
+export { writeFileAtomic } from './atomic';
+export { arquero } from './arquero';
+export type { ColumnTable } from './arquero';

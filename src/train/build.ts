@@ -1,0 +1,117 @@
+/**
+ * Builds what a run needs from its config: the optimizer, the model, the datasets and loaders.
+ * @module
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { gafs, type Gaf } from '../gaf/gaf';
+import { adam, rmsprop, sgd, sgdAdaptiveGaf } from '../optim/factories';
+import { GafOptimizer } from '../optim/gaf-optimizer';
+import { fromReference } from '../optim/reference';
+import { createModel } from '../models/registry';
+import { cifarEvalTransform, cifarTrainTransform } from '../data/augment';
+import { loadCifar10, loadCifar100 } from '../data/cifar';
+import { ArrayDataset, DataLoader, stratifiedSubset, takeFirst, type ImageSource } from '../data/dataset';
+import { imagenetDataset } from '../data/imagefolder';
+import { loadFashionMnist, loadMnist } from '../data/mnist';
+import type { ImageSet } from '../data/types';
+import type { ExperimentConfig, ResolvedConfig } from './config';
+
+/** The optimizer a config's `optimizer` section describes. */
+export function buildOptimizer(o: ExperimentConfig['optimizer']): GafOptimizer {
+  const gaf = (g: { kind: 'atan' | 'tanh' | 'log'; alpha: number; beta: number } | null): Gaf | null =>
+    g === null ? null : gafs[g.kind]({ alpha: g.alpha, beta: g.beta });
+  switch (o.name) {
+    case 'sgd':
+      return sgd({ ...o.options, gaf: gaf(o.gaf), gafPlacement: o.placement });
+    case 'sgdAdaptiveGaf':
+      return sgdAdaptiveGaf(o.options);
+    case 'adam':
+      return adam({ ...o.options, gaf: gaf(o.gaf) });
+    case 'rmsprop':
+      return rmsprop({ ...o.options, gaf: gaf(o.gaf) });
+    case 'reference':
+      return fromReference(o.variant, o.options);
+  }
+}
+
+/** A fresh model with the config's seeded initialisation. */
+export function buildModel(r: ResolvedConfig): tf.LayersModel {
+  const { init, numClasses, inputShape } = r.model.options;
+  return createModel(r.model.name, { init, numClasses, inputShape, seed: r.seed });
+}
+
+// Sweep workers train many runs on the same data: load each split once per process.
+const cache = new Map<string, ImageSource>();
+
+/** Forgets the datasets loaded so far (they are kept for the next run of the same process). */
+export function clearDataCache(): void {
+  cache.clear();
+}
+
+function loadSplit(d: ResolvedConfig['dataset'], split: 'train' | 'test', limit: number | undefined): ImageSource {
+  const key = JSON.stringify([d.name, split, d.dataDir, limit, d.imageSize, d.augment]);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const dataDir = d.dataDir ?? undefined;
+  const opts = { split, dataDir, limit, pixels: 'uint8' as const };
+  let source: ImageSource;
+  switch (d.name) {
+    case 'fashion-mnist':
+      source = ArrayDataset.from(loadFashionMnist(opts) as ImageSet<Uint8Array>);
+      break;
+    case 'mnist':
+      source = ArrayDataset.from(loadMnist(opts) as ImageSet<Uint8Array>);
+      break;
+    case 'cifar10':
+      source = ArrayDataset.from(loadCifar10(opts) as ImageSet<Uint8Array>);
+      break;
+    case 'cifar100':
+      source = ArrayDataset.from(loadCifar100(opts) as ImageSet<Uint8Array>);
+      break;
+    case 'imagenet': {
+      const all = imagenetDataset({ split: split === 'train' ? 'train' : 'val', dataDir, size: d.imageSize ?? 224, train: split === 'train' && d.augment });
+      source = limit !== undefined ? takeFirst(all, limit) : all;
+      break;
+    }
+  }
+  cache.set(key, source);
+  return source;
+}
+
+function subsetOf(d: ResolvedConfig['dataset'], split: 'train' | 'test'): ImageSource {
+  const s = split === 'train' ? d.subset : d.testSubset;
+  const source = loadSplit(d, split, s?.first ?? undefined);
+  // A fixed seed: every seed of an experiment sees the same images (seeds vary init and order).
+  return s?.perClass != null ? stratifiedSubset(source, s.perClass, 0) : source;
+}
+
+/** The training and test sets and their loaders. */
+export interface RunData {
+  train: ImageSource;
+  test: ImageSource;
+  trainLoader: DataLoader;
+  testLoader: DataLoader;
+}
+
+/**
+ * Loads the datasets of a config and wraps them in loaders: the training loader is shuffled
+ * with the config's seed (order and augmentation are functions of seed and epoch only, so a
+ * resumed run sees the same batches), the test loader is not shuffled.
+ */
+export function buildData(r: ResolvedConfig): RunData {
+  const d = r.dataset;
+  const train = subsetOf(d, 'train');
+  const test = subsetOf(d, 'test');
+  const cifar = d.name === 'cifar10' || d.name === 'cifar100' ? d.name : null;
+  const trainLoader = new DataLoader(train, {
+    batchSize: r.batchSize,
+    seed: r.seed,
+    transform: cifar ? (d.augment ? cifarTrainTransform(cifar) : cifarEvalTransform(cifar)) : undefined,
+  });
+  const testLoader = new DataLoader(test, {
+    batchSize: r.evalBatchSize,
+    shuffle: false,
+    transform: cifar ? cifarEvalTransform(cifar) : undefined,
+  });
+  return { train, test, trainLoader, testLoader };
+}
