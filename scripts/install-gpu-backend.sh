@@ -19,9 +19,10 @@ if [[ "$pkg" == "@tensorflow/tfjs-node-gpu" ]] && ! command -v nvidia-smi >/dev/
 fi
 
 echo "gpu:install: installing $pkg@$version (its install script downloads libtensorflow 2.9.1 from storage.googleapis.com)"
-# --allow-scripts approves only this package's install script for this install (npm 11 blocks
-# dependency scripts by default); --no-save keeps package.json and the lock unchanged.
-if ! npm install --no-save --allow-scripts="$pkg" "$pkg@$version"; then
+# npm 11 blocks dependency install scripts unless package.json's allowScripts approves them:
+# it approves exactly these two packages at 4.22.0 (the --allow-scripts flag is refused in
+# project installs). --no-save keeps package.json and the lock unchanged.
+if ! npm install --no-save "$pkg@$version"; then
   echo "gpu:install: npm could not install $pkg. Check access to registry.npmjs.org and storage.googleapis.com." >&2
   exit 1
 fi

@@ -18,8 +18,8 @@ import type { ExperimentConfig, ResolvedConfig } from './config';
 
 /** The optimizer a config's `optimizer` section describes. */
 export function buildOptimizer(o: ExperimentConfig['optimizer']): GafOptimizer {
-  const gaf = (g: { kind: 'atan' | 'tanh' | 'log'; alpha: number; beta: number } | null): Gaf | null =>
-    g === null ? null : gafs[g.kind]({ alpha: g.alpha, beta: g.beta });
+  const gaf = (g: { kind: 'atan' | 'tanh' | 'log'; alpha: number; beta: number } | null | undefined): Gaf | null =>
+    g == null ? null : gafs[g.kind]({ alpha: g.alpha, beta: g.beta });
   switch (o.name) {
     case 'sgd':
       return sgd({ ...o.options, gaf: gaf(o.gaf), gafPlacement: o.placement });

@@ -368,6 +368,8 @@ function describeIssue(issue: z.ZodIssue, input: unknown, schema: z.ZodTypeAny):
   const got = show(valueAt(input, issue.path));
   switch (issue.code) {
     case z.ZodIssueCode.invalid_type:
+      // A message given in the schema says more than the types.
+      if (!/^(Expected|Required)/.test(issue.message)) return `${issue.message} (got ${got})`;
       if (issue.received === 'undefined') return `is required (${issue.expected})`;
       if (issue.expected === 'integer') return `got ${got}; allowed: an integer`;
       return `got ${got} (${issue.received}); allowed: ${issue.expected}`;
