@@ -18,6 +18,7 @@ cd "$ROOT"
 APT_PACKAGES=(
   jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel # notebooks, headless
   dataset-fashion-mnist                                              # real data, offline
+  fonts-dejavu-core                                                  # text in rendered figures
 )
 
 say() { printf '[setup] %s\n' "$*"; }

@@ -10,7 +10,15 @@ export { initBackend, formatBackendReport } from './backend/init';
 export type { BackendName, BackendReport, BackendCandidate } from './backend/init';
 export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, setIm2colBudget } from './backend/wasm-kernels/index';
 export type { WasmGradientKernelInfo } from './backend/wasm-kernels/index';
-export { trainEpoch, evaluate } from './train/classifier';
-export type { TrainEpochResult, EvalResult } from './train/classifier';
 export * from './data/index';
 export * from './models/index';
+export * from './train/index';
+export {
+  loadRuns, loadGradStats, findRunDirs, optimizerLabel, hasGaf, summarizeRuns, compareToBaseline,
+  formatSummary, formatComparison, formatMeanCi, formatDiff, writeCsv, writeArrow, readCsv, readArrow, toDanfo,
+  meanCi, welchCi, studentTQuantile, studentTCdf, arquero,
+} from './results/index';
+export type {
+  ColumnTable, GradStatsRow, LoadRunsOptions, SummarizeOptions, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions,
+} from './results/index';
+export * from './plots/index';

@@ -52,7 +52,7 @@ export interface FixtureRun {
 export function fixtureConfig(r: FixtureRun): Record<string, unknown> {
   return {
     name: 'fixture',
-    dataset: { name: r.dataset ?? 'fashion-mnist', subset: { first: 512 }, testSubset: 256, dataDir: 'data', augment: false },
+    dataset: { name: r.dataset ?? 'fashion-mnist', subset: { first: 512, perClass: null }, testSubset: { first: 256, perClass: null }, dataDir: 'data', augment: false },
     model: { name: r.model ?? 'small-cnn', options: {} },
     optimizer: {
       name: r.optimizer ?? 'sgd',
@@ -81,8 +81,9 @@ export function writeRun(root: string, r: FixtureRun): string {
   const runId = runIdOf(r);
   const dir = path.join(root, ...(r.under ? [r.under] : []), runId);
   fs.mkdirSync(dir, { recursive: true });
-  const lines: MetricLine[] = r.testTop1.map((acc, i) => ({
+  const lines: (MetricLine & { step: number })[] = r.testTop1.map((acc, i) => ({
     epoch: i + 1,
+    step: 8 * (i + 1),
     trainLoss: acc === null ? null : 2.3 * (1 - acc) + 0.01,
     trainTop1: acc === null ? null : Math.min(1, acc + 0.02),
     trainTop5: acc === null ? null : 0.99,
@@ -96,11 +97,13 @@ export function writeRun(root: string, r: FixtureRun): string {
   }));
   const status = r.status ?? 'completed';
   const manifest = {
+    format: 'gaf-lab-run/1',
     runId,
     status,
     config: fixtureConfig(r),
     seed: r.seed,
     gitCommit: r.gitCommit ?? '1e5a0c3d9b',
+    gitDirty: false,
     backend: 'wasm',
     packages: { '@tensorflow/tfjs': '4.22.0', '@tensorflow/tfjs-backend-wasm': '4.22.0' },
     host: { hostname: 'test', platform: 'linux', arch: 'x64', cpus: 2, node: 'v20.20.2' },

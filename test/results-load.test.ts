@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadRuns, loadGradStats, findRunDirs } from '../src/results/index';
+import { loadRuns, loadGradStats, findRunDirs, hasGaf, optimizerLabel } from '../src/results/index';
 import { curve, standardSweep, tempDir, writeRun, runIdOf } from './results-fixtures';
 
 type Row = Record<string, unknown>;
@@ -69,7 +69,7 @@ test('loadRuns: the root may itself be a run; filter picks runs by manifest', ()
   const dir = writeRun(root, { seed: 7, testTop1: [0.4, 0.5] });
   writeRun(root, { seed: 8, status: 'failed', testTop1: [0.4] });
   assert.equal(loadRuns(dir).numRows(), 2);
-  assert.equal(loadRuns(dir).objects()[0]!.runDir, '.');
+  assert.equal((loadRuns(dir).objects()[0] as Row).runDir, '.');
   const onlyDone = loadRuns(root, { filter: (m) => m.status === 'completed' }).objects() as Row[];
   assert.deepEqual([...new Set(onlyDone.map((r) => r.seed))], [7]);
   fs.rmSync(root, { recursive: true, force: true });
@@ -102,10 +102,16 @@ test('loadRuns: an empty folder gives an empty table with the metric columns', (
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('optimizerLabel names the GAF placement when it is on the update', () => {
+test('optimizerLabel and hasGaf: placement on the update, reference variants, adaptive GAF', () => {
+  assert.equal(optimizerLabel({ 'optimizer.name': 'reference', 'optimizer.variant': 'SGD_atan', 'optimizer.options.alpha': 0.1, 'optimizer.options.beta': 20 }), 'reference SGD_atan (alpha 0.1, beta 20)');
+  assert.equal(hasGaf({ 'optimizer.name': 'reference', 'optimizer.variant': 'SGD_ori' }), false);
+  assert.equal(hasGaf({ 'optimizer.name': 'reference', 'optimizer.variant': 'SGD_atanMom' }), true);
+  assert.equal(hasGaf({ 'optimizer.name': 'sgdAdaptiveGaf', 'optimizer.gaf.kind': null }), true);
+  assert.equal(hasGaf({ 'optimizer.name': 'adam', 'optimizer.gaf.kind': 'atan' }), true);
+  assert.equal(hasGaf({ 'optimizer.name': 'sgd', 'optimizer.gaf.kind': null }), false);
   const root = tempDir('label');
   writeRun(root, { seed: 1, gaf: { kind: 'tanh', alpha: 0.2, beta: 10 }, placement: 'update', testTop1: [0.5] });
-  assert.equal(loadRuns(root).objects()[0]!.optimizerLabel, 'sgd + 0.2*tanh(10x) on update');
+  assert.equal((loadRuns(root).objects()[0] as Row).optimizerLabel, 'sgd + 0.2*tanh(10x) on update');
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -122,13 +128,16 @@ test('loadGradStats: rows per step and variable, tagged with the run', () => {
     ],
   });
   writeRun(root, { seed: 2, testTop1: [0.5] }); // no gradstats file: contributes nothing
-  const g = loadGradStats(root);
+  writeRun(root, { seed: 3, testTop1: [0.5], gradstats: [{ epoch: 1, step: 1, variable: 'dense/bias', rawL2: 0.01, actL2: 0.01 }] });
+  const all = loadGradStats(root);
+  assert.deepEqual(all.map((r) => [r.seed, r.hasGaf]), [[1, true], [1, true], [1, true], [3, false]]);
+  const g = all.filter((r) => r.seed === 1);
   assert.equal(g.length, 3);
   assert.deepEqual(g.map((r) => [r.variable, r.epoch, r.rawL2, r.actL2]), [
     ['conv1/kernel', 1, 0.5, 1.2],
     ['dense/bias', 1, 0.01, 0.2],
     ['conv1/kernel', 2, 0.3, 1.0],
   ]);
-  assert.ok(g.every((r) => r.optimizerLabel === 'sgd + 0.1*atan(20x)' && r.seed === 1));
+  assert.ok(g.every((r) => r.optimizerLabel === 'sgd + 0.1*atan(20x)' && r.seed === 1 && r.hasGaf));
   fs.rmSync(root, { recursive: true, force: true });
 });

@@ -1,4 +1,4 @@
-import { FIGURE_CONFIG, VL_SCHEMA, metricAxis, requireFields, rowsOf, type VlSpec } from './spec';
+import { FIGURE_CONFIG, VL_SCHEMA, columnTitle, metricAxis, requireFields, rowsOf, type VlSpec } from './spec';
 
 /** Options of {@link accuracyBarsSpec}. */
 export interface AccuracyBarsOptions {
@@ -56,9 +56,9 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
   const axis = metricAxis(metric);
   const yTitle = `${m} ${axis.title}`;
   const level = typeof rows[0]!.level === 'number' ? Math.round((rows[0]!.level as number) * 100) : 95;
-  const legendTitle = colorCol === 'optimizerLabel' ? 'optimizer' : colorCol;
+  const legendTitle = columnTitle(colorCol);
   const groups = [...new Set(values.map((v) => v.group))];
-  const x = { field: 'x', type: 'nominal' as const, title: xCol === 'model.name' ? 'model' : xCol, axis: { labelAngle: 0 } };
+  const x = { field: 'x', type: 'nominal' as const, title: columnTitle(xCol), axis: { labelAngle: 0 } };
   const xOffset = { field: 'group', type: 'nominal' as const, sort: groups };
   const color = { field: 'group', type: 'nominal' as const, title: legendTitle, sort: groups, legend: { orient: 'bottom' as const, direction: 'vertical' as const } };
   const yFormat = axis.format ? { format: axis.format } : {};
@@ -94,18 +94,19 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
             tooltip,
           },
         };
+  // Layers without data would draw nothing and make vega warn about an empty extent.
   const layer = [
     main,
-    {
+    ...(values.some((v) => v.low !== null) ? [{
       transform: [{ filter: 'datum.low != null' }],
       mark: { type: 'rule' as const, color: '#222', strokeWidth: 1.5 },
       encoding: { x, xOffset, y: { field: 'low', type: 'quantitative' as const }, y2: { field: 'high' } },
-    },
-    {
+    }] : []),
+    ...(values.some((v) => v.single) ? [{
       transform: [{ filter: 'datum.single' }],
       mark: { type: 'text' as const, dy: -8, fontSize: 11, color: '#b00' },
       encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative' as const }, text: { field: 'label' } },
-    },
+    }] : []),
   ];
   const nAll = [...new Set(values.map((v) => v.n))].sort((a, b) => a - b);
   return {
@@ -116,7 +117,8 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
     },
     config: FIGURE_CONFIG,
     data: { values },
-    width: options.width ?? { step: 28 * Math.max(groups.length, 1) + 24 },
+    // With xOffset the step is the width of one bar.
+    width: options.width ?? { step: 36 },
     height: options.height ?? 300,
     layer,
   };

@@ -52,7 +52,7 @@ export function gafCurvesSpec(gafs: readonly CurveFunction[], options: GafCurves
   const width = options.width ?? 320;
   const height = options.height ?? 260;
   const color = { field: 'gaf', type: 'nominal' as const, title: 'GAF g(x)', sort: names, legend: { orient: 'bottom' as const, columns: 2 } };
-  const xAxis = { field: 'x', type: 'quantitative' as const, title: 'raw gradient component x', scale: { domain: [lo, hi], nice: false } };
+  const xAxis = { field: 'x', type: 'quantitative' as const, title: 'raw gradient component x', scale: { domain: [lo, hi], nice: false }, axis: { tickCount: 6 } };
   return {
     $schema: VL_SCHEMA,
     title: { text: options.title ?? 'Gradient activation functions', subtitle: 'dashed: identity y = x (left) and gain 1 (right); g enlarges tiny gradients where g′(x) > 1' },

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readFontMetrics, type FontMetrics } from './font-metrics';
 import type { VlSpec } from './spec';
 
 /** Options of {@link renderSvg} and {@link compileSpec}. */
@@ -12,28 +13,39 @@ export interface RenderOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Collects warnings the way vega's logger interface expects; errors are thrown. */
-class CapturingLogger {
-  private lvl = 2; // vega.Warn
-  constructor(private readonly sink: (message: string) => void) {}
-  level(l?: number): number | this {
-    if (l === undefined) return this.lvl;
-    this.lvl = l;
-    return this;
-  }
-  error(...args: unknown[]): this {
-    throw new Error(`vega: ${args.map(String).join(' ')}`);
-  }
-  warn(...args: unknown[]): this {
-    this.sink(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
-    return this;
-  }
-  info(): this {
-    return this;
-  }
-  debug(): this {
-    return this;
-  }
+/** The logger interface of vega and vega-lite. */
+interface Logger {
+  level(l?: number): number | Logger;
+  error(...args: unknown[]): Logger;
+  warn(...args: unknown[]): Logger;
+  info(...args: unknown[]): Logger;
+  debug(...args: unknown[]): Logger;
+}
+
+/**
+ * A logger that hands warnings to `sink` and throws errors. Built from closures because vega's
+ * View calls the methods detached from the logger object.
+ */
+function capturingLogger(sink: (message: string) => void): Logger {
+  let lvl = 2; // vega.Warn
+  const text = (args: unknown[]): string => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+  const logger: Logger = {
+    level: (l?: number) => {
+      if (l === undefined) return lvl;
+      lvl = l;
+      return logger;
+    },
+    error: (...args: unknown[]) => {
+      throw new Error(`vega: ${text(args)}`);
+    },
+    warn: (...args: unknown[]) => {
+      sink(text(args));
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  return logger;
 }
 
 /**
@@ -58,7 +70,7 @@ type VlLogger = NonNullable<Parameters<VegaLiteModule['compile']>[1]>['logger'];
 export async function compileSpec(spec: VlSpec): Promise<{ vega: object; warnings: string[] }> {
   const { vl } = await loadVega();
   const warnings: string[] = [];
-  const logger = new CapturingLogger((m) => warnings.push(m));
+  const logger = capturingLogger((m) => warnings.push(m));
   const out = vl.compile(spec, { logger: logger as unknown as VlLogger });
   return { vega: out.spec as object, warnings };
 }
@@ -69,8 +81,9 @@ export async function compileSpec(spec: VlSpec): Promise<{ vega: object; warning
  */
 export async function renderSvg(spec: VlSpec, options: RenderOptions = {}): Promise<string> {
   const { vl, vega } = await loadVega();
+  installTextMetrics(vega);
   const sink = options.onWarning ?? ((m: string) => console.warn(`[gaf-lab plots] ${m}`));
-  const logger = new CapturingLogger(sink);
+  const logger = capturingLogger(sink);
   const compiled = vl.compile(spec, { logger: logger as unknown as VlLogger });
   const view = new vega.View(vega.parse(compiled.spec as Parameters<VegaModule['parse']>[0]), { renderer: 'none', logger: logger as unknown as VlLogger });
   try {
@@ -118,25 +131,70 @@ export function findSystemFonts(): string[] {
   return out;
 }
 
-let fontCache: { files: string[]; sans: string | undefined } | undefined;
+/** The fonts found on this machine and the one `sans-serif` is drawn with. */
+interface FontChoice {
+  files: string[];
+  /** Family resvg uses for `sans-serif`, when a known one is installed. */
+  sans: string | undefined;
+  /** Metrics of that family (regular and bold), for vega's text layout. */
+  metrics: { regular: FontMetrics; bold: FontMetrics } | undefined;
+}
+
+let fontCache: FontChoice | undefined;
+
+function fontChoice(): FontChoice {
+  if (fontCache) return fontCache;
+  const files = findSystemFonts();
+  const regular = files.find((f) => /[\\/]DejaVuSans\.ttf$/i.test(f));
+  const bold = files.find((f) => /[\\/]DejaVuSans-Bold\.ttf$/i.test(f));
+  let metrics: FontChoice['metrics'];
+  try {
+    metrics = regular ? { regular: readFontMetrics(regular), bold: readFontMetrics(bold ?? regular) } : undefined;
+  } catch {
+    metrics = undefined; // an unreadable font file: fall back to vega's estimate
+  }
+  fontCache = { files, sans: regular ? 'DejaVu Sans' : undefined, metrics };
+  return fontCache;
+}
 
 /**
  * Which fonts resvg will have: without any, resvg silently drops every text element, so a
  * figure would lose its axis titles and legend. Then this throws with the package to install.
  */
 function fontSetup(extra: string[] | undefined): { sans: string | undefined } {
-  if (!fontCache) {
-    const files = findSystemFonts();
-    const sans = files.some((f) => /DejaVuSans\.ttf$/i.test(f)) ? 'DejaVu Sans' : files.some((f) => /LiberationSans-Regular/i.test(f)) ? 'Liberation Sans' : undefined;
-    fontCache = { files, sans };
-  }
-  if (fontCache.files.length === 0 && !(extra && extra.length)) {
+  const choice = fontChoice();
+  if (choice.files.length === 0 && !(extra && extra.length)) {
     throw new Error(
       `renderPng: no font files found (looked in ${FONT_DIRS.join(', ')}), so the PNG would have no text. ` +
         'Install a font, e.g. on Debian/Ubuntu `apt-get install fonts-dejavu-core`, or pass {fontFiles: ["/path/to/font.ttf"]}.',
     );
   }
-  return { sans: fontCache.sans };
+  return { sans: choice.sans };
+}
+
+interface TextItem {
+  fontSize?: number | string;
+  fontWeight?: number | string;
+  limit?: number;
+}
+
+/**
+ * Makes vega measure text with the advance widths of the font resvg draws `sans-serif` with
+ * (vega supports a user-defined `textMetrics.width`; without a canvas it would guess 0.8 em per
+ * character). Leaves vega's estimate in place when that font is not installed.
+ */
+function installTextMetrics(vega: VegaModule): void {
+  const tm = (vega as unknown as { textMetrics?: { width: (item: TextItem, text: unknown) => number } }).textMetrics;
+  const m = fontChoice().metrics;
+  if (!tm || !m) return;
+  tm.width = (item: TextItem, text: unknown): number => {
+    const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11;
+    const w = item.fontWeight;
+    const bold = w === 'bold' || w === 'bolder' || Number(w) >= 600;
+    const width = (bold ? m.bold : m.regular).width(text == null ? '' : String(text).trim(), size);
+    // A label longer than its limit is drawn truncated to the limit.
+    return item.limit && item.limit > 0 ? Math.min(width, item.limit) : width;
+  };
 }
 
 /** Rasterizes SVG text to PNG bytes with resvg (system fonts, white background). */

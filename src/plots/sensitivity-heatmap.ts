@@ -1,4 +1,4 @@
-import { FIGURE_CONFIG, VL_SCHEMA, metricAxis, requireFields, rowsOf, type VlSpec } from './spec';
+import { FIGURE_CONFIG, VL_SCHEMA, columnTitle, metricAxis, requireFields, rowsOf, type VlSpec } from './spec';
 
 /** Options of {@link sensitivityHeatmapSpec}. */
 export interface SensitivityHeatmapOptions {
@@ -14,11 +14,6 @@ export interface SensitivityHeatmapOptions {
   /** Cell size in pixels; default 56. */
   cell?: number;
 }
-
-const AXIS_TITLES: Record<string, string> = {
-  'optimizer.gaf.alpha': 'α (output scale of g)',
-  'optimizer.gaf.beta': 'β (input scale of g)',
-};
 
 /**
  * An alpha x beta sensitivity heatmap from a `summarizeRuns` summary grouped by (at least) the
@@ -54,7 +49,7 @@ export function sensitivityHeatmapSpec(summary: unknown, options: SensitivityHea
       y: r[yCol] as number | string,
       panel: options.facet ? String(r[options.facet] ?? '–') : null,
       value: Number.isFinite(v) ? v : null,
-      label: `${Number.isFinite(v) ? fmt(v) : 'no run'}\n${n >= 2 ? `n=${n}` : `n=${n}, no CI`}`,
+      label: `${Number.isFinite(v) ? fmt(v) : 'no run'}\nn=${n}`,
       // Text on the dark end of viridis is white, on the light end black.
       dark: Number.isFinite(v) && hi > lo ? (v - lo) / (hi - lo) < 0.55 : false,
     };
@@ -68,14 +63,14 @@ export function sensitivityHeatmapSpec(summary: unknown, options: SensitivityHea
     {
       mark: { type: 'rect' as const, stroke: 'white', strokeWidth: 1 },
       encoding: {
-        x: { field: 'x', type: 'ordinal' as const, title: AXIS_TITLES[xCol] ?? xCol, sort: xs, axis: { labelAngle: 0 } },
-        y: { field: 'y', type: 'ordinal' as const, title: AXIS_TITLES[yCol] ?? yCol, sort: ys },
+        x: { field: 'x', type: 'ordinal' as const, title: columnTitle(xCol), sort: xs, axis: { labelAngle: 0 } },
+        y: { field: 'y', type: 'ordinal' as const, title: columnTitle(yCol), sort: ys },
         color: {
           field: 'value',
           type: 'quantitative' as const,
-          title: valueTitle.replace(/ \(/, '\n('),
+          title: valueTitle.split(/ (?=\()/),
           scale: { scheme: 'viridis' },
-          legend: { format: axis.format ?? '.3g', orient: 'right' as const, gradientLength: Math.max(cell * ys.length, 120) },
+          legend: { format: axis.format ?? '.3g', orient: 'right' as const, gradientLength: Math.max(cell * ys.length, 120), titlePadding: 10 },
         },
         tooltip: [
           { field: 'x', title: xCol },
@@ -96,12 +91,13 @@ export function sensitivityHeatmapSpec(summary: unknown, options: SensitivityHea
     },
   ];
   const title = {
-    text: options.title ?? `Sensitivity to ${AXIS_TITLES[xCol]?.split(' ')[0] ?? xCol} and ${AXIS_TITLES[yCol]?.split(' ')[0] ?? yCol}`,
+    text: options.title ?? `Sensitivity to ${columnTitle(xCol).split(' ')[0]} and ${columnTitle(yCol).split(' ')[0]}`,
     subtitle: `cell: ${valueTitle} across seeds; n = seeds per cell (n=1: not a result)`,
   };
-  const size = { width: { step: cell }, height: { step: cell } };
+  // Wide enough cells for the x-axis title (about 175 px), so side-by-side panels do not overlap.
+  const size = { width: { step: Math.max(cell, Math.ceil(175 / xs.length)) }, height: { step: cell } };
   if (options.facet) {
-    return { $schema: VL_SCHEMA, title, config: FIGURE_CONFIG, data: { values }, facet: { field: 'panel', type: 'nominal', title: options.facet }, spec: { ...size, layer } };
+    return { $schema: VL_SCHEMA, title, config: FIGURE_CONFIG, data: { values }, facet: { field: 'panel', type: 'nominal', title: columnTitle(options.facet) }, spec: { ...size, layer } };
   }
   return { $schema: VL_SCHEMA, title, config: FIGURE_CONFIG, data: { values }, ...size, layer };
 }

@@ -25,7 +25,7 @@ export const FIGURE_CONFIG = {
   padding: 8,
   title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#444', anchor: 'start', offset: 10 },
   axis: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'normal', gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'normal', labelLimit: 0, symbolSize: 120 },
+  legend: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'normal', labelLimit: 0, titleLimit: 0, symbolSize: 120 },
   header: { labelFontSize: 13, titleFontSize: 13 },
   view: { stroke: '#bbb' },
 } as const;
@@ -49,6 +49,27 @@ export function metricAxis(metric: string): { title: string; format?: string; pe
   if (!m) return { title: metric, percent: false };
   return { title: m.title, percent: m.percent, ...(m.percent ? { format: '.0%' } : {}) };
 }
+
+/** Readable titles of the usual grouping columns of the runs table. */
+const COLUMN_TITLES: Record<string, string> = {
+  'model.name': 'model',
+  'dataset.name': 'dataset',
+  'optimizer.name': 'optimizer',
+  'optimizer.gaf.kind': 'GAF kind',
+  'optimizer.gaf.alpha': 'α (output scale of g)',
+  'optimizer.gaf.beta': 'β (input scale of g)',
+  'optimizer.placement': 'GAF placement',
+  optimizerLabel: 'optimizer',
+  seed: 'seed',
+};
+
+/** The title shown for a column of the runs or summary table. */
+export function columnTitle(column: string): string {
+  return COLUMN_TITLES[column] ?? column;
+}
+
+/** First letter upper-case, for titles built from axis titles. */
+export const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Rows of a table-like input: an arquero table (anything with `objects()`) or an array of records. */
 export function rowsOf(input: unknown, where: string): Record<string, unknown>[] {

@@ -1,5 +1,5 @@
 import { meanCi } from '../results/stats';
-import { FIGURE_CONFIG, VL_SCHEMA, metricAxis, requireFields, rowsOf, type VlSpec } from './spec';
+import { FIGURE_CONFIG, VL_SCHEMA, capitalize, columnTitle, metricAxis, requireFields, rowsOf, type VlSpec } from './spec';
 
 /** Options of {@link trainingCurvesSpec}. */
 export interface TrainingCurvesOptions {
@@ -64,7 +64,7 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
   const single = nMin < 2 ? '; n = 1 curves have no band and are not results' : '';
   const axis = metricAxis(metric);
   const maxEpoch = Math.max(...values.map((v) => v.epoch));
-  const legendTitle = by.length === 1 && by[0] === 'optimizerLabel' ? 'optimizer' : by.join(' / ');
+  const legendTitle = by.map(columnTitle).join(' / ');
   const x = {
     field: 'epoch',
     type: 'quantitative' as const,
@@ -72,7 +72,15 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
     scale: { domain: [1, maxEpoch], nice: false },
     axis: { tickMinStep: 1, format: 'd' },
   };
-  const color = { field: 'group', type: 'nominal' as const, title: legendTitle, legend: { orient: 'bottom' as const, direction: 'vertical' as const } };
+  const color = { field: 'group', type: 'nominal' as const, title: legendTitle, legend: {
+      orient: 'bottom' as const,
+      direction: 'vertical' as const,
+      // The legend shows the line, not the faint band drawn with the same colour.
+      symbolType: 'stroke',
+      symbolStrokeWidth: 3,
+      symbolOpacity: 1,
+    },
+  };
   const layer = [
     {
       mark: { type: 'area' as const, opacity: 0.18 },
@@ -94,7 +102,7 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
     },
   ];
   const title = {
-    text: options.title ?? `${axis.title.replace(/ \(.*\)$/, '')} per epoch`,
+    text: options.title ?? capitalize(`${axis.title.replace(/ \(.*\)$/, '')} per epoch`),
     subtitle: `line: mean across seeds (${nText} per curve); band: ${BAND_TEXT[band]}${single}`,
   };
   const width = options.width ?? 420;
@@ -105,7 +113,7 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
       title,
       config: FIGURE_CONFIG,
       data: { values },
-      facet: { field: 'panel', type: 'nominal', title: options.facet },
+      facet: { field: 'panel', type: 'nominal', title: columnTitle(options.facet) },
       columns: 3,
       spec: { width, height, layer },
     };

@@ -95,6 +95,7 @@ export function compareToBaseline(summary: ColumnTable, options: CompareOptions)
       const row: Record<string, Cell> = {};
       options.by.forEach((c, i) => (row[c] = g.key[i]!));
       Object.assign(row, {
+        metric: typeof (base ?? treat)?.metric === 'string' ? ((base ?? treat)!.metric as string) : null,
         measure: m,
         baselineLabel: label(base),
         treatmentLabel: label(treat),
@@ -102,12 +103,12 @@ export function compareToBaseline(summary: ColumnTable, options: CompareOptions)
         baselineSd: bs.sd,
         baselineN: Number.isNaN(bs.n) ? 0 : bs.n,
         baselineCiHalfWidth: num(base, `${m}CiHalfWidth`),
-        baselineDiverged: num(base, 'diverged'),
+        baselineDiverged: base ? num(base, 'diverged') : null,
         treatmentMean: ts.mean,
         treatmentSd: ts.sd,
         treatmentN: Number.isNaN(ts.n) ? 0 : ts.n,
         treatmentCiHalfWidth: num(treat, `${m}CiHalfWidth`),
-        treatmentDiverged: num(treat, 'diverged'),
+        treatmentDiverged: treat ? num(treat, 'diverged') : null,
         diff: w.diff,
         diffCiLow: w.low,
         diffCiHigh: w.high,

@@ -35,8 +35,25 @@ export function unionKeys(records: Record<string, Cell>[]): string[] {
       }
     }
   }
-  return keys.filter((k) => {
-    const hasChildren = keys.some((c) => c.startsWith(`${k}.`));
-    return !(hasChildren && records.every((r) => r[k] === null || r[k] === undefined));
-  });
+  const dropped = (k: string): boolean =>
+    keys.some((c) => c.startsWith(`${k}.`)) && records.every((r) => r[k] === null || r[k] === undefined);
+  // A dropped key's children take its place, so `optimizer.gaf.kind` sits next to `optimizer.name`
+  // even when the first run seen had no GAF.
+  const out: string[] = [];
+  const placed = new Set<string>();
+  for (const k of keys) {
+    if (placed.has(k)) continue;
+    if (dropped(k)) {
+      for (const c of keys) {
+        if (c.startsWith(`${k}.`) && !placed.has(c) && !dropped(c)) {
+          placed.add(c);
+          out.push(c);
+        }
+      }
+    } else {
+      placed.add(k);
+      out.push(k);
+    }
+  }
+  return out;
 }

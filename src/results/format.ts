@@ -80,7 +80,7 @@ export function formatSummary(summary: ColumnTable, options: FormatOptions = {})
   return `${markdownTable(header, body)}\n\n± : half-width of the ${level}% Student-t interval across seeds; n=1 rows have no interval and are not results.`;
 }
 
-const COMPARISON_STATS = new Set(['measure']);
+const COMPARISON_STATS = new Set(['metric', 'measure']);
 
 /**
  * The comparison of {@link compareToBaseline} as a Markdown table: baseline and treatment
@@ -90,7 +90,7 @@ export function formatComparison(comparison: ColumnTable, options: FormatOptions
   if (!isTable(comparison)) throw new Error('formatComparison: expected the table returned by compareToBaseline().');
   const rows = comparison.objects() as Record<string, unknown>[];
   const by = byColumns(comparison, COMPARISON_STATS);
-  const o = { ...options, percent: options.percent ?? true };
+  const o = { ...options, percent: options.percent ?? isAccuracy(rows[0]?.metric ?? 'testTop1') };
   const unit = o.percent ? ' (%)' : '';
   const level = Math.round(num(rows[0]?.level ?? 0.95) * 100);
   const header = [...by, 'baseline', `baseline${unit}`, 'treatment', `treatment${unit}`, `difference${unit} [${level}% CI]`, 'diverged (b/t)'];

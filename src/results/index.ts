@@ -1,4 +1,4 @@
-export { loadRuns, loadGradStats, optimizerLabel, tableFromRecords, METRIC_COLUMNS } from './load';
+export { loadRuns, loadGradStats, optimizerLabel, hasGaf, tableFromRecords, METRIC_COLUMNS } from './load';
 export type { LoadRunsOptions, GradStatsRow } from './load';
 export { readManifest, readJsonLines, findRunDirs, RUN_STATUSES } from './run-files';
 export type { RunManifest, RunStatus } from './run-files';

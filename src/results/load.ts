@@ -27,9 +27,17 @@ export interface LoadRunsOptions {
   filter?: (manifest: RunManifest) => boolean;
 }
 
-/** A short readable name of a run's optimizer and GAF, used to group and label runs: `sgd`, `sgd + 0.1*atan(20x)`. */
+/**
+ * A short readable name of a run's optimizer and GAF, used to group and label runs: `sgd`,
+ * `sgd + 0.1*atan(20x)`, `sgd + 0.2*tanh(10x) on update`, `reference SGD_atan (alpha 0.1, beta 20)`.
+ */
 export function optimizerLabel(flat: Record<string, Cell>): string {
   const name = String(flat['optimizer.name'] ?? 'unknown');
+  if (name === 'reference' && typeof flat['optimizer.variant'] === 'string') {
+    const a = flat['optimizer.options.alpha'];
+    const b = flat['optimizer.options.beta'];
+    return `reference ${flat['optimizer.variant']}${typeof a === 'number' && typeof b === 'number' ? ` (alpha ${a}, beta ${b})` : ''}`;
+  }
   const kind = flat['optimizer.gaf.kind'];
   if (kind === null || kind === undefined) return name;
   const a = flat['optimizer.gaf.alpha'];
@@ -37,6 +45,14 @@ export function optimizerLabel(flat: Record<string, Cell>): string {
   const gaf = a !== null && a !== undefined && b !== null && b !== undefined ? `${a}*${kind}(${b}x)` : String(kind);
   const onUpdate = flat['optimizer.placement'] === 'update' ? ' on update' : '';
   return `${name} + ${gaf}${onUpdate}`;
+}
+
+/** Whether a run's optimizer applies a GAF: a `gaf` in the config, the adaptive GAF, or a reference variant other than plain SGD. */
+export function hasGaf(flat: Record<string, Cell>): boolean {
+  const name = flat['optimizer.name'];
+  if (name === 'sgdAdaptiveGaf') return true;
+  if (name === 'reference') return flat['optimizer.variant'] !== 'SGD_ori';
+  return flat['optimizer.gaf.kind'] !== null && flat['optimizer.gaf.kind'] !== undefined;
 }
 
 function runRecord(root: string, dir: string, m: RunManifest): Record<string, Cell> {
@@ -69,10 +85,14 @@ function epochRecords(dir: string): Record<string, Cell>[] {
   return [...byEpoch.values()].sort((a, b) => (a.epoch as number) - (b.epoch as number));
 }
 
-/** Builds an arquero table from records, with the union of their keys as columns (missing cells are null). */
-export function tableFromRecords(records: Record<string, Cell>[], leading: readonly string[] = []): ColumnTable {
+/**
+ * Builds an arquero table from records, with the union of their keys as columns (missing cells
+ * are null), `leading` columns first, and every `required` column present even if no record has it.
+ */
+export function tableFromRecords(records: Record<string, Cell>[], leading: readonly string[] = [], required: readonly string[] = []): ColumnTable {
   const keys = unionKeys(records);
-  const ordered = [...leading.filter((k) => keys.includes(k) || records.length === 0), ...keys.filter((k) => !leading.includes(k))];
+  for (const k of required) if (!keys.includes(k)) keys.push(k);
+  const ordered = [...leading.filter((k) => keys.includes(k)), ...keys.filter((k) => !leading.includes(k))];
   const columns: Record<string, Cell[]> = {};
   for (const k of ordered) columns[k] = records.map((r) => (r[k] === undefined ? null : r[k]!));
   return arquero().table(columns);
@@ -100,14 +120,15 @@ export function loadRuns(dir: string, options: LoadRunsOptions = {}): ColumnTabl
     if (epochs.length === 0) rows.push({ ...base, ...Object.fromEntries(METRIC_COLUMNS.map((k) => [k, null])) });
     for (const e of epochs) rows.push({ ...base, ...e });
   }
-  if (rows.length > 0) for (const k of METRIC_COLUMNS) if (!(k in rows[0]!)) rows[0]![k] = null;
-  return tableFromRecords(rows, LEADING);
+  return tableFromRecords(rows, LEADING, ['runId', 'status', 'optimizerLabel', 'seed', ...METRIC_COLUMNS]);
 }
 
 /** The fields of one `gradstats.jsonl` line (docs/run-format.md). */
 export interface GradStatsRow {
   runId: string;
   optimizerLabel: string;
+  /** Whether the run applies a GAF; without one the `act*` fields merely repeat `raw*`. */
+  hasGaf: boolean;
   seed: number | null;
   epoch: number;
   step: number;
@@ -133,7 +154,9 @@ export function loadGradStats(dir: string, options: LoadRunsOptions = {}): GradS
   for (const runDir of findRunDirs(dir)) {
     const m = readManifest(runDir);
     if (options.filter && !options.filter(m)) continue;
-    const label = optimizerLabel(flattenObject(m.config));
+    const flat = flattenObject(m.config);
+    const label = optimizerLabel(flat);
+    const gaf = hasGaf(flat);
     const file = path.join(runDir, 'gradstats.jsonl');
     readJsonLines(file).forEach((r, i) => {
       if (typeof r.variable !== 'string' || typeof r.epoch !== 'number' || typeof r.step !== 'number') {
@@ -142,6 +165,7 @@ export function loadGradStats(dir: string, options: LoadRunsOptions = {}): GradS
       out.push({
         runId: m.runId,
         optimizerLabel: label,
+        hasGaf: gaf,
         seed: typeof m.seed === 'number' ? m.seed : null,
         epoch: r.epoch,
         step: r.step,

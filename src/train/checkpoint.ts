@@ -129,6 +129,8 @@ export async function loadOptimizerState(optimizer: tf.Optimizer, model: tf.Laye
   const list = renameSlots(json.weights.map((s) => ({ name: s.name, tensor: map[s.name]! })), names);
   try {
     await optimizer.setWeights(list);
+  } catch (e) {
+    throw new Error(`Checkpoint ${dir}: the optimizer state does not fit this optimizer: ${(e as Error).message}`);
   } finally {
     tf.dispose(Object.values(map));
   }
@@ -202,6 +204,7 @@ export async function saveCheckpoint(root: string, name: string, parts: Checkpoi
   fs.renameSync(tmp, final);
   fsyncDir(root);
   if (old) fs.rmSync(old, { recursive: true, force: true });
+  removeLeftovers(root, name);
   return final;
 }
 

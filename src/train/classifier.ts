@@ -124,7 +124,8 @@ export async function trainEpoch(
     top5 += hv[1]!;
     samples += b.size;
     o.onBatch?.(b.batch, lv, { loss: lossSum / samples, accuracy: top1 / samples, samples, learningRate: lr });
-    if (o.signal?.aborted) {
+    // A stop request after the epoch's last step lets the epoch count as complete.
+    if (o.signal?.aborted && b.batch + 1 < loader.batchesPerEpoch) {
       stopped = true;
       break;
     }

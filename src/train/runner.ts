@@ -12,10 +12,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../backend/init';
+import { registerWasmGradientKernels } from '../backend/wasm-kernels/index';
 import type { GafOptimizer } from '../optim/gaf-optimizer';
 import { buildData, buildModel, buildOptimizer, type RunData } from './build';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { evaluate, trainEpoch } from './classifier';
+import { evaluate, trainEpoch, type EvalResult, type TrainEpochResult } from './classifier';
 import { resolveConfig, runDirOf, runIdOf, type ResolvedConfig } from './config';
 import { appendJsonLine, appendJsonLines, filterJsonLines } from './files';
 import {
@@ -24,6 +25,7 @@ import {
   packageVersions,
   processAlive,
   readManifest,
+  readMetrics,
   RUN_FILES,
   writeManifest,
   type EpochMetrics,
@@ -158,7 +160,18 @@ export async function runOrResume(config: unknown, options: RunOptions = {}): Pr
   return runExperiment(resolved, options);
 }
 
+/**
+ * The backend the config asks for. One already active is kept when it is the one asked for, or
+ * for `auto` when it is not the slow `cpu` (a notebook or the CLI chose it); only otherwise is
+ * {@link initBackend} called, so a sweep worker does not re-initialise for every run.
+ */
 async function startBackend(r: ResolvedConfig): Promise<string> {
+  const active = (tf.engine() as unknown as { backendName: string | null }).backendName;
+  if (active && (active === r.backend || (r.backend === 'auto' && active !== 'cpu'))) {
+    // A wasm backend set up without initBackend lacks gaf-lab's gradient kernels.
+    if (active === 'wasm' && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined) registerWasmGradientKernels();
+    return active;
+  }
   const report = await initBackend(r.backend === 'auto' ? undefined : r.backend);
   return report.backend;
 }
@@ -243,6 +256,7 @@ async function train(
     filterJsonLines<{ epoch: number }>(files.gradstats, (l) => l.epoch <= startEpoch);
     manifest.epochsDone = startEpoch;
     writeManifest(runDir, manifest);
+    final = readMetrics(runDir).at(-1);
 
     const originalName = new Map(model.weights.map((w) => [w.name, w.originalName]));
     const baseLr = optimizer.learningRate;
@@ -259,6 +273,7 @@ async function train(
       testSize: data.test.size,
     });
     for (let e = startEpoch; e < r.epochs; e++) {
+      if (stop.signal.aborted) return finish('interrupted', `stopped by a signal after epoch ${e}; resuming continues after epoch ${manifest.epochsDone}`);
       const t0 = performance.now();
       const grads: GradStatsLine[] = [];
       const unobserve = r.gradStats ? observe(optimizer, r.gradStats, e + 1, originalName, grads) : undefined;
@@ -271,35 +286,12 @@ async function train(
       if (tr.stopped) return finish('interrupted', `stopped by a signal during epoch ${e + 1}; resuming continues after epoch ${manifest.epochsDone}`);
       const diverged = tr.diverged || !weightsFinite(model);
       const ev = !diverged && ((e + 1) % r.evalEvery === 0 || e + 1 === r.epochs) ? await evaluate(model, data.testLoader) : null;
-      const seconds = (performance.now() - t0) / 1000;
-      const metrics: EpochMetrics = {
-        epoch: e + 1,
-        trainLoss: tr.samples > 0 ? tr.loss : null,
-        trainTop1: tr.samples > 0 ? tr.accuracy : null,
-        trainTop5: tr.samples > 0 ? tr.top5 : null,
-        testLoss: ev ? ev.loss : null,
-        testTop1: ev ? ev.accuracy : null,
-        testTop5: ev ? ev.top5 : null,
-        lr: tr.lastLearningRate ?? null,
-        epochSeconds: seconds,
-        imagesPerSecond: tr.samples / Math.max(1e-9, tr.seconds),
-        step: optimizer.iterations,
-        diverged,
-      };
+      const metrics = epochMetrics(e + 1, tr, ev, (performance.now() - t0) / 1000, optimizer.iterations, diverged);
       final = metrics;
       appendJsonLines(files.gradstats, grads);
       appendJsonLine(files.metrics, metrics);
       emit({ type: 'epoch', epochs: r.epochs, metrics });
-      if (diverged) {
-        const where = tr.divergence
-          ? `non-finite training loss (${tr.divergence.loss}) at epoch ${e + 1}, batch ${tr.divergence.batch + 1} of ${batches}`
-          : `non-finite weights after epoch ${e + 1}`;
-        return finish(
-          'diverged',
-          `${where}, learning rate ${tr.lastLearningRate}. Training stopped; ` +
-            (manifest.epochsDone > 0 ? `the last good checkpoint (epoch ${manifest.epochsDone}) is in checkpoints/last.` : 'no epoch had completed, so there is no checkpoint.'),
-        );
-      }
+      if (diverged) return finish('diverged', divergenceMessage(e + 1, tr, batches, manifest.epochsDone));
       const parts = {
         model,
         optimizer,
@@ -319,6 +311,33 @@ async function train(
     model.dispose();
     optimizer.dispose();
   }
+}
+
+/** The metrics line of an epoch (`ev` null when it was not evaluated). */
+function epochMetrics(epoch: number, tr: TrainEpochResult, ev: EvalResult | null, seconds: number, step: number, diverged: boolean): EpochMetrics {
+  const trained = tr.samples > 0;
+  return {
+    epoch,
+    trainLoss: trained ? tr.loss : null,
+    trainTop1: trained ? tr.accuracy : null,
+    trainTop5: trained ? tr.top5 : null,
+    testLoss: ev ? ev.loss : null,
+    testTop1: ev ? ev.accuracy : null,
+    testTop5: ev ? ev.top5 : null,
+    lr: tr.lastLearningRate ?? null,
+    epochSeconds: seconds,
+    imagesPerSecond: tr.samples / Math.max(1e-9, tr.seconds),
+    step,
+    diverged,
+  };
+}
+
+function divergenceMessage(epoch: number, tr: TrainEpochResult, batches: number, epochsDone: number): string {
+  const where = tr.divergence
+    ? `non-finite training loss (${tr.divergence.loss}) at epoch ${epoch}, batch ${tr.divergence.batch + 1} of ${batches}`
+    : `non-finite weights after epoch ${epoch}`;
+  const kept = epochsDone > 0 ? `the last good checkpoint (epoch ${epochsDone}) is in checkpoints/last.` : 'no epoch had completed, so there is no checkpoint.';
+  return `${where}, learning rate ${tr.lastLearningRate}. Training stopped; ${kept}`;
 }
 
 function observe(

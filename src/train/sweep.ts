@@ -349,33 +349,48 @@ export async function runSweepWorker(sweepDir: string, options: SweepWorkerOptio
       report.busy.push(runId);
       continue;
     }
-    let status: RunStatus | undefined;
+    // Set once the claim is logged, so that the release line records how the run stood.
+    let outcome: RunStatus | undefined;
     try {
       // Re-read under the lock: another worker may have finished it since we looked.
-      status = statusOf(runDir);
+      const status = statusOf(runDir);
       if (terminal(status)) {
         report.alreadyDone.push(runId);
         continue;
       }
       logClaim(dir, { event: 'claim', runId });
-      // The run lands in this sweep folder even if the folder was moved since it was created.
-      const runConfig = { ...readJson<ResolvedConfig>(path.join(dir, config)), outDir: dir };
-      const runOptions = { onProgress: options.onProgress, signal: options.signal };
-      let result: RunResult;
-      try {
-        result = status === undefined ? await runExperiment(runConfig, runOptions) : await resumeRun(runDir, runOptions);
-      } catch (e) {
-        result = { runId, runDir, status: 'failed', epochsDone: statusOf(runDir) ? readManifest(runDir).epochsDone : 0, message: (e as Error).message, startEpoch: 0, alreadyDone: false };
-      }
-      status = result.status;
+      outcome = 'failed';
+      const result = await trainClaimed(dir, runId, config, status !== undefined, options);
+      outcome = result.status;
       report.trained.push(result);
       if (result.status === 'interrupted') report.interrupted = true;
     } finally {
-      releaseRun(dir, runId, status);
+      releaseRun(dir, runId, outcome);
     }
     if (report.interrupted) break;
   }
   return report;
+}
+
+/** Trains (or resumes) a claimed run; any error becomes a `failed` result, so the worker goes on. */
+async function trainClaimed(dir: string, runId: string, configFile: string, exists: boolean, options: SweepWorkerOptions): Promise<RunResult> {
+  const runDir = path.join(dir, runId);
+  const runOptions = { onProgress: options.onProgress, signal: options.signal };
+  try {
+    // The run lands in this sweep folder even if the folder was moved since it was created.
+    const runConfig = { ...readJson<ResolvedConfig>(path.join(dir, configFile)), outDir: dir };
+    const nowId = runIdOf(resolveConfig(runConfig));
+    if (nowId !== runId) {
+      throw new Error(
+        `${configFile} now resolves to run id ${nowId}, not ${runId} (gaf-lab's config defaults changed since the sweep was created); ` +
+          'create the sweep again in a new folder.',
+      );
+    }
+    return exists ? await resumeRun(runDir, runOptions) : await runExperiment(runConfig, runOptions);
+  } catch (e) {
+    const epochsDone = statusOf(runDir) ? readManifest(runDir).epochsDone : 0;
+    return { runId, runDir, status: 'failed', epochsDone, message: (e as Error).message, startEpoch: 0, alreadyDone: false };
+  }
 }
 
 /** Status of every run of a sweep (`pending` when its folder does not exist yet). */

@@ -18,22 +18,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convGradGeometry, requireFloat32, shapeAttr } from './conv-attrs';
-import { copyShiftedWindows, ShiftedWindow } from './heap-copies';
+import { copyShiftedWindows } from './heap-copies';
+import { phaseGrid, phaseSplitInput } from './phase-grid';
 import { tapGroups } from './tap-groups';
-import { heapF32, Scratch, withScratch } from './wasm-backend-access';
+import { heapF32, withScratch } from './wasm-backend-access';
 
 const NAME = 'DepthwiseConv2dNativeBackpropFilter';
-
-/**
- * [B, Hq*sh, Wq*sw, C] -> [C, sh, sw, B, Hq, Wq] as two rank-4 transposes: the wasm backend
- * handles rank 4 with a specialised loop, and one rank-6 transpose measured 2.5x slower.
- */
-function phaseSplit(s: Scratch, padded: tf.TensorInfo, B: number, Hq: number, Wq: number, sh: number, sw: number, C: number): tf.TensorInfo {
-  const rowPhaseFirst = s.transpose(s.reshape(padded, [B * Hq, sh, Wq, sw * C]), [1, 0, 2, 3]); // [sh, B*Hq, Wq, sw*C]
-  const split = s.transpose(s.reshape(rowPhaseFirst, [sh, B * Hq * Wq, sw, C]), [3, 0, 2, 1]); // [C, sh, sw, B*Hq*Wq]
-  s.free(rowPhaseFirst);
-  return split;
-}
 
 /** kernelFunc: inputs {x, dy}; attrs {strides, pad, dilations, dimRoundingMode, filterShape}. */
 export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
@@ -41,26 +31,11 @@ export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { input
   const filterShape = shapeAttr(NAME, attrs, 'filterShape');
   const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, true);
   const [fh, fw, C, M] = filterShape as [number, number, number, number];
-  const { batchSize: B, inHeight: H, inWidth: W, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  // Phase grid: tap row i*dh reads phase (i*dh) % sh at phase row r + floor(i*dh / sh), which
-  // must exist for every output row r < oh; the grid also holds the whole padded input.
-  const Hq = Math.max(oh + Math.floor(((fh - 1) * dh) / sh), Math.ceil((H + pt) / sh));
-  const Wq = Math.max(ow + Math.floor(((fw - 1) * dw) / sw), Math.ceil((W + pl) / sw));
-  const L = B * Hq * Wq;
-  const windowOf = ([i, j]: [number, number]): ShiftedWindow => ({
-    phase: ((i * dh) % sh) * sw + ((j * dw) % sw),
-    offset: Math.floor((i * dh) / sh) * Wq + Math.floor((j * dw) / sw),
-  });
+  const { outHeight: oh, outWidth: ow } = info;
+  const grid = phaseGrid(info);
+  const { Hq, Wq, L } = grid;
   return withScratch(NAME, backend, (s) => {
-    // Pad in NHWC; the transpose(s) then make it channel-major and split the stride phases.
-    const padded = s.run('PadV2', { x }, { paddings: [[0, 0], [pt, Hq * sh - H - pt], [pl, Wq * sw - W - pl], [0, 0]], constantValue: 0 });
-    const phases =
-      sh === 1 && sw === 1
-        ? s.transpose(padded, [3, 0, 1, 2]) // [C, B, Hq, Wq]
-        : phaseSplit(s, padded, B, Hq, Wq, sh, sw, C); // [C, sh, sw, B, Hq, Wq]
-    s.free(padded);
+    const phases = phaseSplitInput(s, x, info, grid); // [C, sh*sw, L]
     // dy channel index is c*M + m, so channel-major dy splits into [C, M, ...].
     const dyT = s.transpose(dy, [3, 0, 1, 2]); // [C*M, B, oh, ow]
     const dyGrid = s.reshape(s.run('PadV2', { x: dyT }, { paddings: [[0, 0], [0, 0], [0, Hq - oh], [0, Wq - ow]], constantValue: 0 }), [C, M, L]);
@@ -68,7 +43,7 @@ export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { input
     const parts: tf.TensorInfo[] = [];
     for (const group of tapGroups(fh, fw, C * L)) {
       const P = s.alloc([C, group.length, L]);
-      copyShiftedWindows(heapF32(s.backend, phases), C, sh * sw, L, group.map(windowOf), heapF32(s.backend, P));
+      copyShiftedWindows(heapF32(s.backend, phases), C, grid.phases, L, group.map(grid.windowOf), heapF32(s.backend, P));
       parts.push(s.run('BatchMatMul', { a: dyGrid, b: P }, { transposeA: false, transposeB: true })); // [C, M, taps]
       s.free(P);
     }

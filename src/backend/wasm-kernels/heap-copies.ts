@@ -152,3 +152,42 @@ export function copyShiftedWindows(src: Float32Array, C: number, phases: number,
     }
   }
 }
+
+/**
+ * Columns [u0, u1) of the transposed im2col matrix, rows ordered (window, channel):
+ * `dst[t*C + c, u - u0] = src[c, phase_t, u + offset_t]`, 0 where u + offset_t runs past the
+ * end of the phase block. One contiguous copy per (window, channel).
+ * @param src shape [C, phases, L]; @param dst shape [windows.length * C, u1 - u0], fully overwritten.
+ */
+export function copyWindowColumns(src: Float32Array, C: number, phases: number, L: number, windows: readonly ShiftedWindow[], u0: number, u1: number, dst: Float32Array): void {
+  const width = u1 - u0;
+  windows.forEach(({ phase, offset }, t) => {
+    const n = Math.max(0, Math.min(width, L - offset - u0));
+    for (let c = 0; c < C; c++) {
+      const s = (c * phases + phase) * L + offset + u0;
+      const o = (t * C + c) * width;
+      dst.set(src.subarray(s, s + n), o);
+      if (n < width) dst.fill(0, o + n, o + width);
+    }
+  });
+}
+
+/**
+ * Rows [u0, u1) of `dy` [B, oh, ow, D] placed on a [B, Hq, Wq] grid (Hq >= oh, Wq >= ow),
+ * zeros at grid positions outside dy: `dst[u - u0, d] = dy[b, r, q, d]` for
+ * u = (b*Hq + r)*Wq + q. One contiguous copy per image row.
+ * @param dst shape [u1 - u0, D], fully overwritten.
+ */
+export function copyGridRows(dy: Float32Array, oh: number, ow: number, D: number, Hq: number, Wq: number, u0: number, u1: number, dst: Float32Array): void {
+  dst.fill(0);
+  for (let g = Math.floor(u0 / Wq); g * Wq < u1; g++) {
+    const r = g % Hq;
+    if (r >= oh) continue;
+    const b = (g - r) / Hq;
+    const qLo = Math.max(0, u0 - g * Wq);
+    const qHi = Math.min(ow, u1 - g * Wq);
+    if (qHi <= qLo) continue;
+    const s = ((b * oh + r) * ow + qLo) * D;
+    dst.set(dy.subarray(s, s + (qHi - qLo) * D), (g * Wq + qLo - u0) * D);
+  }
+}

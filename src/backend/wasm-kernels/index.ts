@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
+import { setFastTraining } from '../fast-training';
 
 /** What one gaf-lab wasm kernel is for and where its limits are. */
 export interface WasmGradientKernelInfo {
@@ -70,9 +71,14 @@ const CONFIGS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, depthwi
  * Registers, for backend 'wasm', each kernel of {@link WASM_GRADIENT_KERNELS} that no one has
  * registered yet (a later tfjs-backend-wasm that ships its own keeps its own).
  *
+ * It also turns on gaf-lab's training speed-ups (`setFastTraining(true)`: faster versions
+ * of some wasm kernels, and a batch-norm gradient with fewer full-tensor passes, which
+ * applies to every backend), so that every code path that prepares wasm for training gets
+ * them; `setFastTraining(false)` switches them off again.
+ *
  * Safe to call any number of times, before or after `tf.setBackend('wasm')`: kernels are
  * looked up by name when they run.
- * @returns the names registered by this call (empty when all were already there).
+ * @returns the names of the missing kernels registered by this call (empty when all were already there).
  */
 export function registerWasmGradientKernels(): string[] {
   const registered: string[] = [];
@@ -81,7 +87,11 @@ export function registerWasmGradientKernels(): string[] {
     tf.registerKernel(config);
     registered.push(config.kernelName);
   }
+  setFastTraining(true);
   return registered;
 }
 
 export { setIm2colBudget, DEFAULT_IM2COL_BUDGET_FLOATS } from './tap-groups';
+export { registerWasmFastKernels, unregisterWasmFastKernels, WASM_FAST_KERNELS } from './fast-kernels';
+export { setFastTraining } from '../fast-training';
+export type { WasmFastKernelInfo } from './fast-kernels';

@@ -1,0 +1,53 @@
+/**
+ * Faster versions of kernels tfjs-backend-wasm already has, for the ones a training step
+ * spends most of its time in (see docs/performance.md for the profiles behind each choice).
+ * @module
+ */
+import { conv2dBackpropFilterReplacement } from './conv2d-backprop-filter-windows';
+import { conv2dBackpropInputReplacement } from './conv2d-backprop-input';
+import { fusedBatchNormReplacement } from './fused-batch-norm';
+import { maxPoolGradReplacement } from './max-pool-grad';
+import { meanReplacement, sumReplacement } from './reduce-outer';
+import { installReplacement, KernelReplacement, removeReplacement } from './replace-kernel';
+
+/** What each replacement does better, for reports. */
+export interface WasmFastKernelInfo {
+  readonly name: string;
+  readonly method: string;
+  /** Inputs left to tfjs-backend-wasm's own kernel. */
+  readonly delegates: string;
+}
+
+const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
+  {
+    ...conv2dBackpropInputReplacement,
+    method: 'transposed convolution as an XNNPACK Conv2D of the stride-spread dy with the reversed, in/out-swapped filter',
+    delegates: 'NCHW, non-float32',
+  },
+  {
+    ...conv2dBackpropFilterReplacement,
+    method: 'im2col built transposed from contiguous copies of the channel-major, phase-split input; one XNNPACK product per tap group with the zero-extended dy as the packed operand (no activation-sized transpose)',
+    delegates: 'none (replaces the foundation kernel of index.ts)',
+  },
+  { ...sumReplacement, method: 'XNNPACK average pooling over the reduced rows (no transpose), partial means combined in float64', delegates: 'innermost axes, non-contiguous axes, non-float32' },
+  { ...meanReplacement, method: 'as Sum, scaled by 1/R', delegates: 'innermost axes, non-contiguous axes, non-float32' },
+  { ...fusedBatchNormReplacement, method: 'per-channel y = x*k + b as one XNNPACK 1x1 depthwise convolution with bias (k, b from the statistics in float64)', delegates: 'statistics that are not one value per channel, non-float32, rank other than 4' },
+  { ...maxPoolGradReplacement, method: 'JS argmax per window and channel (cpu tie-breaking), one pass over the input', delegates: 'non-float32, rank other than 4' },
+];
+
+/** The replacements {@link registerWasmFastKernels} installs. */
+export const WASM_FAST_KERNELS: readonly WasmFastKernelInfo[] = REPLACEMENTS.map(({ name, method, delegates }) => ({ name, method, delegates }));
+
+/**
+ * Replaces tfjs-backend-wasm's kernels listed in {@link WASM_FAST_KERNELS} with gaf-lab's.
+ * Idempotent; safe before or after `tf.setBackend('wasm')`.
+ * @returns the names replaced by this call.
+ */
+export function registerWasmFastKernels(): string[] {
+  return REPLACEMENTS.filter((r) => installReplacement(r)).map((r) => r.name);
+}
+
+/** Puts tfjs-backend-wasm's own kernels back (for comparisons); returns the names restored. */
+export function unregisterWasmFastKernels(): string[] {
+  return REPLACEMENTS.filter((r) => removeReplacement(r.name)).map((r) => r.name);
+}

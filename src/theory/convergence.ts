@@ -1,0 +1,335 @@
+/**
+ * Convergence rate on a convex problem with real data: L2-regularised softmax regression
+ * (multinomial logistic regression) on flattened images, minimised by full-batch or
+ * large-batch gradient descent with and without a GAF.
+ *
+ * Objective: F(W, b) = mean_i CE(softmax(W^T x_i + b), y_i) + (l2/2) ||W||^2. It is convex,
+ * L-smooth with L <= 1/2 * lambda_max([X 1]^T [X 1] / n) + l2 ({@link smoothnessBound}; the
+ * 1/2 bounds the largest eigenvalue of the softmax Hessian diag(p) - p p^T), and l2-strongly
+ * convex in W when l2 > 0 (not in b). Classical GD theory with step 1/L: gap <= L R^2 / (2t)
+ * for convex F (sublinear, p = 1), and gap shrinks at least by (1 - mu/L) per step when
+ * mu-strongly convex (linear). The bound is loose: the measured rate is usually much faster.
+ *
+ * The paper's claim (Liu et al., "Activated Gradients for Deep Neural Networks", IEEE TNNLS;
+ * arXiv 2107.04228): under some assumptions, SGD with a GAF converges faster than SGD. As we
+ * read it, the analysis is of the usual smooth stochastic kind, i.e. it assumes (1) F is
+ * L-smooth and bounded below; (2) stochastic gradients are unbiased with bounded variance;
+ * (3) g satisfies the four GAF conditions (odd, increasing, g'(0) > 1, restricted growth), so
+ * that g(d) keeps the sign of d and, for small d, |g(d)| is about g'(0)|d| > |d|; with the same
+ * learning rate, the activated step is then larger where gradients are small, which is where
+ * the speed-up comes from. (The exact statement and constants are in the paper; they could not
+ * be checked against its text when this module was written: verify before quoting.) A direct
+ * consequence worth testing: if the gain is a factor g'(0) on small gradients, plain GD with
+ * its learning rate multiplied by g'(0) should do as well. {@link convergenceRuns} therefore
+ * gives every method its own tuned learning rate, so a measured speed-up is not just a larger
+ * step in disguise.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { gafs, type Gaf } from '../gaf/gaf';
+import { sgd } from '../optim/factories';
+import { batchOrder, checkFlatData, softmaxCrossEntropy, type FlatData } from './flat-data';
+import { fitRates, type RateFit } from './fit';
+import { bestLearningRate, DEFAULT_LR_FACTORS, relativeGrid } from './learning-rate';
+import { checkNum, checkNumArray, fail } from './validate';
+
+/** A softmax-regression problem: data and the L2 coefficient on W. */
+export interface SoftmaxProblem {
+  data: FlatData;
+  /** Coefficient of (l2/2)||W||^2 (default 1e-3); > 0 makes the problem strongly convex in W. */
+  l2?: number;
+}
+
+interface Params {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+function checkProblem(where: string, p: SoftmaxProblem): { data: FlatData; l2: number } {
+  if (!p || typeof p !== 'object') fail(where, 'problem', typeof p, '{data, l2?}');
+  checkFlatData(where, p.data);
+  return { data: p.data, l2: checkNum(where, 'l2', p.l2 ?? 1e-3, { min: 0 }) };
+}
+
+function objective(params: Params, x: tf.Tensor2D, y: tf.Tensor1D, l2: number): tf.Scalar {
+  return tf.tidy(() => {
+    const logits = tf.add(tf.matMul(x, params.w), params.b);
+    const ce = softmaxCrossEntropy(logits, y);
+    return l2 > 0 ? tf.add(ce, tf.mul(0.5 * l2, tf.sum(tf.square(params.w)))) : ce;
+  }) as tf.Scalar;
+}
+
+/** F at the current parameters on the whole data set, as a number. */
+function fullObjective(params: Params, data: FlatData, l2: number): number {
+  return tf.tidy(() => objective(params, data.x, data.y, l2).dataSync()[0]!);
+}
+
+/**
+ * Upper bound on the smoothness constant L of the softmax-regression objective:
+ * 1/2 * lambda_max([X 1]^T [X 1] / n) + l2, with lambda_max from `iterations` power iterations
+ * (default 100, from a fixed start vector, so the result is deterministic). GD with step 1/L is
+ * guaranteed to decrease F.
+ */
+export function smoothnessBound(problem: SoftmaxProblem, iterations = 100): number {
+  const { data, l2 } = checkProblem('smoothnessBound', problem);
+  checkNum('smoothnessBound', 'iterations', iterations, { min: 1, integer: true });
+  const n = data.x.shape[0];
+  const lambda = tf.tidy(() => {
+    const xa = tf.concat([data.x, tf.ones([n, 1])], 1);
+    let v: tf.Tensor = tf.div(tf.ones([xa.shape[1]!, 1]), Math.sqrt(xa.shape[1]!));
+    let est = 0;
+    for (let k = 0; k < iterations; k++) {
+      const u = tf.div(tf.matMul(xa, tf.matMul(xa, v), true, false), n);
+      const norm = tf.norm(u);
+      est = norm.dataSync()[0]!;
+      v = tf.div(u, norm);
+    }
+    return est;
+  });
+  return 0.5 * lambda + l2;
+}
+
+/** A method compared on softmax regression. */
+export interface ConvexMethod {
+  label: string;
+  /** A fresh optimizer with learning rate `lr`. */
+  make: (lr: number) => tf.Optimizer;
+  /** Theory step for smoothness L (1/L for GD, 1/(L g'(0)) with a GAF: the linear-regime equivalent). */
+  theoryLr: (L: number) => number;
+}
+
+/** Full-batch (or minibatch) GD: gaf-lab `sgd` without GAF; theory step 1/L. */
+export function gdConvexMethod(): ConvexMethod {
+  return { label: 'GD', make: (lr) => sgd({ learningRate: lr }), theoryLr: (L) => 1 / L };
+}
+
+/** GD with a GAF on the gradient; theory step 1/(L g'(0)). */
+export function gafConvexMethod(gaf: Gaf, label = `GD+GAF ${gaf.name}`): ConvexMethod {
+  const slope = gaf.derivative(0);
+  if (!(slope > 0 && Number.isFinite(slope))) fail('gafConvexMethod', "gaf's g'(0)", slope, 'a finite number > 0');
+  return { label, make: (lr) => sgd({ learningRate: lr, gaf }), theoryLr: (L) => 1 / (L * slope) };
+}
+
+/** Options of {@link runSoftmaxRegression}. */
+export interface SoftmaxRunOptions {
+  /** Optimizer steps. */
+  steps: number;
+  /** Minibatch size; omit (or >= n) for full-batch GD. */
+  batchSize?: number;
+  /** Record F on the whole data every k steps (default 1 for full batch, 10 for minibatches). */
+  evalEvery?: number;
+  /** Seed of the minibatch order (default 0). */
+  seed?: number;
+  /** Stop early when F is not finite (always) or above this (default 1e3 * F(0)). */
+  divergeAbove?: number;
+}
+
+/** F on the whole data set after `step` updates. */
+export interface ObjectiveRow {
+  step: number;
+  loss: number;
+}
+
+/** What {@link runSoftmaxRegression} returns. */
+export interface SoftmaxRunResult {
+  rows: ObjectiveRow[];
+  diverged: boolean;
+  finalLoss: number;
+  /** Lowest F recorded. */
+  bestLoss: number;
+}
+
+/**
+ * Minimises softmax regression from W = 0, b = 0 with the optimizer `make()` returns (disposed
+ * at the end), recording F on the whole data set. With full batches the F of step t is the cost
+ * the step itself computed, so recording costs nothing extra.
+ */
+export function runSoftmaxRegression(problem: SoftmaxProblem, make: () => tf.Optimizer, options: SoftmaxRunOptions): SoftmaxRunResult {
+  const where = 'runSoftmaxRegression';
+  const { data, l2 } = checkProblem(where, problem);
+  const steps = checkNum(where, 'steps', options.steps, { min: 0, integer: true });
+  const n = data.x.shape[0];
+  const batch = options.batchSize === undefined ? n : Math.min(n, checkNum(where, 'batchSize', options.batchSize, { min: 1, integer: true }));
+  const full = batch >= n;
+  const evalEvery = checkNum(where, 'evalEvery', options.evalEvery ?? (full ? 1 : 10), { min: 1, integer: true });
+  const seed = checkNum(where, 'seed', options.seed ?? 0, { min: 0, integer: true });
+  // Built inside tidy so the zero tensors the variables copy are freed.
+  const params: Params = tf.tidy(() => ({ w: tf.variable(tf.zeros([data.features, data.classes])), b: tf.variable(tf.zeros([data.classes])) }));
+  const optimizer = make();
+  try {
+    const f0 = fullObjective(params, data, l2);
+    const divergeAbove = options.divergeAbove ?? 1e3 * Math.max(1, f0);
+    const rows: ObjectiveRow[] = [];
+    let diverged = false;
+    let last = f0;
+    const record = (step: number, loss: number): void => {
+      rows.push({ step, loss });
+      last = loss;
+      if (!Number.isFinite(loss) || loss > divergeAbove) diverged = true;
+    };
+    if (full) {
+      for (let t = 0; t < steps && !diverged; t++) {
+        const cost = optimizer.minimize(() => objective(params, data.x, data.y, l2), true, [params.w, params.b])!;
+        const f = cost.dataSync()[0]!;
+        cost.dispose();
+        // The cost is F at the parameters before this step: that is F after t steps.
+        if (t % evalEvery === 0) record(t, f);
+        else if (!Number.isFinite(f) || f > divergeAbove) record(t, f);
+      }
+      if (!diverged) record(steps, fullObjective(params, data, l2));
+    } else {
+      record(0, f0);
+      let t = 0;
+      for (let epoch = 0; t < steps && !diverged; epoch++) {
+        for (const idx of batchOrder(n, batch, seed, epoch)) {
+          if (t >= steps || diverged) break;
+          tf.tidy(() => {
+            const ids = tf.tensor1d(idx, 'int32');
+            const xb = tf.gather(data.x, ids) as tf.Tensor2D;
+            const yb = tf.gather(data.y, ids) as tf.Tensor1D;
+            optimizer.minimize(() => objective(params, xb, yb, l2), false, [params.w, params.b]);
+          });
+          t++;
+          if (t % evalEvery === 0 || t === steps) record(t, fullObjective(params, data, l2));
+        }
+      }
+    }
+    const finite = rows.map((r) => r.loss).filter(Number.isFinite);
+    return { rows, diverged, finalLoss: last, bestLoss: finite.length ? Math.min(...finite) : NaN };
+  } finally {
+    tf.dispose([params.w, params.b]);
+    optimizer.dispose();
+  }
+}
+
+/** Options of {@link referenceOptimum}. */
+export interface ReferenceOptions {
+  /** Full-batch steps (default 2000). */
+  steps?: number;
+  /** Learning rate (default 1/L from {@link smoothnessBound}). */
+  lr?: number;
+  /** Nesterov momentum (default 0.9). */
+  momentum?: number;
+}
+
+/** An estimate of min F and how far it may still be from the true minimum. */
+export interface ReferenceOptimum {
+  /** Lowest F seen in the reference run: the f* used for gaps. */
+  fStar: number;
+  /** Decrease of F over the last 10% of the run: if the run were still moving, f* could be lower by about this much or more. */
+  lastDecrease: number;
+  lr: number;
+  steps: number;
+  method: string;
+}
+
+/**
+ * f* for the gap curves, from a long full-batch run of Nesterov-accelerated GD (gaf-lab `sgd`
+ * with Nesterov momentum 0.9, step 1/L): an accelerated method converges like 1/t^2 on convex
+ * L-smooth problems, much faster than the GD runs it serves as reference for. It is an
+ * estimate: fit only gaps well above `lastDecrease` and the float32 resolution of F (about 1e-7
+ * times F).
+ */
+export function referenceOptimum(problem: SoftmaxProblem, options: ReferenceOptions = {}): ReferenceOptimum {
+  const where = 'referenceOptimum';
+  const steps = checkNum(where, 'steps', options.steps ?? 2000, { min: 10, integer: true });
+  const momentum = checkNum(where, 'momentum', options.momentum ?? 0.9, { min: 0, max: 0.999 });
+  const lr = options.lr === undefined ? 1 / smoothnessBound(problem) : checkNum(where, 'lr', options.lr, { min: 0, minOpen: true });
+  const r = runSoftmaxRegression(problem, () => sgd({ learningRate: lr, momentum, nesterov: momentum > 0 }), { steps });
+  if (r.diverged) fail(where, 'lr', lr, 'small enough for the reference run to converge (it diverged)', 'Leave lr out to use 1/L.');
+  const cut = r.rows.filter((row) => row.step <= 0.9 * steps);
+  const at90 = cut[cut.length - 1]!.loss;
+  return { fStar: r.bestLoss, lastDecrease: Math.max(0, at90 - r.finalLoss), lr, steps, method: `Nesterov GD, momentum ${momentum}, lr ${Number(lr.toPrecision(4))}` };
+}
+
+/** Options of {@link convergenceRuns}. */
+export interface ConvergenceOptions {
+  /** Methods (default GD and GD+GAF with `gaf`). */
+  methods?: readonly ConvexMethod[];
+  /** GAF of the default GD+GAF (default 0.1*atan(20x)). */
+  gaf?: Gaf;
+  /** Steps of each measured run (default 500). */
+  steps?: number;
+  /** Minibatch size (default: full batch). */
+  batchSize?: number;
+  /**
+   * Learning rates: `theory` (each method's theory step), or `grid` (default): each method's
+   * best of {@link DEFAULT_LR_FACTORS} times its theory step, scored by F after `tuneSteps`.
+   */
+  lr?: 'theory' | 'grid';
+  /** Factors of the grid (default {@link DEFAULT_LR_FACTORS}). */
+  factors?: readonly number[];
+  /** Steps of each tuning run (default steps/5). */
+  tuneSteps?: number;
+  /** f* for the gaps (default: {@link referenceOptimum} with its defaults). */
+  fStar?: number;
+  /** Called when a method's runs are done, for progress output. */
+  onMethod?: (label: string, lr: number) => void;
+}
+
+/** One point of a gap curve. */
+export interface GapRow {
+  method: string;
+  lr: number;
+  step: number;
+  loss: number;
+  /** loss - f*. */
+  gap: number;
+}
+
+/** What {@link convergenceRuns} returns. */
+export interface ConvergenceResult {
+  rows: GapRow[];
+  fStar: number;
+  /** Smoothness bound used for the theory steps. */
+  L: number;
+  /** Per method: learning rate, how it was chosen, and both rate fits of its gap curve. */
+  methods: { method: string; lr: number; lrRule: string; diverged: boolean; fits: { linear: RateFit; sublinear: RateFit } | null }[];
+}
+
+/**
+ * Gap curves F(w_t) - f* of GD and GD+GAF on softmax regression, each with its own learning
+ * rate (tuned on a grid by default), with linear and sublinear rate fits of each curve (points
+ * with gap above 1e-6 * |f*|, about 10x the float32 resolution of F).
+ */
+export function convergenceRuns(problem: SoftmaxProblem, options: ConvergenceOptions = {}): ConvergenceResult {
+  const where = 'convergenceRuns';
+  checkProblem(where, problem);
+  const steps = checkNum(where, 'steps', options.steps ?? 500, { min: 2, integer: true });
+  const tuneSteps = checkNum(where, 'tuneSteps', options.tuneSteps ?? Math.max(1, Math.round(steps / 5)), { min: 1, integer: true });
+  const policy = options.lr ?? 'grid';
+  if (policy !== 'grid' && policy !== 'theory') fail(where, 'lr', policy, "'grid' or 'theory'");
+  const factors = checkNumArray(where, 'factors', options.factors ?? DEFAULT_LR_FACTORS, { min: 0, minOpen: true });
+  const L = smoothnessBound(problem);
+  const fStar = options.fStar ?? referenceOptimum(problem).fStar;
+  const methods = options.methods ?? [gdConvexMethod(), gafConvexMethod(options.gaf ?? gafs.atan({ alpha: 0.1, beta: 20 }))];
+  const runOpts = { batchSize: options.batchSize };
+  const rows: GapRow[] = [];
+  const summary: ConvergenceResult['methods'] = [];
+  const floor = 1e-6 * Math.max(1, Math.abs(fStar));
+  for (const m of methods) {
+    const theory = m.theoryLr(L);
+    let lr = theory;
+    let lrRule = 'theory';
+    if (policy === 'grid') {
+      const best = bestLearningRate(relativeGrid(theory, factors), (g) => {
+        const r = runSoftmaxRegression(problem, () => m.make(g), { ...runOpts, steps: tuneSteps, evalEvery: tuneSteps });
+        return { score: r.diverged ? Infinity : r.finalLoss, result: r.finalLoss };
+      });
+      if (best.lr === null) fail(where, `learning rate of ${m.label}`, 'none', 'found: every grid value diverged', 'Pass smaller factors.');
+      lr = best.lr;
+      lrRule = `grid best of ${factors.length} by F after ${tuneSteps} steps`;
+    }
+    const r = runSoftmaxRegression(problem, () => m.make(lr), { ...runOpts, steps });
+    const curve = r.rows.map((row) => ({ method: m.label, lr, step: row.step, loss: row.loss, gap: row.loss - fStar }));
+    rows.push(...curve);
+    let fits: { linear: RateFit; sublinear: RateFit } | null = null;
+    try {
+      fits = fitRates(curve, { minGap: floor });
+    } catch {
+      fits = null; // fewer than two points above the floor: nothing to fit
+    }
+    summary.push({ method: m.label, lr, lrRule, diverged: r.diverged, fits });
+    options.onMethod?.(m.label, lr);
+  }
+  return { rows, fStar, L, methods: summary };
+}

@@ -1,0 +1,76 @@
+/**
+ * The theory studies behind notebooks 1-5: GAF curves and conditions, ill-conditioned
+ * quadratics, saddle points, vanishing/exploding gradients in deep MLPs, and convergence rates
+ * on softmax regression. Every function returns plain rows (arrays of records) for the plotting
+ * layer and arquero tables; the optimizers run are the real gaf-lab ones.
+ * @packageDocumentation
+ */
+export { gafCurveRows, conditionTable } from './gaf-table';
+export type { CurveGaf, GafCurveRow, GafCurveOptions, ConditionRow } from './gaf-table';
+export { runTrajectory } from './trajectory';
+export type { TheoryProblem, OptimizerFactory, TrajectoryRow, TrajectoryOptions, TrajectoryResult } from './trajectory';
+export { bestLearningRate, relativeGrid, DEFAULT_LR_FACTORS } from './learning-rate';
+export type { BestLearningRate, LearningRateTrial, LearningRateScore } from './learning-rate';
+export {
+  quadratic,
+  diagonalQuadratic,
+  runOptimizer,
+  gdIterationsClosedForm,
+  gdMethod,
+  gafMethod,
+  heavyBallMethod,
+  itersVsCondition,
+  effectiveStep,
+  quadraticEffectiveSteps,
+} from './quadratic';
+export type {
+  QuadraticProblem,
+  RunOptimizerOptions,
+  RunOptimizerResult,
+  QuadraticMethod,
+  LearningRatePolicy,
+  ItersVsConditionOptions,
+  ItersVsConditionRow,
+  EffectiveStepRow,
+  QuadraticEffectiveStepRow,
+} from './quadratic';
+export { saddle2d, monkeySaddle, quarticSaddle, saddleMethod, predictedEscapeSteps, escapeTime, escapeTimes, saddleTrajectory } from './saddle';
+export type { SaddleProblem, SaddleMethod, EscapeOptions, EscapeResult, EscapeRow, EscapeTimesOptions } from './saddle';
+export { lossSurface } from './surface';
+export type { SurfaceRow, SurfaceOptions } from './surface';
+export { loadFlatFashionMnist, disposeFlatData, softmaxCrossEntropy, accuracyOf } from './flat-data';
+export type { FlatData, FlatFashionOptions } from './flat-data';
+export { deepMlp, gradientNormsByLayer, trainWithStats, evaluateModel, DEEP_INIT_SCALES } from './deep-net';
+export type {
+  DeepActivation,
+  DeepInit,
+  DeepMlpOptions,
+  LayerGradientRow,
+  ObservableOptimizer,
+  TrainWithStatsOptions,
+  LayerStatsRow,
+  StepLossRow,
+  TrainWithStatsResult,
+} from './deep-net';
+export { fitRate, fitRates, leastSquares } from './fit';
+export type { GapPoint, FitRateOptions, RateFit } from './fit';
+export {
+  smoothnessBound,
+  gdConvexMethod,
+  gafConvexMethod,
+  runSoftmaxRegression,
+  referenceOptimum,
+  convergenceRuns,
+} from './convergence';
+export type {
+  SoftmaxProblem,
+  ConvexMethod,
+  SoftmaxRunOptions,
+  ObjectiveRow,
+  SoftmaxRunResult,
+  ReferenceOptions,
+  ReferenceOptimum,
+  ConvergenceOptions,
+  GapRow,
+  ConvergenceResult,
+} from './convergence';
