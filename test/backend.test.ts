@@ -87,3 +87,19 @@ test('an unknown backend name is rejected with the valid names', () => {
   assert.equal(o.ok, false);
   assert.match(o.error!, /unknown backend "webgpu" in GAF_BACKEND; use one of tensorflow, wasm, cpu/);
 });
+
+test('calling initBackend again leaves no tensors behind', () => {
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    const { initBackend } = require(${JSON.stringify(entry)});
+    (async () => {
+      await initBackend('wasm');
+      const before = tf.memory().numTensors;
+      await initBackend('wasm');
+      await initBackend();
+      process.stdout.write(String(tf.memory().numTensors - before));
+    })();`;
+  const p = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(p.status, 0, p.stderr);
+  assert.equal(p.stdout, '0');
+});

@@ -69,7 +69,7 @@ function gpuVisible(): boolean {
 async function smokeTest(name: BackendName): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
-  const t = tf.add(tf.scalar(1), tf.scalar(2));
+  const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
   const v = (await t.data())[0];
   t.dispose();
   if (v !== 3) throw new Error(`test op 1+2 gave ${v}`);
