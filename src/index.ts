@@ -22,3 +22,4 @@ export type {
   ColumnTable, GradStatsRow, LoadRunsOptions, SummarizeOptions, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions,
 } from './results/index';
 export * from './plots/index';
+export * as theory from './theory/index';

@@ -40,7 +40,7 @@ export { lossSurface } from './surface';
 export type { SurfaceRow, SurfaceOptions } from './surface';
 export { loadFlatFashionMnist, disposeFlatData, softmaxCrossEntropy, accuracyOf } from './flat-data';
 export type { FlatData, FlatFashionOptions } from './flat-data';
-export { deepMlp, gradientNormsByLayer, trainWithStats, evaluateModel, DEEP_INIT_SCALES } from './deep-net';
+export { deepMlp, gradientNormsByLayer, trainWithStats, evaluateModel, compareOnDeepNet, DEEP_INIT_SCALES, VANISHING_DEMO } from './deep-net';
 export type {
   DeepActivation,
   DeepInit,
@@ -51,6 +51,9 @@ export type {
   LayerStatsRow,
   StepLossRow,
   TrainWithStatsResult,
+  DeepComparisonMethod,
+  DeepComparisonOptions,
+  DeepComparisonRow,
 } from './deep-net';
 export { fitRate, fitRates, leastSquares } from './fit';
 export type { GapPoint, FitRateOptions, RateFit } from './fit';
@@ -61,6 +64,7 @@ export {
   runSoftmaxRegression,
   referenceOptimum,
   convergenceRuns,
+  CONVEX_LR_FACTORS,
 } from './convergence';
 export type {
   SoftmaxProblem,

@@ -12,6 +12,14 @@
  * compare against that too before crediting the GAF. At a degenerate saddle (the monkey
  * saddle, zero Hessian) the gradient is quadratic in the distance and escape takes a time that
  * grows like 1/perturbation, for both.
+ *
+ * Measured (lr 0.1, radius 0.5, default directions; GD / GD + 0.1*atan(20x) / GD at lr 0.2):
+ * x^2 - y^2 from 1e-8: 100 / 80 / 54 steps, from 1e-4: 49 / 52 / 27, from 1e-1: 11 / 30 / 6;
+ * the 10-d quartic saddle from 1e-8: 200 / 127 / 105. The GAF helps when the start is tiny
+ * (long linear phase, gradients doubled) and hurts when it is not (its capped steps make the
+ * last part of the escape linear instead of exponential); GD with the step multiplied by
+ * g'(0) beats it everywhere. Monkey saddle within 5000 steps: GD escapes only from 1e-2 (558)
+ * and 1e-1 (52); the GAF also from 1e-3 (2823).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Gaf } from '../gaf/gaf';

@@ -93,7 +93,10 @@ export function runTrajectory(problem: TheoryProblem, make: OptimizerFactory, op
   if (typeof make !== 'function') fail(where, 'make', make, 'a function returning a fresh tf.Optimizer', 'e.g. () => sgd({learningRate: 0.1}).');
 
   const optimizer = make();
-  if (!(optimizer instanceof tf.Optimizer)) fail(where, 'make()', typeof optimizer, 'a tf.Optimizer (from sgd(), adam(), withGaf(), tf.train.*)');
+  // Duck-typed rather than instanceof: a notebook may load a second copy of tfjs.
+  if (!optimizer || typeof (optimizer as tf.Optimizer).minimize !== 'function' || typeof (optimizer as tf.Optimizer).dispose !== 'function') {
+    fail(where, 'make()', typeof optimizer, 'a tf.Optimizer (from sgd(), adam(), withGaf(), tf.train.*)');
+  }
   const w = tf.tidy(() => tf.variable(tf.tensor1d(start), true));
   try {
     const f0 = problem.value(Float32Array.from(start));
