@@ -8,16 +8,31 @@
  * time includes all queued work. Per configuration: `warmup` untimed steps, then `runs`
  * timed steps; the median is reported. PyTorch runs the twin models of
  * scripts/bench_models_torch.py with the same batch, input and optimizer, in a separate
- * process, after the tfjs timing of the same row (so the two never compete for the CPUs).
+ * process, after the tfjs timing of the same row (so the two never compete for the CPUs),
+ * once per thread count of `torchThreads` (default 1 and 2: wasm in Node is single-threaded,
+ * so the 1-thread ratio is the like-for-like one; 2 is every core of this machine).
  * Each tfjs configuration also runs in its own child process: the wasm heap is capped at
  * 4 GiB and never shrinks, and running out aborts the wasm module, so a configuration that
  * fails (e.g. densenet_cifar at batch 32: its backward pass needs more than 4 GiB) is
  * reported with its error instead of a time and does not affect the next one.
  *
+ * Also measured in the tfjs child:
+ * - with `gaf` (default on): plain SGD and SGD + atan GAF (alpha 0.1, beta 20) on the same
+ *   model, steps interleaved (SGD, GAF, SGD, GAF, ...) so that load on the machine hits both
+ *   alike; the GAF overhead is median(GAF) / median(SGD) - 1;
+ * - memory across "epochs" (`memEpochs` groups of `runs` steps): tf.memory() tensors and
+ *   bytes, the wasm heap and the process RSS after each; "flat" means nothing grew after epoch 1;
+ * - peak memory: the wasm heap's size (it only grows, so it is the high-water mark) and the
+ *   process's maximum RSS.
+ * With `baseline`, each row is also timed with gaf-lab's fast kernels and gradients switched
+ * off (`setFastTraining(false)`: tfjs-backend-wasm's own kernels, tfjs-core's gradients, the
+ * foundation's naive gradient kernels), in a separate child, for a before/after comparison.
+ *
  * Run: npm run build:test && node build/scripts/bench-models.js
  *        [--models LeNet,resnet20,...] [--batches 32,128] [--warmup 1] [--runs 3]
- *        [--backend wasm|cpu|tensorflow] [--gaf] [--no-torch] [--torch-threads N]
- *        [--imagenet-side 224] [--json]
+ *        [--input 32x32x3] [--backend wasm|cpu|tensorflow] [--no-gaf] [--baseline]
+ *        [--mem-epochs 3] [--no-torch] [--torch-threads 1,2] [--imagenet-side 224] [--json]
+ * `--batches` is one list for every model, or `model=batch` pairs (`smallcnn=128,MobileNetV2=32`).
  * The default model list is every model: expect hours on wasm; pass --models for a subset.
  * `benchModels()` is exported for the project's combined benchmark.
  */
@@ -25,9 +40,25 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { initBackend, BackendName } from '../src/backend/init';
+import { setFastTraining } from '../src/backend/fast-training';
 import { gafs } from '../src/gaf/index';
 import { createModel, listModels, countTrainableParams } from '../src/models/index';
 import { sgd } from '../src/optim/index';
+
+/** PyTorch's median step time at one thread count. */
+export interface TorchTiming {
+  threads: number;
+  ms: number;
+}
+
+/** Memory after one group of steps. */
+export interface MemorySample {
+  epoch: number;
+  tensors: number;
+  bytes: number;
+  heapMb: number | null;
+  rssMb: number;
+}
 
 /** One measured (model, batch) configuration. */
 export interface ModelBenchRow {
@@ -36,15 +67,31 @@ export interface ModelBenchRow {
   inputShape: [number, number, number];
   params: number;
   backend: string;
-  /** Median tfjs step time, ms (null when the step failed). */
+  /** Median tfjs step time (plain SGD), ms (null when the step failed). */
   msPerStep: number | null;
   imagesPerSec: number | null;
-  /** Median PyTorch step time, ms (null when PyTorch is absent or failed). */
+  /** Median tfjs step time with the fast kernels switched off (only with `baseline`). */
+  baselineMsPerStep: number | null;
+  /** Median step time with SGD + atan GAF, and its overhead over plain SGD (median / median - 1). */
+  gafMsPerStep: number | null;
+  gafOverhead: number | null;
+  /** Median PyTorch step time at the first thread count of `torchThreads` (null when absent or failed). */
   torchMsPerStep: number | null;
   torchImagesPerSec: number | null;
   torchThreads: number | null;
-  /** msPerStep / torchMsPerStep: how many times slower tfjs is. */
+  /** Every PyTorch timing of the row, one per thread count. */
+  torch: TorchTiming[];
+  /** What torch.get_num_threads() reports by default on this machine. */
+  torchDefaultThreads: number | null;
+  /** msPerStep / torchMsPerStep: how many times slower tfjs is than PyTorch at the first thread count. */
   ratio: number | null;
+  /** wasm heap high-water mark and the process's maximum RSS, MB. */
+  peakHeapMb: number | null;
+  peakRssMb: number | null;
+  /** Memory after each epoch of the tfjs child. */
+  memory: MemorySample[];
+  /** True when tensors, bytes and the wasm heap did not grow after epoch 1 (RSS is reported, not judged: the allocator may keep pages). */
+  memoryFlat: boolean | null;
   /** Why a time is missing. */
   note: string;
 }
@@ -52,14 +99,24 @@ export interface ModelBenchRow {
 /** Options of {@link benchModels}. */
 export interface ModelBenchOptions {
   models?: string[];
+  /** Batch sizes for every model. */
   batches?: number[];
+  /** Batch sizes per model (overrides `batches` for the models it names). */
+  batchesByModel?: Record<string, number[]>;
   warmup?: number;
   runs?: number;
   backend?: BackendName;
-  /** Use the atan GAF (alpha 0.1, beta 20) in the tfjs optimizer. PyTorch always runs plain SGD. */
+  /** Also time SGD + atan GAF (alpha 0.1, beta 20) and report its overhead. Default true. PyTorch always runs plain SGD. */
   gaf?: boolean;
+  /** Also time each row with gaf-lab's fast kernels switched off. */
+  baseline?: boolean;
+  /** Groups of `runs` steps for the memory check (default 3). */
+  memEpochs?: number;
+  /** Input [height, width, channels] for every model (default: each model's own; smallcnn's is 28x28x1). */
+  inputShape?: [number, number, number];
   torch?: boolean;
-  torchThreads?: number;
+  /** PyTorch thread counts, one timing each (default [1, 2]). */
+  torchThreads?: number[];
   /** Input side for the ImageNet ResNets (default 224). */
   imagenetSide?: number;
   /** Called after each row (for progress output). */
@@ -88,49 +145,78 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
 }
 
-/** Median tfjs training-step time in ms. */
-async function timeTfjs(name: string, batch: number, shape: [number, number, number], warmup: number, runs: number,
-  gaf: boolean): Promise<{ ms: number; params: number }> {
-  const numClasses = 10;
-  const model = createModel(name, { inputShape: shape, numClasses, seed: 1 });
-  const optimizer = sgd({ learningRate: 0.01, momentum: 0.9, gaf: gaf ? gafs.atan({ alpha: 0.1, beta: 20 }) : null });
-  const x = tf.randomNormal([batch, ...shape], 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, numClasses, 'int32', 2) as tf.Tensor1D, numClasses));
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const step = async (): Promise<void> => {
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
-    await loss?.data();
-    loss?.dispose();
-  };
-  try {
-    for (let i = 0; i < warmup; i++) await step();
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await step();
-      times.push(performance.now() - t0);
-    }
-    return { ms: median(times), params: countTrainableParams(model) };
-  } finally {
-    x.dispose();
-    y.dispose();
-    optimizer.dispose();
-    model.dispose();
-  }
-}
-
-/** What one child process reports. */
-interface ChildResult {
-  ms?: number;
-  params?: number;
-  error?: string;
-}
-
 /** wasm heap size in MB (its high-water mark: wasm memory never shrinks), or null on other backends. */
 function wasmHeapMb(): number | null {
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
   return heap ? Math.round(heap.length / 2 ** 20) : null;
+}
+
+const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
+
+/** What one child process reports. */
+interface ChildResult {
+  ms?: number;
+  gafMs?: number;
+  params?: number;
+  memory?: MemorySample[];
+  peakHeapMb?: number | null;
+  peakRssMb?: number;
+  error?: string;
+}
+
+/** Times SGD (and SGD + GAF, interleaved) on one model; samples memory after each epoch. */
+async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
+  const { name, batch, shape, warmup, runs, gaf, memEpochs } = args;
+  const numClasses = 10;
+  const model = createModel(name, { inputShape: shape, numClasses, seed: 1 });
+  const plain = sgd({ learningRate: 0.01, momentum: 0.9 });
+  const withGaf = sgd({ learningRate: 0.01, momentum: 0.9, gaf: gafs.atan({ alpha: 0.1, beta: 20 }) });
+  const x = tf.randomNormal([batch, ...shape], 0, 1, 'float32', 1);
+  const y = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, numClasses, 'int32', 2) as tf.Tensor1D, numClasses));
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const step = async (optimizer: typeof plain): Promise<number> => {
+    const t0 = performance.now();
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
+    await loss?.data();
+    loss?.dispose();
+    return performance.now() - t0;
+  };
+  try {
+    for (let i = 0; i < warmup; i++) {
+      await step(plain);
+      if (gaf) await step(withGaf);
+    }
+    const times: number[] = [];
+    const gafTimes: number[] = [];
+    const memory: MemorySample[] = [];
+    for (let epoch = 1; epoch <= Math.max(1, memEpochs); epoch++) {
+      for (let i = 0; i < runs; i++) {
+        const t = await step(plain);
+        if (epoch === 1) times.push(t);
+        if (gaf) {
+          const g = await step(withGaf);
+          if (epoch === 1) gafTimes.push(g);
+        }
+      }
+      const m = tf.memory();
+      memory.push({ epoch, tensors: m.numTensors, bytes: m.numBytes, heapMb: wasmHeapMb(), rssMb: rssMb() });
+    }
+    return {
+      ms: median(times),
+      gafMs: gaf ? median(gafTimes) : undefined,
+      params: countTrainableParams(model),
+      memory,
+      peakHeapMb: wasmHeapMb(),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    x.dispose();
+    y.dispose();
+    plain.dispose();
+    withGaf.dispose();
+    model.dispose();
+  }
 }
 
 /**
@@ -148,7 +234,8 @@ function timeTfjsInChild(args: ChildArgs): ChildResult {
     const lastJson = (err.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
     if (lastJson) return JSON.parse(lastJson) as ChildResult;
     const why = (err.stderr ?? '').split('\n').find((l) => /Error|Abort/.test(l)) ?? err.message ?? 'unknown';
-    return { error: `child process died: ${why.trim().slice(0, 160)}` };
+    const oom = /Abort/.test(why) ? ' (on wasm: most likely the 4 GiB wasm heap ran out)' : '';
+    return { error: `child process died: ${why.trim().slice(0, 160)}${oom}` };
   }
 }
 
@@ -160,14 +247,16 @@ interface ChildArgs {
   warmup: number;
   runs: number;
   gaf: boolean;
+  fast: boolean;
+  memEpochs: number;
   backend: BackendName;
 }
 
 async function childMain(args: ChildArgs): Promise<void> {
   await initBackend(args.backend);
+  setFastTraining(args.fast);
   try {
-    const r = await timeTfjs(args.name, args.batch, args.shape, args.warmup, args.runs, args.gaf);
-    console.log(JSON.stringify(r));
+    console.log(JSON.stringify(await timeTfjs(args)));
   } catch (e) {
     const heap = wasmHeapMb();
     const oom = heap !== null && heap >= 4000 ? ` (wasm heap at ${heap} MB: the 4 GiB wasm memory is exhausted)` : '';
@@ -177,13 +266,20 @@ async function childMain(args: ChildArgs): Promise<void> {
 
 /** Median PyTorch training-step time in ms, from the twin model in a child process. */
 function timeTorch(name: string, batch: number, shape: [number, number, number], warmup: number, runs: number,
-  threads: number | undefined): { ms: number; threads: number } {
+  threads: number | undefined): { ms: number; threads: number; defaultThreads: number | null } {
   const args = [TORCH_SCRIPT, 'bench', '--model', name, '--batch', String(batch), '--side', String(shape[0]),
     '--channels', String(shape[2]), '--warmup', String(warmup), '--runs', String(runs)];
   if (threads) args.push('--threads', String(threads));
   const out = execFileSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
-  const r = JSON.parse(out.trim().split('\n').pop() as string) as { median_ms: number; threads: number };
-  return { ms: r.median_ms, threads: r.threads };
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as { median_ms: number; threads: number; default_threads?: number };
+  return { ms: r.median_ms, threads: r.threads, defaultThreads: r.default_threads ?? null };
+}
+
+/** True when nothing the engine or the wasm heap holds grew after the first epoch. */
+function isFlat(memory: MemorySample[]): boolean | null {
+  if (memory.length < 2) return null;
+  const first = memory[0];
+  return memory.every((m) => m.tensors === first.tensors && m.bytes === first.bytes && (m.heapMb ?? 0) <= (first.heapMb ?? 0));
 }
 
 /** Runs the benchmark; prints nothing (see `onRow`). */
@@ -195,39 +291,66 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
   const useTorch = (opts.torch ?? true) && torchAvailable();
   const warmup = opts.warmup ?? 1;
   const runs = opts.runs ?? 3;
+  const gaf = opts.gaf ?? true;
+  const threadList = opts.torchThreads ?? [1, 2];
   const rows: ModelBenchRow[] = [];
   for (const asked of names) {
     const info = infos.find((m) => m.name.toLowerCase() === asked.toLowerCase());
     if (!info) throw new Error(`bench-models: unknown model "${asked}"; valid: ${infos.map((m) => m.name).join(', ')}`);
     const shape: [number, number, number] = info.family === 'imagenet-resnet'
-      ? [opts.imagenetSide ?? 224, opts.imagenetSide ?? 224, 3] : info.inputShape;
-    for (const batch of opts.batches ?? [32, 128]) {
+      ? [opts.imagenetSide ?? 224, opts.imagenetSide ?? 224, 3] : opts.inputShape ?? info.inputShape;
+    const batches = Object.entries(opts.batchesByModel ?? {}).find(([m]) => m.toLowerCase() === info.name.toLowerCase())?.[1]
+      ?? opts.batches ?? [32, 128];
+    for (const batch of batches) {
       const row: ModelBenchRow = {
         model: info.name, batch, inputShape: shape, params: info.params10, backend, msPerStep: null,
-        imagesPerSec: null, torchMsPerStep: null, torchImagesPerSec: null, torchThreads: null, ratio: null, note: '',
+        imagesPerSec: null, baselineMsPerStep: null, gafMsPerStep: null, gafOverhead: null, torchMsPerStep: null,
+        torchImagesPerSec: null, torchThreads: null, torch: [], torchDefaultThreads: null, ratio: null,
+        peakHeapMb: null, peakRssMb: null, memory: [], memoryFlat: null, note: '',
       };
-      const r = timeTfjsInChild({ name: info.name, batch, shape, warmup, runs, gaf: opts.gaf ?? false, backend });
+      const common = { name: info.name, batch, shape, warmup, runs, backend };
+      const notes: string[] = [];
+      if (opts.baseline) {
+        const b = timeTfjsInChild({ ...common, gaf: false, fast: false, memEpochs: 1 });
+        if (b.ms !== undefined) row.baselineMsPerStep = b.ms;
+        else notes.push(`baseline failed: ${b.error ?? 'no result'}`);
+      }
+      const r = timeTfjsInChild({ ...common, gaf, fast: true, memEpochs: opts.memEpochs ?? 3 });
       if (r.ms !== undefined) {
         row.msPerStep = r.ms;
         row.imagesPerSec = (batch * 1000) / r.ms;
         row.params = r.params ?? row.params;
+        row.gafMsPerStep = r.gafMs ?? null;
+        row.gafOverhead = r.gafMs !== undefined ? r.gafMs / r.ms - 1 : null;
+        row.memory = r.memory ?? [];
+        row.memoryFlat = isFlat(row.memory);
+        row.peakHeapMb = r.peakHeapMb ?? null;
+        row.peakRssMb = r.peakRssMb ?? null;
       } else {
-        row.note = `tfjs failed: ${r.error ?? 'no result'}`;
+        notes.push(`tfjs failed: ${r.error ?? 'no result'}`);
       }
       if (useTorch) {
-        try {
-          const t = timeTorch(info.name, batch, shape, warmup, runs, opts.torchThreads);
-          row.torchMsPerStep = t.ms;
-          row.torchImagesPerSec = (batch * 1000) / t.ms;
-          row.torchThreads = t.threads;
-          if (row.msPerStep !== null) row.ratio = row.msPerStep / t.ms;
-        } catch (e) {
-          row.note += `${row.note ? '; ' : ''}PyTorch failed: ${firstLine(e)}`;
+        for (const threads of threadList) {
+          try {
+            const t = timeTorch(info.name, batch, shape, warmup, runs, threads);
+            row.torch.push({ threads: t.threads, ms: t.ms });
+            row.torchDefaultThreads = t.defaultThreads;
+          } catch (e) {
+            notes.push(`PyTorch (${threads} threads) failed: ${firstLine(e)}`);
+          }
         }
-      } else if (!row.note) {
-        row.note = opts.torch === false ? 'PyTorch timing off (--no-torch)'
-          : 'PyTorch not importable by /usr/bin/python3 (apt-get install python3-torch)';
+        const first = row.torch[0];
+        if (first) {
+          row.torchMsPerStep = first.ms;
+          row.torchImagesPerSec = (batch * 1000) / first.ms;
+          row.torchThreads = first.threads;
+          if (row.msPerStep !== null) row.ratio = row.msPerStep / first.ms;
+        }
+      } else {
+        notes.push(opts.torch === false ? 'PyTorch timing off (--no-torch)'
+          : 'PyTorch not importable by /usr/bin/python3 (apt-get install python3-torch)');
       }
+      row.note = notes.join('; ');
       rows.push(row);
       opts.onRow?.(row);
     }
@@ -235,16 +358,33 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
   return rows;
 }
 
-const fmt = (v: number | null, digits = 0): string => (v === null ? '-' : v.toFixed(digits));
+const fmt = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
 
-/** One markdown table row. */
-export function formatRow(r: ModelBenchRow): string {
-  return `| ${r.model} | ${r.batch} | ${r.inputShape.join('x')} | ${fmt(r.msPerStep)} | ${fmt(r.imagesPerSec, 1)} | ` +
-    `${fmt(r.torchMsPerStep)} | ${fmt(r.torchImagesPerSec, 1)} | ${fmt(r.ratio, 1)} | ${r.note} |`;
+/** Markdown table header matching {@link formatRow} for the given PyTorch thread counts. */
+export function tableHeader(torchThreads: number[] = [1, 2]): string {
+  const torchCols = torchThreads.flatMap((t) => [`PyTorch ms (${t} thr)`, `ratio (${t} thr)`]);
+  const cols = ['model', 'batch', 'input', 'tfjs ms before', 'tfjs ms', 'img/s', ...torchCols, 'SGD+GAF ms', 'GAF overhead',
+    'peak heap MB', 'peak RSS MB', 'memory flat', 'note'];
+  return `| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`;
 }
 
-export const TABLE_HEADER = '| model | batch | input | tfjs ms/step | tfjs img/s | PyTorch ms/step | PyTorch img/s | ratio | note |\n' +
-  '|---|---|---|---|---|---|---|---|---|';
+/** The header for the default options (PyTorch at 1 and 2 threads). */
+export const TABLE_HEADER = tableHeader();
+
+/** One markdown table row (columns of {@link tableHeader} with the same thread counts). */
+export function formatRow(r: ModelBenchRow, torchThreads: number[] = [1, 2]): string {
+  const torchCols = torchThreads.flatMap((t) => {
+    const tt = r.torch.find((x) => x.threads === t);
+    return [fmt(tt?.ms), tt && r.msPerStep !== null ? fmt(r.msPerStep / tt.ms, 2) : '-'];
+  });
+  const flat = r.memoryFlat === null ? '-' : r.memoryFlat
+    ? `yes (${r.memory[0]?.tensors} tensors)`
+    : `NO: ${r.memory.map((m) => `${m.tensors}t/${m.heapMb}MB`).join(' -> ')}`;
+  const cols = [r.model, String(r.batch), r.inputShape.join('x'), fmt(r.baselineMsPerStep), fmt(r.msPerStep), fmt(r.imagesPerSec, 1),
+    ...torchCols, fmt(r.gafMsPerStep), r.gafOverhead === null ? '-' : `${(100 * r.gafOverhead).toFixed(1)}%`,
+    fmt(r.peakHeapMb), fmt(r.peakRssMb), flat, r.note];
+  return `| ${cols.join(' | ')} |`;
+}
 
 if (require.main === module && process.argv[2] === '--child') {
   childMain(JSON.parse(process.argv[3]) as ChildArgs).catch((e: unknown) => {
@@ -256,27 +396,51 @@ if (require.main === module && process.argv[2] === '--child') {
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const list = (s: string | undefined): string[] | undefined => s?.split(',').map((x) => x.trim()).filter(Boolean);
+  const numbers = (name: string): number[] | undefined => {
+    const v = list(arg(name))?.map(Number);
+    if (v?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bench-models: --${name} takes positive integers, got "${arg(name)}"`);
+    return v;
+  };
   const json = process.argv.includes('--json');
+  const batchArg = list(arg('batches'));
+  const byModel = batchArg?.every((b) => b.includes('=')) ? batchArg.reduce<Record<string, number[]>>((acc, b) => {
+    const [m, n] = b.split('=');
+    (acc[m!] ??= []).push(Number(n));
+    return acc;
+  }, {}) : undefined;
+  const input = arg('input')?.split('x').map(Number);
+  if (input && (input.length !== 3 || input.some((v) => !Number.isInteger(v) || v < 1))) {
+    throw new Error(`bench-models: --input must look like 32x32x3 (height x width x channels), got "${arg('input')}"`);
+  }
+  const torchThreads = numbers('torch-threads');
   const opts: ModelBenchOptions = {
     models: list(arg('models')),
-    batches: list(arg('batches'))?.map(Number),
+    batches: byModel ? undefined : numbers('batches'),
+    batchesByModel: byModel,
     warmup: arg('warmup') ? Number(arg('warmup')) : undefined,
     runs: arg('runs') ? Number(arg('runs')) : undefined,
     backend: arg('backend') as BackendName | undefined,
-    gaf: process.argv.includes('--gaf'),
+    gaf: !process.argv.includes('--no-gaf'),
+    baseline: process.argv.includes('--baseline'),
+    memEpochs: arg('mem-epochs') ? Number(arg('mem-epochs')) : undefined,
+    inputShape: input as [number, number, number] | undefined,
     torch: !process.argv.includes('--no-torch'),
-    torchThreads: arg('torch-threads') ? Number(arg('torch-threads')) : undefined,
+    torchThreads,
     imagenetSide: arg('imagenet-side') ? Number(arg('imagenet-side')) : undefined,
   };
   if (!json) {
-    console.log(`tfjs ${tf.version.tfjs}; warm-up ${opts.warmup ?? 1}, median of ${opts.runs ?? 3} steps; ` +
-      `SGD momentum 0.9${opts.gaf ? ' + atan GAF' : ''}; ratio = tfjs / PyTorch`);
-    console.log(TABLE_HEADER);
+    console.log(`tfjs ${tf.version.tfjs}; warm-up ${opts.warmup ?? 1}, median of ${opts.runs ?? 3} steps; SGD momentum 0.9 ` +
+      `(SGD+GAF: atan alpha 0.1 beta 20, interleaved with the SGD steps); ratio = tfjs / PyTorch; ` +
+      `memory: ${opts.memEpochs ?? 3} epochs of ${opts.runs ?? 3} steps`);
+    console.log(tableHeader(torchThreads));
   }
-  benchModels({ ...opts, onRow: json ? undefined : (r) => console.log(formatRow(r)) })
+  benchModels({ ...opts, onRow: json ? undefined : (r) => console.log(formatRow(r, torchThreads)) })
     .then((rows) => {
       if (json) console.log(JSON.stringify(rows, null, 2));
-      else if (rows[0]) console.log(`backend: ${rows[0].backend}; PyTorch threads: ${rows.find((r) => r.torchThreads)?.torchThreads ?? '-'}`);
+      else if (rows[0]) {
+        const def = rows.find((r) => r.torchDefaultThreads !== null)?.torchDefaultThreads;
+        console.log(`backend: ${rows[0].backend}; PyTorch's default thread count here: ${def ?? '-'}`);
+      }
     })
     .catch((e: unknown) => {
       console.error(e instanceof Error ? e.message : e);

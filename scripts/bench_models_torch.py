@@ -9,7 +9,8 @@ zoo's layouts); run with Debian's /usr/bin/python3 (python3-torch).
       -> JSON {name: [params with 10 classes, params with 100 classes]} for every model
   /usr/bin/python3 scripts/bench_models_torch.py bench --model ResNet18 --batch 32 \
       [--side 32] [--channels 3] [--classes 10] [--warmup 1] [--runs 3] [--threads N]
-      -> JSON {"model", "batch", "threads", "ms": [...], "median_ms"}
+      -> JSON {"model", "batch", "threads", "default_threads", "ms": [...], "median_ms"}
+      (default_threads: what torch.get_num_threads() reported before --threads was applied)
 
 One step = forward, cross-entropy, backward, SGD(lr 0.01, momentum 0.9) update, on random
 data, in training mode.
@@ -428,6 +429,7 @@ def cmd_count(_args):
 
 
 def cmd_bench(args):
+    default_threads = torch.get_num_threads()
     if args.threads:
         torch.set_num_threads(args.threads)
     side, ch = DEFAULT_INPUT.get(args.model, (32, 3))
@@ -455,7 +457,8 @@ def cmd_bench(args):
         step()
         times.append((time.perf_counter() - t0) * 1000)
     print(json.dumps({'model': args.model, 'batch': args.batch, 'side': side, 'threads': torch.get_num_threads(),
-                      'torch': torch.__version__, 'ms': times, 'median_ms': statistics.median(times)}))
+                      'default_threads': default_threads, 'torch': torch.__version__, 'ms': times,
+                      'median_ms': statistics.median(times)}))
 
 
 def main(argv):

@@ -5,7 +5,11 @@
  *
  * Timing comes from `tf.profile`: the engine times every kernel it dispatches (the wasm
  * backend's timer is a wall clock around the synchronous kernel call). Kernels that gaf-lab's
- * composite kernels call internally are counted inside their caller, not separately.
+ * composite kernels call internally are counted inside their caller, not separately. Entries
+ * named `<op>__op` (ops with a custom gradient, e.g. fusedConv2d__op) wrap kernels that are
+ * listed themselves, so they are left out of the table and of the kernel sum. The difference
+ * between the step's wall time and the kernel sum is the engine's and JavaScript's own time
+ * (op dispatch, tape, tidy, garbage collection).
  *
  * Run: npx tsc -p tsconfig.test.json && node build/scripts/profile-step.js
  *        [--models smallcnn,resnet20,MobileNetV2] [--batches 128,128,64] [--input 32x32x3]
@@ -73,6 +77,7 @@ export async function profileStep(name: string, batch: number, inputShape: [numb
       const info = await tf.profile(step);
       const byName = new Map<string, KernelStat>();
       for (const k of info.kernels) {
+        if (k.name.endsWith('__op')) continue;
         const s = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
         s.calls += 1;
         s.ms += Number(k.kernelTimeMs) || 0;

@@ -23,3 +23,9 @@ export type {
 } from './results/index';
 export * from './plots/index';
 export * as theory from './theory/index';
+export { regenerateFigures } from './reports/figure-set';
+export type { FigureSetOptions, FigureSetResult } from './reports/figure-set';
+export { resultsTables, formatResultsTables, gafRole } from './reports/results-tables';
+export type { ResultsTables, GafRole } from './reports/results-tables';
+export { conditionGrid, gafConditionsSpec } from './reports/gaf-conditions';
+export type { ConditionCell } from './reports/gaf-conditions';

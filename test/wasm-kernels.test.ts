@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradientKernels, setIm2colBudget, WASM_GRADIENT_KERNELS } from '../src/backend/wasm-kernels/index';
+import { registerWasmGradientKernels, setFastTraining, setIm2colBudget, WASM_GRADIENT_KERNELS } from '../src/backend/wasm-kernels/index';
 import { tapGroups } from '../src/backend/wasm-kernels/tap-groups';
 
 // Registered before any backend is set: registration works on kernel names (node --test runs
@@ -137,13 +137,21 @@ test('registerWasmGradientKernels registers the three missing kernels once, befo
 
 test('Conv2DBackpropFilter (and the conv2d gradient path) matches cpu: strides 1/2, same/valid/numeric/explicit pad, odd/even sizes, 3x3 and 2x3 filters, batch 1 and 3', async () => {
   const cases = [...convCases(3, (k) => 2 + (k % 3)), ...WIDE_CONV];
+  // With the fast kernels (chunked windows filter gradient, XNNPACK input gradient), then with
+  // this foundation kernel and tfjs-backend-wasm's own input gradient.
   await compareGrads('conv2d', cases);
-  // One tap per im2col group: the other code path of the gather (whole-row copies) and of the concat.
-  const previous = setIm2colBudget(1);
+  setFastTraining(false);
   try {
     await compareGrads('conv2d', cases);
+    // One tap per im2col group: the other code path of the gather (whole-row copies) and of the concat.
+    const previous = setIm2colBudget(1);
+    try {
+      await compareGrads('conv2d', cases);
+    } finally {
+      setIm2colBudget(previous);
+    }
   } finally {
-    setIm2colBudget(previous);
+    setFastTraining(true);
   }
 });
 
@@ -190,9 +198,13 @@ test('dimRoundingMode floor/round/ceil with numeric pad (output rows that read p
         await useBackend('cpu');
         const ref = runKernel(name, inputs, { ...attrs, ...extra });
         await useBackend('wasm');
-        const got = runKernel(name, inputs, { ...attrs, ...extra });
-        const e = relErr(got, ref);
-        assert.ok(e <= REL_TOL, `${name} ${mode} strides ${strides}: relative error ${e}`);
+        for (const fast of [true, false]) {
+          setFastTraining(fast);
+          const got = runKernel(name, inputs, { ...attrs, ...extra });
+          const e = relErr(got, ref);
+          assert.ok(e <= REL_TOL, `${name} ${mode} strides ${strides} fast=${fast}: relative error ${e}`);
+        }
+        setFastTraining(true);
       }
     }
   }
@@ -262,14 +274,16 @@ test('no leaks: tensors and wasm heap buffers are unchanged after gradient compu
   const before = { tensors: tf.memory().numTensors, buffers: backend.numDataIds() };
   const previous = setIm2colBudget(1);
   try {
-    for (const budgetCase of [false, true]) {
+    for (const [budgetCase, fast] of [[false, false], [true, false], [true, true]]) {
       if (budgetCase) setIm2colBudget(previous);
+      setFastTraining(fast!);
       convGrads('conv2d', { x: [2, 7, 6, 3], filter: [3, 2, 3, 4], strides: 2, pad: 'same' });
       convGrads('depthwise', { x: [2, 7, 6, 3], filter: [3, 3, 3, 2], strides: 2, pad: EXPLICIT });
       convGrads('depthwise', { x: [2, 7, 6, 3], filter: [3, 3, 3, 1], strides: 1, pad: 'same' });
     }
   } finally {
     setIm2colBudget(previous);
+    setFastTraining(true);
   }
   assert.equal(tf.memory().numTensors, before.tensors);
   assert.equal(backend.numDataIds(), before.buffers);

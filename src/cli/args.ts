@@ -41,3 +41,22 @@ export function intFlag(args: ParsedArgs, name: string, dflt: number, min = 1): 
 
 /** An error in how the command was called: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** A bad input file (unreadable or invalid config): printed without the usage, exit code 2. */
+export class InputError extends Error {}
+
+/**
+ * Refuses flags the command does not know (a typo such as `--worker` would otherwise be
+ * ignored silently) and a positional count outside [min, max].
+ */
+export function checkArgs(args: ParsedArgs, known: readonly string[], positionals: { min: number; max: number; what: string }): void {
+  for (const name of args.flags.keys()) {
+    if (name === 'help') continue;
+    if (!known.includes(name)) {
+      throw new UsageError(`unknown option --${name}${known.length ? `; options: ${known.map((k) => `--${k}`).join(', ')}` : ' (this command takes none)'}.`);
+    }
+  }
+  const n = args.positional.length;
+  if (n < positionals.min) throw new UsageError(`missing ${positionals.what}.`);
+  if (n > positionals.max) throw new UsageError(`unexpected argument "${args.positional[positionals.max]}" (expected ${positionals.what}).`);
+}

@@ -3,9 +3,14 @@
  * The `gaf-lab` command. Each subcommand lives in its own module; this file only dispatches and
  * turns errors into one readable message and an exit code.
  */
-import { UsageError } from './args';
+import { InputError, UsageError } from './args';
 import { DATA_USAGE, dataCommand } from './data';
 import { doctorCommand } from './doctor';
+import { FIGURES_USAGE, figuresCommand } from './figures';
+import { RESULTS_USAGE, resultsCommand } from './results';
+import { RESUME_USAGE, resumeCommand } from './resume';
+import { SWEEP_USAGE, sweepCommand } from './sweep';
+import { TRAIN_USAGE, trainCommand } from './train';
 
 interface Command {
   summary: string;
@@ -14,6 +19,11 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  train: { summary: 'train an experiment config into a run folder (resumes it if interrupted)', usage: TRAIN_USAGE, run: trainCommand },
+  resume: { summary: 'continue an interrupted run from its last checkpoint', usage: RESUME_USAGE, run: resumeCommand },
+  sweep: { summary: 'train a grid of configs with worker processes, or join a sweep as one more worker', usage: SWEEP_USAGE, run: sweepCommand },
+  results: { summary: 'summary across seeds (mean ± 95% CI) and SGD vs SGD+GAF comparison of a folder of runs', usage: RESULTS_USAGE, run: resultsCommand },
+  figures: { summary: 'regenerate the figure set (PNG, SVG, provenance) and results.md from runs', usage: FIGURES_USAGE, run: figuresCommand },
   data: { summary: 'check which datasets are present, or download them', usage: DATA_USAGE, run: dataCommand },
   doctor: { summary: 'Node, backends, GPU libraries, Jupyter/tslab and datasets on this machine', usage: 'gaf-lab doctor', run: () => doctorCommand() },
 };
@@ -50,6 +60,10 @@ export async function cli(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`gaf-lab ${name}: ${e.message}\n\nusage:\n${cmd.usage}`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      console.error(`gaf-lab ${name}: ${e.message}`);
       return 2;
     }
     console.error(`gaf-lab ${name}: ${e instanceof Error ? (process.env['GAF_DEBUG'] ? e.stack : e.message) : String(e)}`);

@@ -6,6 +6,7 @@
 import { conv2dBackpropFilterReplacement } from './conv2d-backprop-filter-windows';
 import { conv2dBackpropInputReplacement } from './conv2d-backprop-input';
 import { fusedBatchNormReplacement } from './fused-batch-norm';
+import { castReplacement, identityReplacement } from './identity';
 import { maxPoolGradReplacement } from './max-pool-grad';
 import { meanReplacement, sumReplacement } from './reduce-outer';
 import { installReplacement, KernelReplacement, removeReplacement } from './replace-kernel';
@@ -32,6 +33,8 @@ const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
   { ...sumReplacement, method: 'XNNPACK average pooling over the reduced rows (no transpose), partial means combined in float64', delegates: 'innermost axes, non-contiguous axes, non-float32' },
   { ...meanReplacement, method: 'as Sum, scaled by 1/R', delegates: 'innermost axes, non-contiguous axes, non-float32' },
   { ...fusedBatchNormReplacement, method: 'per-channel y = x*k + b as one XNNPACK 1x1 depthwise convolution with bias (k, b from the statistics in float64)', delegates: 'statistics that are not one value per channel, non-float32, rank other than 4' },
+  { ...identityReplacement, method: 'shares the input memory (reference count) instead of copying it; the engine clones every tensor it saves for backprop', delegates: 'string tensors' },
+  { ...castReplacement, method: 'a cast to the dtype the tensor already has shares its memory (tf.moments casts float32 to float32)', delegates: 'real dtype conversions, strings' },
   { ...maxPoolGradReplacement, method: 'JS argmax per window and channel (cpu tie-breaking), one pass over the input', delegates: 'non-float32, rank other than 4' },
 ];
 

@@ -83,7 +83,8 @@ export function gatherTaps(
  * convolution's "stride dilation") and an offset (its padding):
  * `dst[b, y*sh + top, x*sw + left, d] = src[b, y, x, d]`, 0 elsewhere. Pixels that land
  * outside `dst` are dropped (negative `top`/`left` crop).
- * @param src shape [B, h, w, D]; @param dst shape [B, Hd, Wd, D], fully overwritten.
+ * @param src shape [B, h, w, D]; @param dst shape [B, Hd, Wd, D], fully overwritten unless
+ * `clear` is false (then only the target pixels are written: interleaving several sources).
  */
 export function scatterStrided(
   src: Float32Array,
@@ -94,10 +95,11 @@ export function scatterStrided(
   sw: number,
   top: number,
   left: number,
+  clear = true,
 ): void {
   const [B, h, w, D] = srcShape;
   const [, Hd, Wd] = dstShape;
-  dst.fill(0);
+  if (clear) dst.fill(0);
   const yLo = Math.max(0, Math.ceil(-top / sh));
   const yHi = Math.min(h, Math.floor((Hd - 1 - top) / sh) + 1);
   const xLo = Math.max(0, Math.ceil(-left / sw));

@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import { writeArrow, writeCsv } from '../results/export';
+import { loadRuns } from '../results/load';
+import { findRunDirs } from '../results/run-files';
+import { DEFAULT_BY, formatResultsTables, resultsTables, tableRows } from '../reports/results-tables';
+import { checkArgs, flagValue, parseArgs, UsageError } from './args';
+
+export const RESULTS_USAGE = `gaf-lab results DIR [--by COL,COL] [--metric testTop1] [--target X]
+                   [--json] [--csv FILE] [--arrow FILE]
+
+Loads every run under DIR (a sweep folder, an outDir, or one run folder) and prints the
+summary across seeds: per group, the final and best value of the metric as mean ± 95%
+confidence half-width (Student t) and n, with diverged and unfinished runs counted. When the
+runs contain plain SGD and SGD+GAF, it also prints each GAF variant's difference from SGD
+with its Welch 95% interval, matched on the --by columns that do not name the optimizer.
+
+  --by COL,COL   group columns (default ${DEFAULT_BY.join(',')}); any column of the runs
+                 table, e.g. optimizer.gaf.alpha,optimizer.gaf.beta
+  --metric M     testTop1 (default), testTop5, testLoss, trainLoss, trainTop1, ...
+  --target X     also report the epochs each group needed to reach X (e.g. 0.85)
+  --json         print {summary, comparison, ...} as JSON instead of the tables
+  --csv FILE     write the summary table as CSV (the comparison, when there is one, to
+                 FILE with .comparison.csv)
+  --arrow FILE   write the full table (one row per run and epoch, config columns
+                 flattened) as an Apache Arrow file, for pandas/polars/arquero`;
+
+/** `gaf-lab results DIR ...` */
+export async function resultsCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['json']);
+  checkArgs(args, ['by', 'metric', 'target', 'json', 'csv', 'arrow'], { min: 1, max: 1, what: 'the folder of runs (gaf-lab results DIR)' });
+  const dir = args.positional[0]!;
+  if (!fs.existsSync(dir)) throw new UsageError(`${dir} does not exist.`);
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder; give the folder that holds the runs.`);
+  const byText = flagValue(args, 'by');
+  const by = byText?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (by !== undefined && by.length === 0) throw new UsageError('--by needs at least one column name, e.g. --by model.name,optimizerLabel.');
+  const metric = flagValue(args, 'metric') ?? 'testTop1';
+  const targetText = flagValue(args, 'target');
+  const target = targetText === undefined ? undefined : Number(targetText);
+  if (target !== undefined && !Number.isFinite(target)) throw new UsageError(`--target must be a number (e.g. 0.85 for 85% top-1), got "${targetText}".`);
+  if (findRunDirs(dir).length === 0) {
+    console.error(`gaf-lab results: no runs under ${dir} (no folder with a manifest.json). Train some with gaf-lab train or gaf-lab sweep.`);
+    return 1;
+  }
+  const runs = loadRuns(dir);
+  const columns = runs.columnNames();
+  for (const c of [...(by ?? []), metric]) {
+    if (!columns.includes(c)) {
+      const near = columns.filter((k) => k.toLowerCase().includes(c.toLowerCase().split('.').pop()!)).slice(0, 8);
+      throw new UsageError(`the runs have no column "${c}".${near.length ? ` Similar: ${near.join(', ')}.` : ''} Config columns are dotted paths such as model.name, optimizer.gaf.kind; metrics: testTop1, testLoss, trainLoss, ...`);
+    }
+  }
+  const tables = resultsTables(runs, { by, metric, target });
+  const csv = flagValue(args, 'csv');
+  const arrow = flagValue(args, 'arrow');
+  if (csv !== undefined) {
+    writeCsv(tables.summary, csv);
+    if (tables.comparison) writeCsv(tables.comparison, csv.replace(/(\.csv)?$/i, '.comparison.csv'));
+  }
+  if (arrow !== undefined) writeArrow(runs, arrow);
+  if (args.flags.get('json') === true) {
+    const out = {
+      dir,
+      runCount: tables.runCount,
+      metric: tables.metric,
+      by: tables.by,
+      summary: tableRows(tables.summary),
+      comparison: tables.comparison ? tableRows(tables.comparison) : null,
+      comparisonBy: tables.comparisonBy,
+      comparisonNote: tables.comparisonNote,
+    };
+    console.log(JSON.stringify(out, null, 2));
+    return 0;
+  }
+  console.log(formatResultsTables(tables));
+  const written = [csv, csv !== undefined && tables.comparison ? csv.replace(/(\.csv)?$/i, '.comparison.csv') : undefined, arrow].filter((f): f is string => f !== undefined);
+  if (written.length) console.log(`\nwrote ${written.join(', ')}`);
+  return 0;
+}

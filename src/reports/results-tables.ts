@@ -1,0 +1,120 @@
+/**
+ * The tables `gaf-lab results` prints and `results.md` holds: a summary across seeds per group
+ * and, when the runs contain a plain-SGD baseline and SGD+GAF variants, the paper-like
+ * comparison of each variant with the baseline (difference and Welch interval).
+ * @module
+ */
+import { arquero, type ColumnTable } from '../results/arquero';
+import { compareToBaseline } from '../results/compare';
+import type { Cell } from '../results/flatten';
+import { formatComparison, formatSummary } from '../results/format';
+import { summarizeRuns } from '../results/summarize';
+
+/** How a run's optimizer stands in the SGD-vs-GAF comparison. */
+export type GafRole = 'baseline' | 'gaf' | 'other';
+
+/** Column added to the runs table by {@link withGafRole}. */
+export const ROLE_COLUMN = 'gafRole';
+
+/**
+ * The role of a run from its flattened config: plain SGD (or the reference's SGD_ori) is the
+ * baseline; SGD with a GAF, the adaptive GAF and the reference's other SGD variants are
+ * treatments; everything else (Adam, RMSprop, with or without GAF) is neither, since the paper
+ * compares each optimizer with its own GAF variant, not with SGD.
+ */
+export function gafRole(row: Record<string, unknown>): GafRole {
+  const name = row['optimizer.name'];
+  const kind = row['optimizer.gaf.kind'];
+  if (name === 'sgd') return kind === null || kind === undefined ? 'baseline' : 'gaf';
+  if (name === 'sgdAdaptiveGaf') return 'gaf';
+  if (name === 'reference') {
+    const v = row['optimizer.variant'];
+    if (v === 'SGD_ori') return 'baseline';
+    return typeof v === 'string' && v.startsWith('SGD_') ? 'gaf' : 'other';
+  }
+  return 'other';
+}
+
+/** The runs table of `loadRuns` with a `gafRole` column. */
+export function withGafRole(table: ColumnTable): ColumnTable {
+  const roles = (table.objects() as Record<string, unknown>[]).map(gafRole);
+  return table.assign(arquero().table({ [ROLE_COLUMN]: roles }));
+}
+
+/** Columns that say which optimizer a run used: they tell baseline from treatment, so a comparison does not match on them. */
+export function isOptimizerColumn(c: string): boolean {
+  return c === 'optimizerLabel' || c === ROLE_COLUMN || c === 'optimizer.name' || c === 'optimizer.variant' || c === 'optimizer.placement' || c.startsWith('optimizer.gaf') || c.startsWith('optimizer.effective');
+}
+
+/** Options of {@link resultsTables}. */
+export interface ResultsTablesOptions {
+  /** Group columns of the summary; default `dataset.name`, `model.name`, `optimizerLabel`. */
+  by?: string[];
+  /** Metric column; default `testTop1`. */
+  metric?: string;
+  /** Target value for "epochs to target". */
+  target?: number;
+}
+
+/** What {@link resultsTables} computed. */
+export interface ResultsTables {
+  by: string[];
+  metric: string;
+  /** Number of runs in the table. */
+  runCount: number;
+  summary: ColumnTable;
+  /** Null when the runs lack a baseline or a GAF variant, or the comparison is ambiguous (see `comparisonNote`). */
+  comparison: ColumnTable | null;
+  /** Why there is no comparison, or what it matched on. */
+  comparisonNote: string;
+  /** Columns on which baseline and treatment were matched. */
+  comparisonBy: string[];
+}
+
+/** Default group columns of the summary. */
+export const DEFAULT_BY = ['dataset.name', 'model.name', 'optimizerLabel'];
+
+/**
+ * Summarizes the runs of `loadRuns(dir)` across seeds and, when there are plain-SGD baseline
+ * runs and SGD+GAF runs, compares each GAF variant with the baseline of the same group (the
+ * `by` columns that do not describe the optimizer).
+ */
+export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions = {}): ResultsTables {
+  const by = options.by ?? DEFAULT_BY;
+  const metric = options.metric ?? 'testTop1';
+  const table = withGafRole(runs);
+  const runCount = new Set(Array.from(table.array('runId') as ArrayLike<unknown>)).size;
+  const summary = summarizeRuns(table, { by, metric, target: options.target });
+  const roles = new Set(Array.from(table.array(ROLE_COLUMN) as ArrayLike<GafRole>));
+  const comparisonBy = by.filter((c) => !isOptimizerColumn(c));
+  const base = { by, metric, runCount, summary, comparisonBy };
+  if (!roles.has('baseline') || !roles.has('gaf')) {
+    const missing = !roles.has('baseline') ? 'no plain-SGD baseline run' : 'no SGD+GAF run';
+    return { ...base, comparison: null, comparisonNote: `no SGD vs SGD+GAF comparison: ${missing}.` };
+  }
+  // One summary row per optimizer within each matched group; the role column marks the sides.
+  const sides = summarizeRuns(table, { by: [...comparisonBy, 'optimizerLabel', ROLE_COLUMN], metric, target: options.target });
+  try {
+    const comparison = compareToBaseline(sides, { baseline: { [ROLE_COLUMN]: 'baseline' }, treatment: { [ROLE_COLUMN]: 'gaf' }, by: comparisonBy });
+    const on = comparisonBy.length ? `matched on ${comparisonBy.join(', ')}` : 'all runs pooled';
+    return { ...base, comparison, comparisonNote: `SGD+GAF vs plain SGD, ${on}.` };
+  } catch (e) {
+    return { ...base, comparison: null, comparisonNote: `no SGD vs SGD+GAF comparison: ${(e as Error).message}` };
+  }
+}
+
+/** The tables as text (Markdown pipe tables, readable in a terminal). */
+export function formatResultsTables(t: ResultsTables): string {
+  const parts = [`Summary across seeds (${t.runCount} runs, metric ${t.metric}):`, '', formatSummary(t.summary)];
+  parts.push('');
+  if (t.comparison) parts.push(`Comparison: ${t.comparisonNote}`, '', formatComparison(t.comparison));
+  else parts.push(t.comparisonNote);
+  return parts.join('\n');
+}
+
+/** Plain rows of a table, JSON-ready (non-finite numbers become null). */
+export function tableRows(t: ColumnTable): Record<string, Cell>[] {
+  return (t.objects() as Record<string, Cell>[]).map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v])),
+  );
+}

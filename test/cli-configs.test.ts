@@ -1,0 +1,99 @@
+/**
+ * Every config file in configs/ parses, and every sweep expands to the runs it is meant to
+ * have, with the recipe it claims (so a GPU machine does not find a typo after a day).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { resolveConfig, type ResolvedConfig } from '../src/train/config';
+import { expandSweep, parseSweepConfig } from '../src/train/sweep';
+import { packageRoot } from '../src/data/paths';
+
+const root = path.join(packageRoot(), 'configs');
+
+function configFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return configFiles(p);
+    return /\.json$/.test(e.name) ? [p] : [];
+  });
+}
+
+/** Each file: a sweep (base + grid) or a single experiment config. */
+function load(file: string): { kind: 'sweep'; runs: ReturnType<typeof expandSweep> } | { kind: 'run'; config: ResolvedConfig } {
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if ('base' in raw || 'grid' in raw) return { kind: 'sweep', runs: expandSweep(parseSweepConfig(file)) };
+  return { kind: 'run', config: resolveConfig(file) };
+}
+
+test('every config file in configs/ parses, and every sweep expands without error', () => {
+  const files = configFiles(root);
+  assert.ok(files.length >= 4, `config files found: ${files.join(', ')}`);
+  for (const f of files) assert.doesNotThrow(() => load(f), `${path.relative(root, f)}`);
+});
+
+const count = (runs: ReturnType<typeof expandSweep>, pick: (r: ResolvedConfig) => unknown): Map<unknown, number> => {
+  const m = new Map<unknown, number>();
+  for (const r of runs) m.set(pick(r.config), (m.get(pick(r.config)) ?? 0) + 1);
+  return m;
+};
+const gafOf = (r: ResolvedConfig): string => {
+  const o = r.optimizer as { name: string; variant?: string; options: { alpha?: number; beta?: number }; gaf?: { kind: string; alpha: number; beta: number } | null };
+  if (o.name === 'reference') return o.variant === 'SGD_ori' ? 'none' : `${o.variant} ${o.options.alpha}/${o.options.beta}`;
+  return o.gaf ? `${o.gaf.kind} ${o.gaf.alpha}/${o.gaf.beta}` : 'none';
+};
+
+test('the main job: 3 optimizers x 3 seeds of the small CNN on Fashion-MNIST, with gradient statistics', () => {
+  const s = load(path.join(root, 'main', 'fashion-mnist-sweep.json'));
+  assert.equal(s.kind, 'sweep');
+  // 3 optimizer variants (SGD, SGD+atan, SGD+tanh) x 3 seeds = 9.
+  assert.equal(s.runs.length, 9);
+  assert.deepEqual([...count(s.runs, gafOf)].sort(), [['atan 0.1/20', 3], ['none', 3], ['tanh 0.2/10', 3]]);
+  for (const { config: c } of s.runs) {
+    assert.equal(c.dataset.name, 'fashion-mnist');
+    assert.equal(c.model.name, 'smallcnn');
+    assert.deepEqual(c.optimizer.options, { learningRate: 0.025, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 5e-4 });
+    assert.equal(c.gradStats?.every, 20);
+  }
+  assert.deepEqual([...count(s.runs, (c) => c.seed).keys()].sort(), [1, 2, 3]);
+});
+
+test('the paper configs: CIFAR-10/100 zoo and ImageNet ResNets, SGD_ori vs two SGD_atan, 3 seeds, the reference recipes', () => {
+  const gafs = ['SGD_atan 0.1/20', 'SGD_atan 0.2/10', 'none'];
+  for (const ds of ['cifar10', 'cifar100'] as const) {
+    const s = load(path.join(root, 'paper', `${ds}-zoo-sweep.json`));
+    assert.equal(s.kind, 'sweep');
+    // 16 models x 3 optimizers x 3 seeds = 144.
+    assert.equal(s.runs.length, 144, ds);
+    const models = count(s.runs, (c) => c.model.name);
+    assert.equal(models.size, 16);
+    for (const m of ['ResNet18', 'VGG16', 'MobileNetV2', 'DenseNet121', 'GoogLeNet', 'PreActResNet18']) assert.equal(models.get(m), 9, `${ds} ${m}`);
+    assert.deepEqual([...count(s.runs, gafOf).keys()].sort(), gafs);
+    for (const { config: c } of s.runs) {
+      assert.equal(c.dataset.name, ds);
+      assert.equal(c.dataset.augment, true);
+      assert.equal(c.model.options.numClasses, ds === 'cifar10' ? 10 : 100);
+      assert.equal(c.epochs, 200);
+      assert.equal(c.batchSize, 256);
+      assert.deepEqual(c.schedule, { kind: 'cosine', warmupEpochs: 1, tMax: 200, etaMin: 0 });
+      const eff = c.optimizer.effective as { learningRate: number; momentum: number; weightDecay: number; gafPlacement: string };
+      assert.deepEqual([eff.learningRate, eff.momentum, eff.weightDecay, eff.gafPlacement], [0.1, 0.9, 5e-4, 'gradient']);
+    }
+  }
+  const im = load(path.join(root, 'paper', 'imagenet-resnet-sweep.json'));
+  assert.equal(im.kind, 'sweep');
+  // 2 models x 3 optimizers x 3 seeds = 18.
+  assert.equal(im.runs.length, 18);
+  assert.deepEqual([...count(im.runs, (c) => c.model.name).keys()].sort(), ['imagenet_resnet18', 'imagenet_resnet50']);
+  assert.deepEqual([...count(im.runs, gafOf).keys()].sort(), gafs);
+  for (const { config: c } of im.runs) {
+    assert.equal(c.dataset.name, 'imagenet');
+    assert.equal(c.model.options.numClasses, 1000);
+    assert.deepEqual(c.model.options.inputShape, [224, 224, 3]);
+    assert.equal(c.epochs, 90);
+    assert.equal(c.batchSize, 256);
+    assert.deepEqual(c.schedule, { kind: 'step', warmupEpochs: 0, milestones: [30, 60], gamma: 0.1 });
+    assert.equal((c.optimizer.effective as { learningRate: number }).learningRate, 0.1);
+  }
+});

@@ -1,0 +1,384 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradientKernels, setFastTraining, WASM_FAST_KERNELS } from '../src/backend/wasm-kernels/index';
+import { conv2dBackpropFilterConfig } from '../src/backend/wasm-kernels/conv2d-backprop-filter';
+import { chunkRows } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
+import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
+import { fusedBatchNormGradConfig } from '../src/backend/gradients/index';
+
+// Captured before anything of gaf-lab is registered (node --test runs this file in its own
+// process): tfjs-backend-wasm's own kernels and tfjs-core's FusedBatchNorm gradient, the
+// references the replacements are checked against.
+const REPLACED = WASM_FAST_KERNELS.map((k) => k.name).filter((n) => n !== 'Conv2DBackpropFilter');
+const WASM_ORIGINALS = new Map(REPLACED.map((n) => [n, tf.getKernel(n, 'wasm')]));
+const TFJS_BN_GRADIENT = tf.getGradient('FusedBatchNorm');
+registerWasmGradientKernels();
+
+// Reference values come from the 'cpu' backend's kernels (plain loops, independent of the
+// code under test) or from tfjs-core's own gradient. Relative error = max|got - ref| / max(1, max|ref|).
+const REL_TOL = 1e-4;
+
+/** Deterministic values in [-1, 1) (mulberry32), so both backends see identical inputs. */
+function seeded(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  assert.equal(got.length, ref.length, 'result sizes differ');
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i]! - ref[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return diff / scale;
+}
+
+async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  assert.ok(await tf.setBackend(name), `could not set backend ${name}`);
+  await tf.ready();
+}
+
+type Data = { data: Float32Array | Int32Array; shape: number[]; dtype?: 'float32' | 'int32' };
+
+/** Runs one kernel (the way the engine calls it) on the current backend; returns values and shape. */
+function runKernel(name: string, inputs: Record<string, Data>, attrs: tf.NamedAttrMap): { values: Float32Array; shape: number[] } {
+  let values = new Float32Array(0);
+  let shape: number[] = [];
+  tf.tidy(() => {
+    const ins: tf.NamedTensorMap = {};
+    for (const [k, v] of Object.entries(inputs)) ins[k] = tf.tensor(v.data, v.shape, v.dtype ?? 'float32');
+    const out = tf.engine().runKernel<tf.Tensor>(name, ins, attrs);
+    values = Float32Array.from(out.dataSync());
+    shape = out.shape;
+  });
+  return { values, shape };
+}
+
+/** Runs `name` on cpu and on wasm and asserts the results agree. */
+async function compareKernel(name: string, inputs: Record<string, Data>, attrs: tf.NamedAttrMap, what: string): Promise<void> {
+  await useBackend('cpu');
+  const ref = runKernel(name, inputs, attrs);
+  await useBackend('wasm');
+  const got = runKernel(name, inputs, attrs);
+  assert.deepEqual(got.shape, ref.shape, `${name} ${what}: shape`);
+  const e = relErr(got.values, ref.values);
+  assert.ok(e <= REL_TOL, `${name} ${what}: relative error ${e}`);
+}
+
+const input = (shape: number[], seed: number): Data => ({ data: seeded(size(shape), seed), shape });
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+const EXPLICIT: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
+
+test('setFastTraining swaps the replacements in and out; registerWasmGradientKernels turns them on, idempotently', () => {
+  for (const name of REPLACED) {
+    assert.ok(WASM_ORIGINALS.get(name) !== undefined, `tfjs-backend-wasm registers ${name}`);
+    assert.notEqual(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name), `${name} replaced`);
+  }
+  assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig);
+  assert.deepEqual(setFastTraining(true), [], 'already on: nothing changes');
+  const off = setFastTraining(false);
+  assert.deepEqual([...off].sort(), [...REPLACED, 'Conv2DBackpropFilter', 'FusedBatchNorm'].sort());
+  for (const name of REPLACED) assert.equal(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name), `${name} restored`);
+  assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), conv2dBackpropFilterConfig, 'the foundation kernel is back');
+  assert.equal(tf.getGradient('FusedBatchNorm'), TFJS_BN_GRADIENT);
+  assert.deepEqual(registerWasmGradientKernels(), [], 'the missing kernels were registered already');
+  assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig, 'registerWasmGradientKernels turned them on again');
+  for (const name of REPLACED) assert.notEqual(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name));
+});
+
+/** strides 1/2, four pad forms, odd/even sizes, 3x3 / 2x3 / 1x1 filters, batch 1 and 3. */
+function convGrid(): { x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad }[] {
+  const cases: { x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad }[] = [];
+  let k = 0;
+  for (const strides of [1, 2] as const) {
+    for (const pad of ['same', 'valid', 1, EXPLICIT] as Pad[]) {
+      for (const [h, w] of [[7, 7], [8, 6]] as const) {
+        for (const [fh, fw, batch] of [[3, 3, 1], [2, 3, 3], [1, 1, 2]] as const) {
+          cases.push({ x: [batch, h, w, 3 + (k % 3)], filter: [fh, fw, 3 + (k % 3), 2 + (k % 4)], strides, pad });
+          k++;
+        }
+      }
+    }
+  }
+  cases.push({ x: [2, 9, 8, 4], filter: [3, 3, 4, 5], strides: [2, 1], pad: 'same' });
+  return cases;
+}
+
+test('Conv2DBackpropInput (XNNPACK transposed convolution) matches cpu over the grid, with dimRoundingMode too', async () => {
+  for (const c of convGrid()) {
+    const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
+    await compareKernel('Conv2DBackpropInput', { dy: input(info.outShape, 2), filter: input(c.filter, 3) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }, JSON.stringify(c));
+  }
+  for (const mode of ['floor', 'round', 'ceil'] as const) {
+    for (const strides of [2, 3]) {
+      const xShape = [2, 8, 7, 3];
+      const filter = [3, 2, 3, 4];
+      const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter as [number, number, number, number], strides, 1, 1, mode);
+      await compareKernel('Conv2DBackpropInput', { dy: input(info.outShape, 4), filter: input(filter, 5) },
+        { strides, pad: 1, dimRoundingMode: mode, dataFormat: 'NHWC', inputShape: xShape }, `${mode} strides ${strides}`);
+    }
+  }
+});
+
+test('Conv2DBackpropFilter (chunked windows) matches cpu over the grid, with several chunks and dimRoundingMode', async () => {
+  const cases = convGrid();
+  // 300 output channels: chunks of chunkRows(300) = 256 grid positions, so L = 2*14*14 = 392 takes two.
+  assert.equal(chunkRows(300), 256);
+  cases.push({ x: [2, 12, 12, 4], filter: [3, 3, 4, 300], strides: 1, pad: 'same' });
+  for (const c of cases) {
+    const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
+    await compareKernel('Conv2DBackpropFilter', { x: input(c.x, 6), dy: input(info.outShape, 7) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }, JSON.stringify(c));
+  }
+  for (const mode of ['floor', 'ceil'] as const) {
+    const xShape = [2, 8, 7, 3];
+    const filter = [3, 2, 3, 4];
+    const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter as [number, number, number, number], 3, 1, 1, mode);
+    await compareKernel('Conv2DBackpropFilter', { x: input(xShape, 8), dy: input(info.outShape, 9) },
+      { strides: 3, pad: 1, dimRoundingMode: mode, dataFormat: 'NHWC', filterShape: filter }, mode);
+  }
+});
+
+test('planOuterReduction pools over the last reduced axes up to MAX_WINDOW elements and combines the rest', () => {
+  // [128, 32, 32, 32] over [0, 1, 2]: window 32*32 = 1024 (x128 would pass 4096), 128 partial means.
+  assert.deepEqual(planOuterReduction([128, 32, 32, 32], [0, 1, 2]), { A: 1, Ro: 128, Ri: 1024, B: 32, axes: [0, 1, 2] });
+  assert.deepEqual(planOuterReduction([4, 6, 5, 3], [-3, -2]), { A: 4, Ro: 1, Ri: 30, B: 3, axes: [1, 2] });
+  assert.deepEqual(planOuterReduction([1, 9000, 2], 1), { A: 1, Ro: 1, Ri: 9000, B: 2, axes: [1] });
+  // A size-1 last axis is not a window by itself: it takes the next axis too.
+  assert.deepEqual(planOuterReduction([5, 7, 1, 2], [0, 1, 2]), { A: 1, Ro: 1, Ri: 35, B: 2, axes: [0, 1, 2] });
+  assert.equal(planOuterReduction([4, 6, 5, 3], [0, 2]), undefined);
+  assert.ok(MAX_WINDOW >= 1024);
+});
+
+test('Sum and Mean over leading/middle axis blocks match cpu; other reductions still do too (tfjs-backend-wasm kernel)', async () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[3, 5, 4, 6], [0, 1, 2], false],
+    [[3, 5, 4, 6], [0, 1, 2], true],
+    [[3, 5, 4, 6], [1, 2], false],
+    [[3, 5, 4, 6], 0, true],
+    [[3, 5, 4, 6], [-4, -3], false],
+    [[7, 9], 0, false],
+    [[2, 70, 70, 3], [0, 1, 2], false], // 4900 > MAX_WINDOW: window 70, 140 partial means
+    [[1, 5000, 2], 1, false], // one axis larger than MAX_WINDOW
+    [[4, 1, 3, 8], [0, 1, 2], true],
+    [[4, 1, 1, 8], [1, 2], false], // R = 1: delegated
+    [[3, 5, 4, 6], [0, 2], false], // not contiguous: delegated
+    [[3, 5, 4, 6], 3, false], // innermost: delegated
+    [[3, 5, 4, 6], [0, 1, 2, 3], false], // everything: delegated
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    // Values in [0.5, 2.5): means near 1.5, so a wrong scale shows against the tolerance floor of 1.
+    const x = { data: seeded(size(shape), 11).map((u) => u + 1.5), shape };
+    for (const name of ['Sum', 'Mean']) {
+      await compareKernel(name, { x }, { axis, keepDims }, `x=[${shape}] axis=${JSON.stringify(axis)} keepDims=${keepDims}`);
+    }
+  }
+  // int32 keeps the original kernel (and integer semantics).
+  const ints: Data = { data: Int32Array.from({ length: 60 }, (_, i) => (i * 7) % 11 - 5), shape: [3, 4, 5], dtype: 'int32' };
+  await compareKernel('Sum', { x: ints }, { axis: [0, 1], keepDims: false }, 'int32');
+});
+
+/** Values on a coarse grid (many exact ties), zeros as after a ReLU, and -Inf / NaN patches. */
+function poolInput(shape: number[], seed: number): Data {
+  const v = seeded(size(shape), seed).map((u) => Math.max(0, Math.round(u * 3) / 3));
+  v.fill(-Infinity, 0, 2 * shape[3]!); // the first two pixels of image 0
+  v[5 * shape[3]! + 1] = NaN;
+  return { data: v, shape };
+}
+
+test('MaxPoolGrad matches cpu, ties (first maximum wins), -Inf and NaN windows included', async () => {
+  const cases: [number[], number | [number, number], number | [number, number], Pad, ('floor' | 'ceil')?][] = [
+    [[1, 8, 8, 5], 2, 2, 'valid'],
+    [[3, 7, 7, 4], 2, 2, 'valid'],
+    [[2, 7, 6, 3], 3, 2, 'same'],
+    [[2, 6, 7, 3], 3, 1, 'same'],
+    [[2, 7, 8, 3], [2, 3], [1, 2], 1, 'floor'],
+    [[2, 7, 8, 3], 3, 2, 1, 'ceil'],
+  ];
+  for (const [shape, filterSize, strides, pad, mode] of cases) {
+    const x = poolInput(shape, 21);
+    const info = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], filterSize, strides, 1, pad as 'same', mode);
+    const attrs: tf.NamedAttrMap = mode ? { filterSize, strides, pad, dimRoundingMode: mode } : { filterSize, strides, pad };
+    const label = `x=[${shape}] filter=${JSON.stringify(filterSize)} strides=${JSON.stringify(strides)} pad=${JSON.stringify(pad)} ${mode ?? ''}`;
+    // `output` (the pooled values) is not read by either kernel; zeros of the right shape do.
+    await compareKernel('MaxPoolGrad', { dy: input(info.outShape, 22), input: x, output: { data: new Float32Array(size(info.outShape)), shape: info.outShape } }, attrs, label);
+  }
+});
+
+test('FusedBatchNorm (forward) matches cpu: with/without scale and offset, [C] and [1,1,1,C] statistics, far-off means; per-position statistics use the original', async () => {
+  const C = 6;
+  const xShape = [3, 5, 4, C];
+  const variance = { data: seeded(C, 31).map((u) => 0.5 + Math.abs(u)), shape: [C] };
+  const mean = input([C], 32);
+  const offMean = { data: mean.data.map((m) => m + 10), shape: [C] };
+  const x = input(xShape, 33);
+  const xFar = { data: x.data.map((v, i) => v + 10 + (mean.data[i % C] as number)), shape: xShape };
+  const scale = input([C], 34);
+  const offset = input([C], 35);
+  const r4 = (d: Data): Data => ({ data: d.data, shape: [1, 1, 1, C] });
+  const cases: [string, Record<string, Data>][] = [
+    ['all', { x, mean, variance, scale, offset }],
+    ['no scale', { x, mean, variance, offset }],
+    ['no offset', { x, mean, variance, scale }],
+    ['neither', { x, mean, variance }],
+    ['[1,1,1,C] statistics', { x, mean: r4(mean), variance: r4(variance), scale: r4(scale), offset: r4(offset) }],
+    ['means 10 std away', { x: xFar, mean: offMean, variance, scale, offset }],
+    ['per-position statistics', { x, mean: input([4, C], 36), variance: { data: seeded(4 * C, 37).map((u) => 1 + u * 0.5), shape: [4, C] }, scale: input([4, C], 38), offset: input([4, C], 39) }],
+  ];
+  for (const [what, inputs] of cases) await compareKernel('FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 }, what);
+});
+
+/**
+ * Gradients of sum(w * batchNorm(...)) with respect to x and to the statistics, scale and offset
+ * (created with shape `paramShape`, reshaped to `statShape` inside), on the current backend with
+ * the gradient currently registered. `train` derives mean and variance from x with tf.moments
+ * (as tf.layers.batchNormalization does in training); otherwise they are the parameters.
+ */
+function bnGrads(train: boolean, xShape: number[], paramShape: number[], statShape: number[]): Float32Array[] {
+  const n = size(paramShape);
+  const out: Float32Array[] = [];
+  tf.tidy(() => {
+    const x = tf.tensor(seeded(size(xShape), 41), xShape).mul(2).add(0.5);
+    const w = tf.tensor(seeded(size(xShape), 42), xShape);
+    const mean0 = tf.tensor(seeded(n, 43), paramShape);
+    const var0 = tf.tensor(seeded(n, 44).map((u) => 0.5 + Math.abs(u)), paramShape);
+    const scale = tf.tensor(seeded(n, 45), paramShape).add(1);
+    const offset = tf.tensor(seeded(n, 46), paramShape);
+    const axes = xShape.slice(0, -1).map((_, i) => i);
+    const f = (xv: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor): tf.Scalar => {
+      const stats = train ? tf.moments(xv, axes) : { mean: m, variance: v };
+      const y = tf.batchNorm(xv, stats.mean.reshape(statShape), stats.variance.reshape(statShape), o.reshape(statShape), s.reshape(statShape), 1e-3);
+      // Every argument enters the loss (unused ones with weight 0) so that tf.grads accepts them.
+      const unused = tf.addN([m, v].map((t) => tf.sum(t)));
+      return tf.add(tf.sum(tf.mul(y, w)), tf.mul(unused, 0));
+    };
+    const grads = tf.grads(f)([x, mean0, var0, scale, offset]);
+    for (const g of grads) out.push(Float32Array.from(g.dataSync()));
+  });
+  return out;
+}
+
+test('the FusedBatchNorm gradient equals tfjs-core\'s on cpu (constant and moments statistics, rank 2 and 4 inputs, per-element statistics), also for [1,1,1,C] statistics, and on wasm', async () => {
+  // [train, x shape, parameter shape, statistics shape as the kernel sees it]. For [1, 1, 1, C]
+  // statistics tfjs-core's own gradient throws, so its reference is the same function with
+  // rank-1 statistics: the broadcast, and so every gradient, is the same.
+  // (tfjs cannot differentiate a batchNorm without scale at all: the engine clones every input
+  // named in inputsToSave, and the missing scale crashes that clone, whichever gradient is registered.)
+  const variants: [boolean, number[], number[], number[]][] = [
+    [false, [3, 4, 2, 5], [5], [5]],
+    [true, [3, 4, 2, 5], [5], [5]],
+    [false, [6, 5], [5], [5]],
+    [true, [6, 5], [5], [5]],
+    [false, [2, 3, 2, 4], [2, 3, 2, 4], [2, 3, 2, 4]], // per-element statistics: no reduction
+    [false, [3, 4, 2, 5], [5], [1, 1, 1, 5]],
+    [true, [3, 4, 2, 5], [5], [1, 1, 1, 5]],
+  ];
+  await useBackend('cpu');
+  setFastTraining(false);
+  assert.equal(tf.getGradient('FusedBatchNorm'), TFJS_BN_GRADIENT);
+  const ref = variants.map(([train, xs, ps]) => bnGrads(train, xs, ps, ps));
+  assert.throws(() => bnGrads(false, [3, 4, 2, 5], [5], [1, 1, 1, 5]), /Size\(120\) must match the product of shape 1,1,1,5/, 'tfjs-core\'s own gradient fails here');
+  setFastTraining(true);
+  assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig);
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await useBackend(backend);
+    variants.forEach(([train, xs, ps, ss], v) => {
+      const got = bnGrads(train, xs, ps, ss);
+      ['x', 'mean', 'variance', 'scale', 'offset'].forEach((name, i) => {
+        const e = relErr(got[i]!, ref[v]![i]!);
+        assert.ok(e <= REL_TOL, `${backend} d${name}, train=${train} x=[${xs}] statistics [${ss}]: relative error ${e}`);
+      });
+    });
+  }
+});
+
+test('no leaks: every fast kernel leaves tensors and wasm buffers as they were', async () => {
+  await useBackend('wasm');
+  const backend = tf.backend();
+  const before = { tensors: tf.memory().numTensors, buffers: backend.numDataIds() };
+  const x = input([2, 6, 5, 3], 51);
+  runKernel('Conv2DBackpropInput', { dy: input([2, 3, 3, 4], 52), filter: input([3, 3, 3, 4], 53) }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 5, 3] });
+  runKernel('Conv2DBackpropFilter', { x, dy: input([2, 3, 3, 300], 54) }, { strides: 2, pad: 'same', filterShape: [3, 3, 3, 300] });
+  runKernel('Sum', { x }, { axis: [0, 1, 2] });
+  runKernel('Mean', { x: input([2, 70, 70, 3], 55) }, { axis: [0, 1, 2] });
+  runKernel('MaxPoolGrad', { dy: input([2, 3, 2, 3], 56), input: x, output: input([2, 3, 2, 3], 57) }, { filterSize: 2, strides: 2, pad: 'valid' });
+  runKernel('FusedBatchNorm', { x, mean: input([3], 58), variance: { data: new Float32Array([1, 2, 3]), shape: [3] } }, { varianceEpsilon: 1e-3 });
+  tf.tidy(() => {
+    const t = tf.tensor(x.data, x.shape);
+    const shared = [tf.clone(t), tf.cast(t, 'float32')];
+    // Shared memory: disposing the original leaves the copies readable.
+    t.dispose();
+    for (const s of shared) assert.equal(relErr(s.dataSync(), x.data), 0);
+  });
+  assert.equal(tf.memory().numTensors, before.tensors);
+  assert.equal(backend.numDataIds(), before.buffers);
+});
+
+/** conv-bn-relu-maxpool-conv(stride 2)-bn-relu-globalpool-dense, the kernels a CIFAR net uses. */
+function smallNet(): tf.LayersModel {
+  const L = tf.layers;
+  const input = tf.input({ shape: [12, 12, 3] });
+  let h = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+  h = L.batchNormalization({ epsilon: 1e-5 }).apply(h) as tf.SymbolicTensor;
+  h = L.reLU().apply(h) as tf.SymbolicTensor;
+  h = L.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
+  h = L.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(h) as tf.SymbolicTensor;
+  h = L.batchNormalization({ epsilon: 1e-5 }).apply(h) as tf.SymbolicTensor;
+  h = L.reLU().apply(h) as tf.SymbolicTensor;
+  h = L.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
+  const logits = L.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits });
+}
+
+/** Losses of four SGD steps on a fixed batch, on the current backend and kernel set. */
+async function trainLosses(): Promise<number[]> {
+  const model = smallNet();
+  const opt = tf.train.momentum(0.05, 0.9);
+  const x = tf.tensor4d(seeded(6 * 12 * 12 * 3, 61), [6, 12, 12, 3]);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1], 'int32'), 4);
+  const losses: number[] = [];
+  const baseline = tf.memory().numTensors;
+  let afterFirst = 0;
+  for (let i = 0; i < 4; i++) {
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+    losses.push((await loss!.data())[0]!);
+    loss!.dispose();
+    if (i === 0) afterFirst = tf.memory().numTensors;
+  }
+  assert.equal(tf.memory().numTensors, afterFirst, 'a training step leaked tensors');
+  assert.ok(afterFirst > baseline);
+  x.dispose();
+  y.dispose();
+  opt.dispose();
+  model.dispose();
+  return losses;
+}
+
+test('training a small conv-bn-pool net: the same losses with the fast kernels as with tfjs\'s own (wasm) and as on cpu', async () => {
+  await useBackend('wasm');
+  setFastTraining(false);
+  const slow = await trainLosses();
+  setFastTraining(true);
+  const fast = await trainLosses();
+  await useBackend('cpu');
+  const cpu = await trainLosses();
+  assert.ok(slow[3]! < slow[0]!, `the loss decreases: ${slow}`);
+  assert.ok(relErr(fast, slow) <= REL_TOL, `fast ${fast} vs tfjs kernels ${slow}`);
+  assert.ok(relErr(fast, cpu) <= REL_TOL, `fast ${fast} vs cpu ${cpu}`);
+});
