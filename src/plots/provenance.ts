@@ -56,7 +56,11 @@ export function packageRoot(): string {
   }
 }
 
-/** HEAD's commit and whether tracked files differ from it; nulls when git or the repository is absent. */
+/**
+ * HEAD's commit and whether tracked files differ from it; nulls when git or the repository is
+ * absent. The committed figures in `figures/` are left out: redrawing them must not make the
+ * figures drawn after the first one claim that the code was modified.
+ */
 export function gitState(cwd: string = packageRoot()): { commit: string | null; dirty: boolean | null } {
   const git = (args: string[]): string | null => {
     try {
@@ -67,7 +71,7 @@ export function gitState(cwd: string = packageRoot()): { commit: string | null; 
   };
   const commit = git(['rev-parse', 'HEAD']);
   if (commit === null) return { commit: null, dirty: null };
-  const status = git(['status', '--porcelain', '--untracked-files=no']);
+  const status = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)figures']);
   return { commit, dirty: status === null ? null : status !== '' };
 }
 
