@@ -4,16 +4,20 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels, setFastTraining, WASM_FAST_KERNELS } from '../src/backend/wasm-kernels/index';
 import { conv2dBackpropFilterConfig } from '../src/backend/wasm-kernels/conv2d-backprop-filter';
+import { depthwiseBackpropFilterConfig } from '../src/backend/wasm-kernels/depthwise-backprop-filter';
 import { chunkRows } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
 import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
-import { fusedBatchNormGradConfig } from '../src/backend/gradients/index';
+import { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig } from '../src/backend/gradients/index';
 
 // Captured before anything of gaf-lab is registered (node --test runs this file in its own
 // process): tfjs-backend-wasm's own kernels and tfjs-core's FusedBatchNorm gradient, the
 // references the replacements are checked against.
-const REPLACED = WASM_FAST_KERNELS.map((k) => k.name).filter((n) => n !== 'Conv2DBackpropFilter');
+// Two replace the foundation's own kernels (registered by registerWasmGradientKernels), the rest tfjs-backend-wasm's.
+const FOUNDATION = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter'];
+const REPLACED = WASM_FAST_KERNELS.map((k) => k.name).filter((n) => !FOUNDATION.includes(n));
 const WASM_ORIGINALS = new Map(REPLACED.map((n) => [n, tf.getKernel(n, 'wasm')]));
 const TFJS_BN_GRADIENT = tf.getGradient('FusedBatchNorm');
+const TFJS_REDUCTION_GRADIENTS = { Mean: tf.getGradient('Mean'), Sum: tf.getGradient('Sum') };
 registerWasmGradientKernels();
 
 // Reference values come from the 'cpu' backend's kernels (plain loops, independent of the
@@ -92,12 +96,17 @@ test('setFastTraining swaps the replacements in and out; registerWasmGradientKer
   assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig);
   assert.deepEqual(setFastTraining(true), [], 'already on: nothing changes');
   const off = setFastTraining(false);
-  assert.deepEqual([...off].sort(), [...REPLACED, 'Conv2DBackpropFilter', 'FusedBatchNorm'].sort());
+  assert.deepEqual([...off].sort(), [...REPLACED, ...FOUNDATION, 'FusedBatchNorm', 'Mean', 'Sum'].sort());
+  assert.equal(tf.getGradient('Mean'), TFJS_REDUCTION_GRADIENTS.Mean);
+  assert.equal(tf.getGradient('Sum'), TFJS_REDUCTION_GRADIENTS.Sum);
   for (const name of REPLACED) assert.equal(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name), `${name} restored`);
   assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), conv2dBackpropFilterConfig, 'the foundation kernel is back');
+  assert.equal(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm'), depthwiseBackpropFilterConfig, 'the foundation kernel is back');
   assert.equal(tf.getGradient('FusedBatchNorm'), TFJS_BN_GRADIENT);
   assert.deepEqual(registerWasmGradientKernels(), [], 'the missing kernels were registered already');
   assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig, 'registerWasmGradientKernels turned them on again');
+  assert.equal(tf.getGradient('Mean'), meanGradConfig);
+  assert.equal(tf.getGradient('Sum'), sumGradConfig);
   for (const name of REPLACED) assert.notEqual(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name));
 });
 
@@ -192,6 +201,38 @@ test('Sum and Mean over leading/middle axis blocks match cpu; other reductions s
   // int32 keeps the original kernel (and integer semantics).
   const ints: Data = { data: Int32Array.from({ length: 60 }, (_, i) => (i * 7) % 11 - 5), shape: [3, 4, 5], dtype: 'int32' };
   await compareKernel('Sum', { x: ints }, { axis: [0, 1], keepDims: false }, 'int32');
+});
+
+test('Slice matches cpu: ranks 1-5, whole trailing axes (merged runs), size -1, int32, empty', async () => {
+  const cases: [number[], number[], number[]][] = [
+    [[10], [3], [4]],
+    [[6, 7], [1, 2], [3, 4]],
+    [[6, 7], [2, 0], [3, 7]],
+    [[2, 34, 34, 3], [0, 1, 1, 0], [2, 32, 32, 3]],
+    [[2, 5, 4, 3], [1, 0, 0, 0], [1, 5, 4, 3]],
+    [[2, 5, 4, 3], [0, 2, 1, 1], [-1, -1, 2, 2]],
+    [[2, 3, 4, 5, 6], [1, 1, 0, 2, 0], [1, 2, 4, 2, 6]],
+    [[4, 5], [1, 1], [0, 3]],
+  ];
+  for (const [shape, begin, sz] of cases) {
+    await compareKernel('Slice', { x: input(shape, 81) }, { begin, size: sz }, `x=[${shape}] begin=[${begin}] size=[${sz}]`);
+  }
+  const ints: Data = { data: Int32Array.from({ length: 60 }, (_, i) => i - 30), shape: [3, 4, 5], dtype: 'int32' };
+  await compareKernel('Slice', { x: ints }, { begin: [1, 1, 1], size: [2, 2, 3] }, 'int32');
+});
+
+test('Tile (and broadcastTo) matches cpu: broadcasts, repeats of whole tensors, mixed, ranks 1-5, int32', async () => {
+  const cases: [number[], number[]][] = [
+    [[5], [3]],
+    [[1, 1, 1, 6], [4, 3, 5, 1]],
+    [[2, 3], [3, 2]],
+    [[2, 1, 3, 1], [1, 4, 2, 5]],
+    [[3, 2, 2], [1, 1, 1]],
+    [[2, 1, 2, 1, 3], [2, 3, 1, 2, 2]],
+  ];
+  for (const [shape, reps] of cases) await compareKernel('Tile', { x: input(shape, 91) }, { reps }, `x=[${shape}] reps=[${reps}]`);
+  const ints: Data = { data: Int32Array.from({ length: 6 }, (_, i) => i - 3), shape: [2, 3], dtype: 'int32' };
+  await compareKernel('Tile', { x: ints }, { reps: [2, 3] }, 'int32');
 });
 
 /** Values on a coarse grid (many exact ties), zeros as after a ReLU, and -Inf / NaN patches. */
@@ -308,6 +349,31 @@ test('the FusedBatchNorm gradient equals tfjs-core\'s on cpu (constant and momen
   }
 });
 
+/** d/dx of sum(w * reduce(x)) for Mean or Sum, with the gradient currently registered. */
+function reductionGrad(op: 'mean' | 'sum', shape: number[], axis: number | number[], keepDims: boolean): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor(seeded(size(shape), 71), shape);
+    const f = (t: tf.Tensor): tf.Scalar => {
+      const r = op === 'mean' ? tf.mean(t, axis, keepDims) : tf.sum(t, axis, keepDims);
+      return tf.sum(tf.mul(r, tf.tensor(seeded(r.size, 72), r.shape)));
+    };
+    return Float32Array.from(tf.grad(f)(x).dataSync());
+  });
+}
+
+test('the Mean and Sum gradients are bit-identical to tfjs-core\'s on cpu, and match them on wasm', async () => {
+  const cases: [number[], number | number[], boolean][] = [[[3, 5, 4, 6], [0, 1, 2], false], [[3, 5, 4, 6], [1, 2], true], [[7, 9], 0, false], [[4, 6], [-1], true], [[5], 0, false]];
+  await useBackend('cpu');
+  setFastTraining(false);
+  const ref = cases.flatMap(([shape, axis, keep]) => [reductionGrad('mean', shape, axis, keep), reductionGrad('sum', shape, axis, keep)]);
+  setFastTraining(true);
+  const got = cases.flatMap(([shape, axis, keep]) => [reductionGrad('mean', shape, axis, keep), reductionGrad('sum', shape, axis, keep)]);
+  got.forEach((g, i) => assert.deepEqual(g, ref[i], `case ${i >> 1} ${i % 2 ? 'sum' : 'mean'}: not bit-identical`));
+  await useBackend('wasm');
+  const wasm = cases.flatMap(([shape, axis, keep]) => [reductionGrad('mean', shape, axis, keep), reductionGrad('sum', shape, axis, keep)]);
+  wasm.forEach((g, i) => assert.ok(relErr(g, ref[i]!) <= REL_TOL, `wasm case ${i >> 1}: ${relErr(g, ref[i]!)}`));
+});
+
 test('no leaks: every fast kernel leaves tensors and wasm buffers as they were', async () => {
   await useBackend('wasm');
   const backend = tf.backend();
@@ -316,6 +382,8 @@ test('no leaks: every fast kernel leaves tensors and wasm buffers as they were',
   runKernel('Conv2DBackpropInput', { dy: input([2, 3, 3, 4], 52), filter: input([3, 3, 3, 4], 53) }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 5, 3] });
   runKernel('Conv2DBackpropFilter', { x, dy: input([2, 3, 3, 300], 54) }, { strides: 2, pad: 'same', filterShape: [3, 3, 3, 300] });
   runKernel('Sum', { x }, { axis: [0, 1, 2] });
+  runKernel('Slice', { x }, { begin: [0, 1, 1, 0], size: [2, 3, 3, 3] });
+  runKernel('Tile', { x: input([1, 1, 1, 3], 59) }, { reps: [2, 3, 4, 1] });
   runKernel('Mean', { x: input([2, 70, 70, 3], 55) }, { axis: [0, 1, 2] });
   runKernel('MaxPoolGrad', { dy: input([2, 3, 2, 3], 56), input: x, output: input([2, 3, 2, 3], 57) }, { filterSize: 2, strides: 2, pad: 'valid' });
   runKernel('FusedBatchNorm', { x, mean: input([3], 58), variance: { data: new Float32Array([1, 2, 3]), shape: [3] } }, { varianceEpsilon: 1e-3 });

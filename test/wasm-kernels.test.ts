@@ -158,12 +158,17 @@ test('Conv2DBackpropFilter (and the conv2d gradient path) matches cpu: strides 1
 test('depthwise gradients (filter and input) match cpu over the same grid, channel multiplier 1 and 2', async () => {
   const cases = [...convCases(3, (k) => 1 + (k % 2)), ...WIDE_DEPTHWISE];
   assert.ok(cases.some((c) => c.filter[3] === 1) && cases.some((c) => c.filter[3] === 2));
+  // With the fast kernels (JS dot products for the filter gradient), then with this foundation's.
   await compareGrads('depthwise', cases);
+  setFastTraining(false);
   const previous = setIm2colBudget(1);
   try {
     await compareGrads('depthwise', cases);
+    setIm2colBudget(previous);
+    await compareGrads('depthwise', cases);
   } finally {
     setIm2colBudget(previous);
+    setFastTraining(true);
   }
 });
 
@@ -236,11 +241,15 @@ test('depthwise gradients with dilation 2 (stride 1) match a dilation-free refer
       const refDx = runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: { data: zeroInserted, shape: [efh, efw, C, M] } }, { strides: 1, pad, dilations: 1, inputShape: xShape });
 
       await useBackend('wasm');
-      const gotDw = runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides: 1, pad, dilations: d, filterShape: fShape });
-      const gotDx = runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: { data: fv, shape: fShape } }, { strides: 1, pad, dilations: d, inputShape: xShape });
-      const tag = `pad=${JSON.stringify(pad)} filter=[${fShape}]`;
-      assert.ok(relErr(gotDw, refDw) <= REL_TOL, `dW ${tag}: ${relErr(gotDw, refDw)}`);
-      assert.ok(relErr(gotDx, refDx) <= REL_TOL, `dx ${tag}: ${relErr(gotDx, refDx)}`);
+      for (const fast of [true, false]) {
+        setFastTraining(fast);
+        const gotDw = runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides: 1, pad, dilations: d, filterShape: fShape });
+        const gotDx = runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: { data: fv, shape: fShape } }, { strides: 1, pad, dilations: d, inputShape: xShape });
+        const tag = `pad=${JSON.stringify(pad)} filter=[${fShape}] fast=${fast}`;
+        assert.ok(relErr(gotDw, refDw) <= REL_TOL, `dW ${tag}: ${relErr(gotDw, refDw)}`);
+        assert.ok(relErr(gotDx, refDx) <= REL_TOL, `dx ${tag}: ${relErr(gotDx, refDx)}`);
+      }
+      setFastTraining(true);
     }
   }
 });

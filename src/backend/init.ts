@@ -107,6 +107,8 @@ async function tryWasm(): Promise<Attempt> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-wasm');
+    // Again now that the package's kernels exist: the fast replacements need them.
+    registerWasmGradientKernels();
     await smokeTest('wasm');
     return { ok: true, detail: '@tensorflow/tfjs-backend-wasm (SIMD, single-threaded in Node) with gaf-lab gradient kernels' };
   } catch (e) {

@@ -20,9 +20,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** The gradient config this module replaces, kept to restore it. */
-let tfjsGradient: tf.GradConfig | undefined;
-
 const gradFunc: tf.GradFunc = (dy, saved, attrs) => {
   const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined | null];
   const dyT = dy as tf.Tensor;
@@ -50,19 +47,3 @@ export const fusedBatchNormGradConfig: tf.GradConfig = {
   inputsToSave: ['x', 'mean', 'variance', 'scale'],
   gradFunc,
 };
-
-/** Installs {@link fusedBatchNormGradConfig}, remembering tfjs-core's gradient. Idempotent. */
-export function overrideFusedBatchNormGradient(): boolean {
-  const current = tf.getGradient('FusedBatchNorm');
-  if (current === fusedBatchNormGradConfig) return false;
-  tfjsGradient = current;
-  tf.registerGradient(fusedBatchNormGradConfig);
-  return true;
-}
-
-/** Puts tfjs-core's FusedBatchNorm gradient back. */
-export function restoreFusedBatchNormGradient(): boolean {
-  if (tfjsGradient === undefined || tf.getGradient('FusedBatchNorm') !== fusedBatchNormGradConfig) return false;
-  tf.registerGradient(tfjsGradient);
-  return true;
-}

@@ -4,16 +4,38 @@
  * since tfjs keeps one gradient per kernel name.
  * @module
  */
-import { overrideFusedBatchNormGradient, restoreFusedBatchNormGradient } from './fused-batch-norm';
+import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormGradConfig } from './fused-batch-norm';
+import { meanGradConfig, sumGradConfig } from './reductions';
+
+const OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig];
+
+/** tfjs-core's configs, remembered when first replaced. */
+const originals = new Map<string, tf.GradConfig | undefined>();
 
 /** Installs the faster gradients; returns the kernel names whose gradient this call replaced. Idempotent. */
 export function registerFastGradients(): string[] {
-  return overrideFusedBatchNormGradient() ? ['FusedBatchNorm'] : [];
+  const changed: string[] = [];
+  for (const config of OVERRIDES) {
+    const current = tf.getGradient(config.kernelName);
+    if (current === config) continue;
+    originals.set(config.kernelName, current);
+    tf.registerGradient(config);
+    changed.push(config.kernelName);
+  }
+  return changed;
 }
 
 /** Puts tfjs-core's own gradients back; returns the kernel names restored. */
 export function restoreTfjsGradients(): string[] {
-  return restoreFusedBatchNormGradient() ? ['FusedBatchNorm'] : [];
+  const restored: string[] = [];
+  for (const config of OVERRIDES) {
+    const original = originals.get(config.kernelName);
+    if (original === undefined || tf.getGradient(config.kernelName) !== config) continue;
+    tf.registerGradient(original);
+    restored.push(config.kernelName);
+  }
+  return restored;
 }
 
-export { fusedBatchNormGradConfig } from './fused-batch-norm';
+export { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig };

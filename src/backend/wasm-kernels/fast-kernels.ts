@@ -5,10 +5,13 @@
  */
 import { conv2dBackpropFilterReplacement } from './conv2d-backprop-filter-windows';
 import { conv2dBackpropInputReplacement } from './conv2d-backprop-input';
+import { depthwiseBackpropFilterReplacement } from './depthwise-backprop-filter-dots';
 import { fusedBatchNormReplacement } from './fused-batch-norm';
 import { castReplacement, identityReplacement } from './identity';
 import { maxPoolGradReplacement } from './max-pool-grad';
 import { meanReplacement, sumReplacement } from './reduce-outer';
+import { sliceReplacement } from './slice';
+import { tileReplacement } from './tile';
 import { installReplacement, KernelReplacement, removeReplacement } from './replace-kernel';
 
 /** What each replacement does better, for reports. */
@@ -22,12 +25,17 @@ export interface WasmFastKernelInfo {
 const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
   {
     ...conv2dBackpropInputReplacement,
-    method: 'transposed convolution as an XNNPACK Conv2D of the stride-spread dy with the reversed, in/out-swapped filter',
+    method: 'transposed convolution as XNNPACK Conv2Ds: stride 1 one convolution with the reversed, in/out-swapped filter; stride s one per output phase with its sub-filter (no zero-spread dy)',
     delegates: 'NCHW, non-float32',
   },
   {
     ...conv2dBackpropFilterReplacement,
-    method: 'im2col built transposed from contiguous copies of the channel-major, phase-split input; one XNNPACK product per tap group with the zero-extended dy as the packed operand (no activation-sized transpose)',
+    method: 'chunked XNNPACK products over pixels in one of three layouts (pointwise; windows: transposed im2col from contiguous copies of the phase-split input; taps: per-tap gathers for small images), no rank-2 transpose',
+    delegates: 'none (replaces the foundation kernel of index.ts)',
+  },
+  {
+    ...depthwiseBackpropFilterReplacement,
+    method: 'per-channel dot products in JS over the channel-major phase grid, all taps of a phase in one pass (no windows matrix, no batched BatchMatMul)',
     delegates: 'none (replaces the foundation kernel of index.ts)',
   },
   { ...sumReplacement, method: 'XNNPACK average pooling over the reduced rows (no transpose), partial means combined in float64', delegates: 'innermost axes, non-contiguous axes, non-float32' },
@@ -35,6 +43,8 @@ const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
   { ...fusedBatchNormReplacement, method: 'per-channel y = x*k + b as one XNNPACK 1x1 depthwise convolution with bias (k, b from the statistics in float64)', delegates: 'statistics that are not one value per channel, non-float32, rank other than 4' },
   { ...identityReplacement, method: 'shares the input memory (reference count) instead of copying it; the engine clones every tensor it saves for backprop', delegates: 'string tensors' },
   { ...castReplacement, method: 'a cast to the dtype the tensor already has shares its memory (tf.moments casts float32 to float32)', delegates: 'real dtype conversions, strings' },
+  { ...sliceReplacement, method: 'copies the box straight from a view of the wasm heap (the original first copies the whole input out with readSync)', delegates: 'strings, scalars' },
+  { ...tileReplacement, method: 'copies the input into place, then fills each axis by doubling copyWithin (tf.broadcastTo runs Tile)', delegates: 'strings' },
   { ...maxPoolGradReplacement, method: 'JS argmax per window and channel (cpu tie-breaking), one pass over the input', delegates: 'non-float32, rank other than 4' },
 ];
 

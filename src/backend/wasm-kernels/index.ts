@@ -72,9 +72,11 @@ const CONFIGS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, depthwi
  * registered yet (a later tfjs-backend-wasm that ships its own keeps its own).
  *
  * It also turns on gaf-lab's training speed-ups (`setFastTraining(true)`: faster versions
- * of some wasm kernels, and a batch-norm gradient with fewer full-tensor passes, which
- * applies to every backend), so that every code path that prepares wasm for training gets
- * them; `setFastTraining(false)` switches them off again.
+ * of some wasm kernels, and batch-norm, Mean and Sum gradients with fewer full-tensor passes,
+ * which apply to every backend), so that every code path that prepares wasm for training gets
+ * them; `setFastTraining(false)` switches them off again. The kernel speed-ups replace
+ * tfjs-backend-wasm's own kernels, so they are installed only once that package has been
+ * imported (initBackend calls this again after loading it).
  *
  * Safe to call any number of times, before or after `tf.setBackend('wasm')`: kernels are
  * looked up by name when they run.

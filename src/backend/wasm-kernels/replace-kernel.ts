@@ -29,26 +29,12 @@ const originals = new Map<string, tf.KernelConfig>();
 const installed = new Map<string, tf.KernelConfig>();
 
 /**
- * Loads tfjs-backend-wasm when the kernel `name` is not registered yet (importing the package
- * registers its kernels). A failed import is left to whoever selects the backend to report.
- */
-function ensureWasmKernelsLoaded(name: string): void {
-  if (tf.getKernel(name, 'wasm') !== undefined) return;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-  } catch {
-    // initBackend reports why wasm is unavailable.
-  }
-}
-
-/**
- * Installs `r` for backend 'wasm' unless it is already installed. Does nothing when
- * tfjs-backend-wasm has no kernel of that name (nothing to replace).
+ * Installs `r` for backend 'wasm' unless it is already installed. Does nothing when no wasm
+ * kernel of that name is registered (tfjs-backend-wasm not imported yet, or a version without
+ * it): there is nothing to replace, and a later call can still install it.
  * @returns true when this call installed it.
  */
 export function installReplacement(r: KernelReplacement): boolean {
-  ensureWasmKernelsLoaded(r.name);
   const current = tf.getKernel(r.name, 'wasm');
   if (current === undefined || current === installed.get(r.name)) return false;
   originals.set(r.name, current);
