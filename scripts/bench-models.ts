@@ -19,7 +19,11 @@
  * Also measured in the tfjs child:
  * - with `gaf` (default on): plain SGD and SGD + atan GAF (alpha 0.1, beta 20) on the same
  *   model, steps interleaved (SGD, GAF, SGD, GAF, ...) so that load on the machine hits both
- *   alike; the GAF overhead is median(GAF) / median(SGD) - 1;
+ *   alike; the GAF overhead is median(GAF) / median(SGD) - 1. Whole steps vary by several
+ *   percent from one to the next on a shared machine, more than the GAF costs, so the
+ *   optimizer updates are also timed alone: `applyGradients` of one fixed set of gradients,
+ *   SGD and SGD + GAF interleaved, and (median GAF update - median SGD update) / step time is
+ *   reported as the update overhead: what the GAF adds to a step;
  * - memory across "epochs" (`memEpochs` groups of `runs` steps): tf.memory() tensors and
  *   bytes, the wasm heap and the process RSS after each; "flat" means nothing grew after epoch 1;
  * - peak memory: the wasm heap's size (it only grows, so it is the high-water mark) and the
@@ -75,6 +79,11 @@ export interface ModelBenchRow {
   /** Median step time with SGD + atan GAF, and its overhead over plain SGD (median / median - 1). */
   gafMsPerStep: number | null;
   gafOverhead: number | null;
+  /** Median time of the optimizer update alone (applyGradients), SGD and SGD + GAF, ms. */
+  sgdUpdateMs: number | null;
+  gafUpdateMs: number | null;
+  /** (gafUpdateMs - sgdUpdateMs) / msPerStep: the GAF's share of a step, measured on the updates alone. */
+  gafUpdateOverhead: number | null;
   /** Median PyTorch step time at the first thread count of `torchThreads` (null when absent or failed). */
   torchMsPerStep: number | null;
   torchImagesPerSec: number | null;
@@ -157,6 +166,8 @@ const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
 interface ChildResult {
   ms?: number;
   gafMs?: number;
+  sgdUpdateMs?: number;
+  gafUpdateMs?: number;
   params?: number;
   memory?: MemorySample[];
   peakHeapMb?: number | null;
@@ -202,9 +213,31 @@ async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
       const m = tf.memory();
       memory.push({ epoch, tensors: m.numTensors, bytes: m.numBytes, heapMb: wasmHeapMb(), rssMb: rssMb() });
     }
+    let updates: { sgd: number; gaf: number } | undefined;
+    if (gaf) {
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+      value.dispose();
+      const update = async (optimizer: typeof plain): Promise<number> => {
+        const t0 = performance.now();
+        optimizer.applyGradients(grads);
+        await vars[0]!.data(); // waits for queued work on asynchronous backends
+        return performance.now() - t0;
+      };
+      const sgdUpdates: number[] = [];
+      const gafUpdates: number[] = [];
+      for (let i = 0; i < Math.max(5, runs); i++) {
+        sgdUpdates.push(await update(plain));
+        gafUpdates.push(await update(withGaf));
+      }
+      tf.dispose(grads);
+      updates = { sgd: median(sgdUpdates), gaf: median(gafUpdates) };
+    }
     return {
       ms: median(times),
       gafMs: gaf ? median(gafTimes) : undefined,
+      sgdUpdateMs: updates?.sgd,
+      gafUpdateMs: updates?.gaf,
       params: countTrainableParams(model),
       memory,
       peakHeapMb: wasmHeapMb(),
@@ -304,7 +337,8 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
     for (const batch of batches) {
       const row: ModelBenchRow = {
         model: info.name, batch, inputShape: shape, params: info.params10, backend, msPerStep: null,
-        imagesPerSec: null, baselineMsPerStep: null, gafMsPerStep: null, gafOverhead: null, torchMsPerStep: null,
+        imagesPerSec: null, baselineMsPerStep: null, gafMsPerStep: null, gafOverhead: null, sgdUpdateMs: null,
+        gafUpdateMs: null, gafUpdateOverhead: null, torchMsPerStep: null,
         torchImagesPerSec: null, torchThreads: null, torch: [], torchDefaultThreads: null, ratio: null,
         peakHeapMb: null, peakRssMb: null, memory: [], memoryFlat: null, note: '',
       };
@@ -322,6 +356,9 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
         row.params = r.params ?? row.params;
         row.gafMsPerStep = r.gafMs ?? null;
         row.gafOverhead = r.gafMs !== undefined ? r.gafMs / r.ms - 1 : null;
+        row.sgdUpdateMs = r.sgdUpdateMs ?? null;
+        row.gafUpdateMs = r.gafUpdateMs ?? null;
+        row.gafUpdateOverhead = r.gafUpdateMs !== undefined && r.sgdUpdateMs !== undefined ? (r.gafUpdateMs - r.sgdUpdateMs) / r.ms : null;
         row.memory = r.memory ?? [];
         row.memoryFlat = isFlat(row.memory);
         row.peakHeapMb = r.peakHeapMb ?? null;
@@ -363,8 +400,8 @@ const fmt = (v: number | null | undefined, digits = 0): string => (v === null ||
 /** Markdown table header matching {@link formatRow} for the given PyTorch thread counts. */
 export function tableHeader(torchThreads: number[] = [1, 2]): string {
   const torchCols = torchThreads.flatMap((t) => [`PyTorch ms (${t} thr)`, `ratio (${t} thr)`]);
-  const cols = ['model', 'batch', 'input', 'tfjs ms before', 'tfjs ms', 'img/s', ...torchCols, 'SGD+GAF ms', 'GAF overhead',
-    'peak heap MB', 'peak RSS MB', 'memory flat', 'note'];
+  const cols = ['model', 'batch', 'input', 'tfjs ms before', 'tfjs ms', 'img/s', ...torchCols, 'SGD+GAF ms', 'GAF overhead (steps)',
+    'update ms SGD / +GAF', 'GAF overhead (updates)', 'peak heap MB', 'peak RSS MB', 'memory flat', 'note'];
   return `| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`;
 }
 
@@ -380,8 +417,9 @@ export function formatRow(r: ModelBenchRow, torchThreads: number[] = [1, 2]): st
   const flat = r.memoryFlat === null ? '-' : r.memoryFlat
     ? `yes (${r.memory[0]?.tensors} tensors)`
     : `NO: ${r.memory.map((m) => `${m.tensors}t/${m.heapMb}MB`).join(' -> ')}`;
+  const pct = (v: number | null): string => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
   const cols = [r.model, String(r.batch), r.inputShape.join('x'), fmt(r.baselineMsPerStep), fmt(r.msPerStep), fmt(r.imagesPerSec, 1),
-    ...torchCols, fmt(r.gafMsPerStep), r.gafOverhead === null ? '-' : `${(100 * r.gafOverhead).toFixed(1)}%`,
+    ...torchCols, fmt(r.gafMsPerStep), pct(r.gafOverhead), `${fmt(r.sgdUpdateMs, 1)} / ${fmt(r.gafUpdateMs, 1)}`, pct(r.gafUpdateOverhead),
     fmt(r.peakHeapMb), fmt(r.peakRssMb), flat, r.note];
   return `| ${cols.join(' | ')} |`;
 }
