@@ -108,7 +108,7 @@ export function formatProfiles(profiles: StepProfile[], top: number): string {
   if (!a) return '';
   const lines: string[] = [];
   if (!b) {
-    lines.push(`${a.model}, batch ${a.batch} (${a.mode}): step ${f0(a.stepMs)} ms, kernels ${f0(a.kernelMs)} ms`);
+    lines.push(`${a.model}, batch ${a.batch} (${a.mode}): step ${f0(a.stepMs)} ms, kernels ${f0(a.kernelMs)} ms`, '');
     lines.push('| kernel | calls | total ms | share |', '|---|---|---|---|');
     for (const k of a.kernels.slice(0, top)) lines.push(`| ${k.kernel} | ${k.calls} | ${k.ms.toFixed(1)} | ${(100 * k.ms / a.kernelMs).toFixed(1)}% |`);
     const rest = a.kernels.slice(top);
@@ -116,7 +116,7 @@ export function formatProfiles(profiles: StepProfile[], top: number): string {
     return lines.join('\n');
   }
   lines.push(`${a.model}, batch ${a.batch}: step ${f0(a.stepMs)} ms (${a.mode}) -> ${f0(b.stepMs)} ms (${b.mode}); ` +
-    `kernel sum ${f0(a.kernelMs)} -> ${f0(b.kernelMs)} ms`);
+    `kernel sum ${f0(a.kernelMs)} -> ${f0(b.kernelMs)} ms`, '');
   lines.push(`| kernel | calls ${a.mode} | ms ${a.mode} | calls ${b.mode} | ms ${b.mode} |`, '|---|---|---|---|---|');
   const names = [...new Set([...a.kernels, ...b.kernels].map((k) => k.kernel))];
   const ms = (p: StepProfile, n: string): KernelStat | undefined => p.kernels.find((k) => k.kernel === n);

@@ -8,7 +8,7 @@ export * from './gaf/index';
 export * from './optim/index';
 export { initBackend, formatBackendReport } from './backend/init';
 export type { BackendName, BackendReport, BackendCandidate } from './backend/init';
-export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, setIm2colBudget } from './backend/wasm-kernels/index';
+export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, setIm2colBudget, setFastTraining, WASM_FAST_KERNELS, registerWasmFastKernels, unregisterWasmFastKernels } from './backend/wasm-kernels/index';
 export type { WasmGradientKernelInfo } from './backend/wasm-kernels/index';
 export * from './data/index';
 export * from './models/index';

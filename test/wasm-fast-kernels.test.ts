@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels, setFastTraining, WASM_FAST_KERNELS } from '../src/backend/wasm-kernels/index';
 import { conv2dBackpropFilterConfig } from '../src/backend/wasm-kernels/conv2d-backprop-filter';
 import { depthwiseBackpropFilterConfig } from '../src/backend/wasm-kernels/depthwise-backprop-filter';
-import { chunkRows } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
+import { chooseFilterGradLayout, chunkRows } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
 import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
 import { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig } from '../src/backend/gradients/index';
 
@@ -145,11 +145,17 @@ test('Conv2DBackpropInput (XNNPACK transposed convolution) matches cpu over the 
   }
 });
 
-test('Conv2DBackpropFilter (chunked windows) matches cpu over the grid, with several chunks and dimRoundingMode', async () => {
+test('Conv2DBackpropFilter (pointwise, windows and taps layouts) matches cpu over the grid, with several chunks and dimRoundingMode', async () => {
   const cases = convGrid();
   // 300 output channels: chunks of chunkRows(300) = 256 grid positions, so L = 2*14*14 = 392 takes two.
   assert.equal(chunkRows(300), 256);
   cases.push({ x: [2, 12, 12, 4], filter: [3, 3, 4, 300], strides: 1, pad: 'same' });
+  // Wide channels on a small image, and a strided 1x1: the 'taps' layout.
+  cases.push({ x: [2, 4, 4, 64], filter: [3, 3, 64, 128], strides: 1, pad: 'same' });
+  cases.push({ x: [2, 8, 8, 16], filter: [1, 1, 16, 32], strides: 2, pad: 'valid' });
+  const layouts = new Set(cases.map((c) => chooseFilterGradLayout(tf.backend_util.computeConv2DInfo(
+    c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad))));
+  assert.deepEqual([...layouts].sort(), ['pointwise', 'taps', 'windows'], 'every layout is exercised');
   for (const c of cases) {
     const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
     await compareKernel('Conv2DBackpropFilter', { x: input(c.x, 6), dy: input(info.outShape, 7) },
