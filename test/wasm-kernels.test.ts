@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { seeded, size, relErr, useBackend } from './wasm-compare';
 import { registerWasmGradientKernels, setFastTraining, setIm2colBudget, WASM_GRADIENT_KERNELS } from '../src/backend/wasm-kernels/index';
 import { tapGroups } from '../src/backend/wasm-kernels/tap-groups';
 
@@ -13,37 +14,6 @@ const FIRST_REGISTRATION = registerWasmGradientKernels();
 // error = max|got - ref| / max(1, max|ref|).
 const REL_TOL = 1e-4;
 
-/** Deterministic values in [-1, 1) (mulberry32), so both backends see identical inputs. */
-function seeded(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
-  }
-  return out;
-}
-
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-function relErr(got: Float32Array, ref: Float32Array): number {
-  assert.equal(got.length, ref.length, 'result sizes differ');
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - ref[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return diff / scale;
-}
-
-async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  assert.ok(await tf.setBackend(name), `could not set backend ${name}`);
-  await tf.ready();
-}
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 const EXPLICIT: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
