@@ -29,3 +29,4 @@ export { resultsTables, formatResultsTables, gafRole } from './reports/results-t
 export type { ResultsTables, GafRole } from './reports/results-tables';
 export { conditionGrid, gafConditionsSpec } from './reports/gaf-conditions';
 export type { ConditionCell } from './reports/gaf-conditions';
+export * from './notebook/index';

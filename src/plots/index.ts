@@ -18,3 +18,5 @@ export { buildProvenance, gitState, packageVersions } from './provenance';
 export type { Provenance, ProvenanceInput, ProvenanceRun } from './provenance';
 export { display } from './display';
 export type { DisplayOptions } from './display';
+export { lineChartSpec } from './line-chart';
+export type { LineChartOptions } from './line-chart';
