@@ -30,3 +30,4 @@ export type { ResultsTables, GafRole } from './reports/results-tables';
 export { conditionGrid, gafConditionsSpec } from './reports/gaf-conditions';
 export type { ConditionCell } from './reports/gaf-conditions';
 export * from './notebook/index';
+export * from './ablations/index';

@@ -1,4 +1,5 @@
 import type { Gaf } from '../gaf/gaf';
+import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
 import { activate, addWeightDecay, scaleByAdam, scaleByLearningRate } from './transforms/index';
 import { checkGaf, checkKnownKeys, checkLearningRate, checkNumber } from './validate';
@@ -17,6 +18,8 @@ export interface AdamOptions {
   weightDecay?: number;
   /** GAF applied to the raw gradient first (the reference's Adam_atan used 0.1*atan(15x)). */
   gaf?: Gaf | null;
+  /** Gradient clipping on the raw gradient, before the GAF (default none). */
+  clip?: GradientClip | null;
 }
 
 /** Fully resolved, validated Adam settings. */
@@ -27,10 +30,11 @@ export interface AdamRecipe {
   epsilon: number;
   weightDecay: number;
   gaf: Gaf | null;
+  clip: GradientClip | null;
 }
 
 /** Option names accepted by {@link adam}. */
-export const ADAM_KEYS: readonly string[] = ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'gaf'];
+export const ADAM_KEYS: readonly string[] = ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'gaf', 'clip'];
 
 /** Validates {@link AdamOptions}; returns the learning rate and the resolved recipe. */
 export function resolveAdam(opts: AdamOptions = {}, where = 'adam'): { learningRate: number; recipe: AdamRecipe } {
@@ -45,6 +49,7 @@ export function resolveAdam(opts: AdamOptions = {}, where = 'adam'): { learningR
       epsilon: checkNumber(where, 'epsilon', opts.epsilon ?? 1e-8, { min: 0, minOpen: true }),
       weightDecay: checkNumber(where, 'weightDecay', opts.weightDecay ?? 0, { min: 0 }),
       gaf: checkGaf(where, opts.gaf),
+      clip: checkClip(where, opts.clip),
     },
   };
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { globalNormScale } from './clip';
 import { checkNewLearningRate } from './learning-rate';
 import { findVariable, gradientList, type NamedTensor } from './named-grads';
 import { ObservationHub, type ObserveOptions, type StepCollector } from './observe';
@@ -88,23 +89,34 @@ export class GafOptimizer extends tf.Optimizer {
     this.store.reconcile(entries.map((e, i) => ({ name: e.name, shape: params[i]!.shape })));
     const step = this.iterations + 1;
     const collector = this.hub.collectorFor(step);
+    const clip = this.recipe.clip;
+    const normScale = clip?.kind === 'norm' ? globalNormScale(entries.map((e) => e.grad!), clip.maxNorm) : null;
     try {
-      entries.forEach((entry, i) => this.updateVariable(entry.name, params[i]!, entry.grad!, step, collector));
+      entries.forEach((entry, i) => this.updateVariable(entry.name, params[i]!, entry.grad!, step, collector, normScale));
     } catch (e) {
       collector?.discard();
       throw e;
+    } finally {
+      normScale?.dispose();
     }
     this.incrementIterations();
     collector?.finish();
   }
 
   /** Runs the chain for one variable and applies the result; all temporaries die in the tidy. */
-  private updateVariable(name: string, param: tf.Variable, grad: tf.Tensor, step: number, collector: StepCollector | null): void {
+  private updateVariable(
+    name: string,
+    param: tf.Variable,
+    grad: tf.Tensor,
+    step: number,
+    collector: StepCollector | null,
+    normScale: tf.Scalar | null,
+  ): void {
     tf.tidy(() => {
       const ctx: StepContext = { param, step, learningRate: this.lr };
       const state = this.store.get(name);
       const firstSlots: tf.Tensor[][] = [];
-      let update: tf.Tensor = grad;
+      let update: tf.Tensor = normScale ? tf.mul(grad, normScale) : grad;
       let activated: tf.Tensor | null = null;
       this.chain.forEach((t, k) => {
         let result: TransformResult;

@@ -15,3 +15,5 @@ export type { Recipe } from './recipes';
 export { DEFAULT_TINY_THRESHOLD } from './observe';
 export type { GradientStats, GradientSummary, ObserveOptions } from './observe';
 export type { NamedTensor } from './named-grads';
+export { CLIP_KINDS, CLIP_NORM_EPSILON, clipLabel, globalNormScale } from './clip';
+export type { GradientClip } from './clip';

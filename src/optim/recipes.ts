@@ -13,6 +13,7 @@ import {
   type SgdRecipe,
 } from './sgd-recipe';
 import { assertDistinctSlots, type Transform } from './transform';
+import { clipByValue } from './transforms/index';
 
 /** The resolved settings of any {@link GafOptimizer}: which algorithm, with which constants. */
 export type Recipe = SgdRecipe | AdaptiveSgdRecipe | AdamRecipe | RmspropRecipe;
@@ -31,8 +32,11 @@ export function buildChain(recipe: Recipe): Transform[] {
         return rmspropChain(recipe);
     }
   })();
-  assertDistinctSlots(chain);
-  return chain;
+  // Clipping by value is per component, so it is a stage; clipping by global norm needs every
+  // variable's gradient at once and is applied by GafOptimizer before the chain.
+  const full = recipe.clip?.kind === 'value' ? [clipByValue(recipe.clip.value), ...chain] : chain;
+  assertDistinctSlots(full);
+  return full;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Gaf } from '../gaf/gaf';
+import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
 import { activate, addWeightDecay, scaleByLearningRate, scaleByRms, trace } from './transforms/index';
 import { checkBoolean, checkGaf, checkKnownKeys, checkLearningRate, checkNumber } from './validate';
@@ -19,6 +20,8 @@ export interface RmspropOptions {
   weightDecay?: number;
   /** GAF applied to the raw gradient first (a reference run used 0.7*atan(0.7x)). */
   gaf?: Gaf | null;
+  /** Gradient clipping on the raw gradient, before the GAF (default none). */
+  clip?: GradientClip | null;
 }
 
 /** Fully resolved, validated RMSprop settings. */
@@ -30,10 +33,11 @@ export interface RmspropRecipe {
   centered: boolean;
   weightDecay: number;
   gaf: Gaf | null;
+  clip: GradientClip | null;
 }
 
 /** Option names accepted by {@link rmsprop}. */
-export const RMSPROP_KEYS: readonly string[] = ['learningRate', 'decay', 'epsilon', 'momentum', 'centered', 'weightDecay', 'gaf'];
+export const RMSPROP_KEYS: readonly string[] = ['learningRate', 'decay', 'epsilon', 'momentum', 'centered', 'weightDecay', 'gaf', 'clip'];
 
 /** Validates {@link RmspropOptions}; returns the learning rate and the resolved recipe. */
 export function resolveRmsprop(opts: RmspropOptions = {}, where = 'rmsprop'): { learningRate: number; recipe: RmspropRecipe } {
@@ -49,6 +53,7 @@ export function resolveRmsprop(opts: RmspropOptions = {}, where = 'rmsprop'): { 
       centered: checkBoolean(where, 'centered', opts.centered ?? false),
       weightDecay: checkNumber(where, 'weightDecay', opts.weightDecay ?? 0, { min: 0 }),
       gaf: checkGaf(where, opts.gaf),
+      clip: checkClip(where, opts.clip),
     },
   };
 }

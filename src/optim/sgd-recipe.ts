@@ -1,4 +1,5 @@
 import type { Gaf } from '../gaf/gaf';
+import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
 import { activate, adaptiveAtan, addWeightDecay, scaleByLearningRate, trace } from './transforms/index';
 import { checkBoolean, checkGaf, checkKnownKeys, checkLearningRate, checkNumber, checkOneOf, fail } from './validate';
@@ -24,6 +25,8 @@ export interface MomentumOptions {
   nesterov?: boolean;
   /** L2 weight decay wd >= 0 (default 0): `wd * p` is added to the update. */
   weightDecay?: number;
+  /** Gradient clipping on the raw gradient (default none); see {@link GradientClip}. */
+  clip?: GradientClip | null;
 }
 
 /** Options of {@link sgd}. */
@@ -55,6 +58,7 @@ export interface MomentumRecipe {
   dampening: number;
   nesterov: boolean;
   weightDecay: number;
+  clip: GradientClip | null;
 }
 
 /** Fully resolved, validated settings of an SGD optimizer (what `getConfig` stores). */
@@ -71,7 +75,7 @@ export interface AdaptiveSgdRecipe extends MomentumRecipe {
   gamma: number;
 }
 
-const MOMENTUM_KEYS = ['momentum', 'dampening', 'nesterov', 'weightDecay'] as const;
+const MOMENTUM_KEYS = ['momentum', 'dampening', 'nesterov', 'weightDecay', 'clip'] as const;
 /** Option names accepted by {@link sgd}. */
 export const SGD_KEYS: readonly string[] = ['learningRate', ...MOMENTUM_KEYS, 'gaf', 'gafPlacement'];
 /** Option names accepted by {@link sgdAdaptiveGaf}. */
@@ -91,7 +95,7 @@ function resolveMomentum(where: string, o: MomentumOptions): MomentumRecipe {
       'Set momentum (e.g. 0.9) and dampening 0, or nesterov: false.',
     );
   }
-  return { momentum, dampening, nesterov, weightDecay };
+  return { momentum, dampening, nesterov, weightDecay, clip: checkClip(where, o.clip) };
 }
 
 function requireLearningRate(where: string, v: unknown): number {

@@ -38,13 +38,15 @@ export function optimizerLabel(flat: Record<string, Cell>): string {
     const b = flat['optimizer.options.beta'];
     return `reference ${flat['optimizer.variant']}${typeof a === 'number' && typeof b === 'number' ? ` (alpha ${a}, beta ${b})` : ''}`;
   }
+  const clipKind = flat['optimizer.clip.kind'];
+  const clip = clipKind === 'value' || clipKind === 'norm' ? ` + clip ${clipKind} ${flat[clipKind === 'value' ? 'optimizer.clip.value' : 'optimizer.clip.maxNorm']}` : '';
   const kind = flat['optimizer.gaf.kind'];
-  if (kind === null || kind === undefined) return name;
+  if (kind === null || kind === undefined) return `${name}${clip}`;
   const a = flat['optimizer.gaf.alpha'];
   const b = flat['optimizer.gaf.beta'];
   const gaf = a !== null && a !== undefined && b !== null && b !== undefined ? `${a}*${kind}(${b}x)` : String(kind);
   const onUpdate = flat['optimizer.placement'] === 'update' ? ' on update' : '';
-  return `${name} + ${gaf}${onUpdate}`;
+  return `${name}${clip} + ${gaf}${onUpdate}`;
 }
 
 /** Whether a run's optimizer applies a GAF: a `gaf` in the config, the adaptive GAF, or a reference variant other than plain SGD. */

@@ -22,13 +22,13 @@ export function buildOptimizer(o: ExperimentConfig['optimizer']): GafOptimizer {
     g == null ? null : gafs[g.kind]({ alpha: g.alpha, beta: g.beta });
   switch (o.name) {
     case 'sgd':
-      return sgd({ ...o.options, gaf: gaf(o.gaf), gafPlacement: o.placement });
+      return sgd({ ...o.options, gaf: gaf(o.gaf), gafPlacement: o.placement, clip: o.clip });
     case 'sgdAdaptiveGaf':
-      return sgdAdaptiveGaf(o.options);
+      return sgdAdaptiveGaf({ ...o.options, clip: o.clip });
     case 'adam':
-      return adam({ ...o.options, gaf: gaf(o.gaf) });
+      return adam({ ...o.options, gaf: gaf(o.gaf), clip: o.clip });
     case 'rmsprop':
-      return rmsprop({ ...o.options, gaf: gaf(o.gaf) });
+      return rmsprop({ ...o.options, gaf: gaf(o.gaf), clip: o.clip });
     case 'reference':
       return fromReference(o.variant, o.options);
   }

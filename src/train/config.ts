@@ -83,6 +83,15 @@ const gaf = z
   .object({ kind: z.enum(GAF_KINDS), alpha: num().positive().default(0.3), beta: num().positive().default(4.5) })
   .strict();
 
+/** Gradient clipping on the raw gradient (see GradientClip in src/optim/clip.ts); null: none. */
+const clip = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('value'), value: num().positive() }).strict(),
+    z.object({ kind: z.literal('norm'), maxNorm: num().positive() }).strict(),
+  ])
+  .nullable()
+  .default(null);
+
 const optimizer = z.discriminatedUnion('name', [
   z
     .object({
@@ -90,6 +99,7 @@ const optimizer = z.discriminatedUnion('name', [
       options: z.object({ learningRate: learningRate(), ...momentumFields }).strict(),
       gaf: gaf.nullable().default(null),
       placement: z.enum(['gradient', 'update']).default('gradient'),
+      clip,
     })
     .strict(),
   z
@@ -98,6 +108,7 @@ const optimizer = z.discriminatedUnion('name', [
       options: z.object({ learningRate: learningRate(), ...momentumFields, shrink: num().positive(), gamma: num().positive() }).strict(),
       gaf: z.null({ message: 'sgdAdaptiveGaf computes its own atan GAF from shrink and gamma: leave gaf out' }).default(null),
       placement: z.literal('update').default('update'),
+      clip,
     })
     .strict(),
   z
@@ -115,6 +126,7 @@ const optimizer = z.discriminatedUnion('name', [
         .default({}),
       gaf: gaf.nullable().default(null),
       placement: z.literal('gradient').default('gradient'),
+      clip,
     })
     .strict(),
   z
@@ -133,6 +145,7 @@ const optimizer = z.discriminatedUnion('name', [
         .default({}),
       gaf: gaf.nullable().default(null),
       placement: z.literal('gradient').default('gradient'),
+      clip,
     })
     .strict(),
   z
@@ -522,8 +535,18 @@ export function canonicalJson(v: unknown): string {
 /** Six hex digits of the SHA-256 of a resolved config, leaving out where things are (outDir, dataDir). */
 export function configHash(r: ResolvedConfig): string {
   const { outDir: _o, ...rest } = r;
-  const content = { ...rest, dataset: { ...r.dataset, dataDir: null } };
+  const content = { ...rest, dataset: { ...r.dataset, dataDir: null }, optimizer: withoutNullClip(r.optimizer) };
   return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 6);
+}
+
+/**
+ * Gradient clipping came after the first runs were made: an absent clip is left out of the
+ * hash, so those runs keep their ids (and resume, and count as done in their sweeps).
+ */
+function withoutNullClip(o: ResolvedConfig['optimizer']): Record<string, unknown> {
+  const { clip, effective, ...rest } = o as ResolvedConfig['optimizer'] & { clip?: unknown };
+  const { clip: effClip, ...effRest } = effective as Record<string, unknown>;
+  return { ...rest, ...(clip != null ? { clip } : {}), effective: effClip != null ? effective : effRest };
 }
 
 const fmtNum = (v: number): string => String(Number(v.toPrecision(4)));
@@ -538,6 +561,7 @@ export function configSlug(r: ResolvedConfig): string {
     parts.push(o.name);
     if (o.gaf) parts.push(`${o.gaf.kind}-a${fmtNum(o.gaf.alpha)}-b${fmtNum(o.gaf.beta)}${o.placement === 'update' ? '-upd' : ''}`);
   }
+  if (o.name !== 'reference' && o.clip) parts.push(o.clip.kind === 'value' ? `clipv${fmtNum(o.clip.value)}` : `clipn${fmtNum(o.clip.maxNorm)}`);
   parts.push(`s${r.seed}`);
   return parts.join('-');
 }

@@ -5,3 +5,4 @@ export { adaptiveAtan } from './adaptive-atan';
 export { scaleByAdam, type AdamScaleOptions } from './scale-by-adam';
 export { scaleByRms, type RmsScaleOptions } from './scale-by-rms';
 export { scaleByLearningRate } from './scale-by-lr';
+export { clipByValue } from './clip-by-value';

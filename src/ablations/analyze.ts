@@ -1,0 +1,108 @@
+/**
+ * Reading an ablation study back: its runs as a table with the variant labels, one comparison
+ * table per group (mean and confidence interval per variant, difference to the group's
+ * baseline with Welch's interval, and a plain verdict), and the alpha x beta summary.
+ * @module
+ */
+import { arquero, type ColumnTable } from '../results/arquero';
+import { loadRuns } from '../results/load';
+import { summarizeRuns } from '../results/summarize';
+import { welchCi } from '../results/stats';
+import type { AblationGroup, AblationPlan } from './plan';
+
+/** The study's runs (per-epoch rows, as `loadRuns`) with a `variant` column; runs outside the plan are left out. */
+export function loadAblationRuns(plan: AblationPlan): ColumnTable {
+  const labelOf = new Map(plan.runs.map((r) => [r.runId, r.label]));
+  const all = loadRuns(plan.settings.outDir);
+  const rows = (all.objects() as Record<string, unknown>[])
+    .filter((r) => labelOf.has(String(r.runId)))
+    .map((r) => ({ ...r, variant: labelOf.get(String(r.runId))! }));
+  if (rows.length === 0) {
+    throw new Error(`loadAblationRuns: no run of this study in ${plan.settings.outDir}; train it first (runAblations(plan)).`);
+  }
+  return arquero().from(rows);
+}
+
+/** One row of {@link ablationTable}. */
+export interface AblationRow {
+  variant: string;
+  /** Completed runs that entered the mean. */
+  n: number;
+  /** Runs that diverged (not in the mean). */
+  diverged: number;
+  /** Mean final metric and its confidence interval (NaN interval when n < 2). */
+  mean: number;
+  ciLow: number;
+  ciHigh: number;
+  /** Variant minus baseline, with Welch's interval; 0 for the baseline itself. */
+  diff: number;
+  diffLow: number;
+  diffHigh: number;
+  /** `baseline`, `better`, `worse` (interval excludes 0), `no clear difference`, or `too few seeds`. */
+  verdict: string;
+}
+
+/** Verdict of a difference interval: only an interval that excludes zero says better or worse. */
+export function verdictOf(low: number, high: number): string {
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return 'too few seeds';
+  if (low > 0) return 'better';
+  if (high < 0) return 'worse';
+  return 'no clear difference';
+}
+
+/**
+ * The comparison table of one group: every variant of the group with its mean final metric
+ * (default test top-1) and interval, and its difference to the group's baseline.
+ */
+export function ablationTable(plan: AblationPlan, runs: ColumnTable, group: AblationGroup, options: { metric?: string; level?: number } = {}): AblationRow[] {
+  const baseline = plan.baselines[group];
+  if (baseline === undefined) throw new Error(`ablationTable: the study has no group "${group}"; it has ${Object.keys(plan.baselines).join(', ')}.`);
+  const labels = plan.variants.filter((v) => v.groups.includes(group)).map((v) => v.label);
+  const summary = summarizeRuns(runs, { by: ['variant'], metric: options.metric, level: options.level }).objects() as Record<string, unknown>[];
+  const byLabel = new Map(summary.map((r) => [String(r.variant), r]));
+  const base = byLabel.get(baseline);
+  const num = (r: Record<string, unknown> | undefined, c: string): number => (r && typeof r[c] === 'number' ? (r[c] as number) : NaN);
+  return labels.map((label) => {
+    const r = byLabel.get(label);
+    const n = num(r, 'n');
+    const isBase = label === baseline;
+    const d =
+      base && r && !isBase
+        ? welchCi({ mean: num(base, 'finalMean'), sd: num(base, 'finalSd'), n: num(base, 'n') }, { mean: num(r, 'finalMean'), sd: num(r, 'finalSd'), n }, options.level)
+        : { diff: isBase ? 0 : NaN, low: NaN, high: NaN };
+    return {
+      variant: label,
+      n: Number.isFinite(n) ? n : 0,
+      diverged: Number.isFinite(num(r, 'diverged')) ? num(r, 'diverged') : 0,
+      mean: num(r, 'finalMean'),
+      ciLow: num(r, 'finalCiLow'),
+      ciHigh: num(r, 'finalCiHigh'),
+      diff: d.diff,
+      diffLow: d.low,
+      diffHigh: d.high,
+      verdict: isBase ? 'baseline' : r ? verdictOf(d.low, d.high) : 'not trained',
+    };
+  });
+}
+
+/** The alpha x beta group summarised per (alpha, beta), for `sensitivityHeatmapSpec`. */
+export function alphaBetaSummary(plan: AblationPlan, runs: ColumnTable, options: { metric?: string } = {}): ColumnTable {
+  const labels = new Set(plan.variants.filter((v) => v.groups.includes('alpha-beta') && v.label !== plan.baselines['alpha-beta']).map((v) => v.label));
+  if (labels.size === 0) throw new Error('alphaBetaSummary: the study has no alpha x beta grid (settings.alphaBeta is null).');
+  const grid = arquero().from((runs.objects() as Record<string, unknown>[]).filter((r) => labels.has(String(r.variant))));
+  return summarizeRuns(grid, { by: ['optimizer.gaf.alpha', 'optimizer.gaf.beta'], metric: options.metric });
+}
+
+/** Table rows in display form: percentages with one decimal for accuracy metrics. */
+export function formatAblationRows(rows: readonly AblationRow[], options: { percent?: boolean } = {}): Record<string, string | number>[] {
+  const pct = options.percent ?? true;
+  const f = (v: number, signed = false): string => (Number.isFinite(v) ? `${signed && v > 0 ? '+' : ''}${(pct ? v * 100 : v).toFixed(pct ? 2 : 4)}` : '–');
+  return rows.map((r) => ({
+    variant: r.variant,
+    n: r.n,
+    ...(r.diverged ? { diverged: r.diverged } : {}),
+    [`final${pct ? ' (%)' : ''}`]: `${f(r.mean)} [${f(r.ciLow)}, ${f(r.ciHigh)}]`,
+    [`vs baseline${pct ? ' (points)' : ''}`]: r.verdict === 'baseline' ? '' : `${f(r.diff, true)} [${f(r.diffLow, true)}, ${f(r.diffHigh, true)}]`,
+    verdict: r.verdict,
+  }));
+}

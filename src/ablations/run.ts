@@ -1,0 +1,43 @@
+/**
+ * Training an ablation study: its sweep with worker processes, progress as one line that
+ * updates in place, and a rerun that skips finished runs.
+ * @module
+ */
+import { progressLine } from '../notebook/progress';
+import { prepareSweep, runSweep, sweepStatus } from '../train/sweep';
+import type { AblationPlan } from './plan';
+
+/** Options of {@link runAblations}. */
+export interface RunAblationsOptions {
+  /** Worker processes (default 2; each trains one run at a time). */
+  workers?: number;
+  /** Seconds between progress updates (default 5). */
+  pollSeconds?: number;
+}
+
+/**
+ * Trains every run of the plan that has not ended yet (completed or diverged runs are kept, an
+ * interrupted one resumes from its checkpoint), showing `done/total` as it goes. Returns each
+ * run's status at the end; throws when a run failed, naming it and its folder.
+ */
+export async function runAblations(plan: AblationPlan, options: RunAblationsOptions = {}): Promise<{ runId: string; status: string }[]> {
+  const { sweepDir } = prepareSweep(plan.sweep);
+  const total = plan.runs.length;
+  const ended = (): number => sweepStatus(sweepDir).filter((r) => r.status === 'completed' || r.status === 'diverged').length;
+  const bar = progressLine('ablation runs', total);
+  bar.update(ended());
+  const timer = setInterval(() => bar.update(ended()), (options.pollSeconds ?? 5) * 1000);
+  let result: Awaited<ReturnType<typeof runSweep>>;
+  try {
+    result = await runSweep(plan.sweep, { workers: options.workers ?? 2 });
+  } finally {
+    clearInterval(timer);
+  }
+  const status = result.runs.map((r) => ({ runId: r.runId, status: r.status }));
+  bar.done(`${status.filter((r) => r.status === 'completed').length} completed, ${status.filter((r) => r.status === 'diverged').length} diverged`);
+  const bad = status.filter((r) => r.status !== 'completed' && r.status !== 'diverged');
+  if (bad.length) {
+    throw new Error(`runAblations: ${bad.length} run(s) did not finish: ${bad.map((r) => `${r.runId} (${r.status})`).join(', ')}; see their manifest.json in ${sweepDir}. Run runAblations again to resume them.`);
+  }
+  return status;
+}

@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkKnownKeys, checkNumber, fail } from './validate';
+
+/**
+ * Gradient clipping, the GAF's natural competitor (both bound the step):
+ * - `{kind: 'value', value: c}` clips every gradient component to [-c, c] (PyTorch's
+ *   `clip_grad_value_`, Optax's `clip`);
+ * - `{kind: 'norm', maxNorm: m}` rescales all gradients together so that their global L2 norm
+ *   is at most m: factor `min(1, m / (norm + 1e-6))` (PyTorch's `clip_grad_norm_`, Optax's
+ *   `clip_by_global_norm` without the epsilon).
+ * Either acts on the raw gradient, before the GAF, weight decay and momentum.
+ */
+export type GradientClip = { kind: 'value'; value: number } | { kind: 'norm'; maxNorm: number };
+
+/** The kinds of {@link GradientClip}. */
+export const CLIP_KINDS = ['value', 'norm'] as const;
+
+/** PyTorch's clip_grad_norm_ adds this to the norm before dividing. */
+export const CLIP_NORM_EPSILON = 1e-6;
+
+/** Validates an optional {@link GradientClip}; undefined/null mean no clipping. */
+export function checkClip(where: string, v: unknown): GradientClip | null {
+  if (v === undefined || v === null) return null;
+  const hint = "Use {kind: 'value', value: 0.1} or {kind: 'norm', maxNorm: 1}.";
+  if (typeof v !== 'object' || Array.isArray(v)) fail(where, 'clip', v, 'must be an object or null', hint);
+  const o = v as Record<string, unknown>;
+  if (o.kind === 'value') {
+    checkKnownKeys(`${where}: clip`, o, ['kind', 'value']);
+    return { kind: 'value', value: checkNumber(where, 'clip.value', o.value, { min: 0, minOpen: true, hint }) };
+  }
+  if (o.kind === 'norm') {
+    checkKnownKeys(`${where}: clip`, o, ['kind', 'maxNorm']);
+    return { kind: 'norm', maxNorm: checkNumber(where, 'clip.maxNorm', o.maxNorm, { min: 0, minOpen: true, hint }) };
+  }
+  return fail(where, 'clip.kind', o.kind, `must be one of ${CLIP_KINDS.map((k) => `'${k}'`).join(', ')}`, hint);
+}
+
+/**
+ * The factor that brings the global L2 norm of `grads` down to `maxNorm` (1 when it is already
+ * there). A scalar tensor the caller disposes.
+ */
+export function globalNormScale(grads: readonly tf.Tensor[], maxNorm: number): tf.Scalar {
+  return tf.tidy(() => {
+    const squares = grads.map((g) => tf.sum(tf.square(g)));
+    const norm = tf.sqrt(squares.length === 1 ? squares[0]! : tf.addN(squares));
+    return tf.minimum(1, tf.div(maxNorm, tf.add(norm, CLIP_NORM_EPSILON))) as tf.Scalar;
+  });
+}
+
+/** Short label, e.g. `clip value 0.1`, `clip norm 1`. */
+export function clipLabel(c: GradientClip): string {
+  return c.kind === 'value' ? `clip value ${c.value}` : `clip norm ${c.maxNorm}`;
+}

@@ -1,0 +1,129 @@
+/**
+ * The ablation study's plan (variants, groups, labels, runs, the clipping controls' settings)
+ * and its comparison tables (means, Welch intervals and verdicts against hand-computed values).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ablationTable, alphaBetaSummary, formatAblationRows, planAblations, verdictOf, type AblationSettings } from '../src/ablations/index';
+import { arquero, type ColumnTable } from '../src/results/arquero';
+
+const BASE = {
+  dataset: { name: 'fashion-mnist', subset: { perClass: 10 }, testSubset: { perClass: 10 } },
+  model: { name: 'smallcnn' },
+  epochs: 1,
+  batchSize: 32,
+};
+
+function settings(over: Partial<AblationSettings> = {}): AblationSettings {
+  return {
+    base: BASE,
+    outDir: '/tmp/gaf-ablation-plan-test',
+    seeds: [1, 2],
+    sgd: { learningRate: 0.025, momentum: 0.9, weightDecay: 5e-4 },
+    gaf: { kind: 'atan', alpha: 0.1, beta: 20 },
+    alphaBeta: { alphas: [0.05, 0.1], betas: [10, 20] },
+    kinds: [{ kind: 'tanh', alpha: 0.2, beta: 10 }],
+    placement: true,
+    adaptive: { shrink: 2, gamma: 2 },
+    adam: { learningRate: 1e-3 },
+    rmsprop: { learningRate: 1e-3 },
+    clipping: { value: 0.05, maxNorm: 5 },
+    ...over,
+  };
+}
+
+test('planAblations: each variant once, in every group it belongs to, trained once per seed', () => {
+  const plan = planAblations(settings());
+  const labels = plan.variants.map((v) => v.label);
+  assert.equal(new Set(labels).size, labels.length, 'labels are unique');
+  // SGD; the 4 grid cells (0.1*atan(20x) among them); tanh; on update; adaptive; Adam x2; RMSprop x2;
+  // clip value, clip norm, lr x 2, linear twin: 1 + 4 + 1 + 1 + 1 + 2 + 2 + 4 = 16.
+  assert.equal(plan.variants.length, 16);
+  assert.equal(plan.runs.length, 16 * 2);
+  const sgd = plan.variants.find((v) => v.label === 'SGD')!;
+  assert.deepEqual(sgd.groups.sort(), ['adaptive', 'alpha-beta', 'clipping', 'kind', 'placement']);
+  const ref = plan.variants.find((v) => v.label === 'SGD + 0.1*atan(20x)')!;
+  assert.deepEqual(ref.groups.sort(), ['adaptive', 'alpha-beta', 'clipping', 'kind', 'placement']);
+  assert.deepEqual(plan.baselines, { 'alpha-beta': 'SGD', kind: 'SGD', placement: 'SGD', adaptive: 'SGD', adam: 'Adam', rmsprop: 'RMSprop', clipping: 'SGD' });
+  // Every run id belongs to one (label, seed) pair.
+  assert.equal(new Set(plan.runs.map((r) => r.runId)).size, plan.runs.length);
+  assert.deepEqual([...new Set(plan.runs.map((r) => r.seed))].sort(), [1, 2]);
+});
+
+test('planAblations: the clipping controls mirror the GAF (slope alpha*beta, knee pi/(2 beta))', () => {
+  const plan = planAblations(settings({ alphaBeta: null, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null }));
+  const by = new Map(plan.variants.map((v) => [v.label, v.optimizer as { options: { learningRate: number }; clip: unknown }]));
+  // alpha*beta = 0.1*20 = 2: the larger step is 0.025*2 = 0.05; knee pi/40 = 0.0785398...
+  const lr = by.get('SGD, lr x 2')!;
+  assert.ok(Math.abs(lr.options.learningRate - 0.05) < 1e-15);
+  const twin = by.get('SGD, lr x 2 + clip value 0.0785 (linear twin)')!;
+  assert.ok(Math.abs(twin.options.learningRate - 0.05) < 1e-15);
+  assert.deepEqual(twin.clip, { kind: 'value', value: Math.PI / 40 });
+  assert.deepEqual(by.get('SGD + clip norm 5')!.clip, { kind: 'norm', maxNorm: 5 });
+  assert.deepEqual(by.get('SGD + clip value 0.05')!.clip, { kind: 'value', value: 0.05 });
+  assert.equal(plan.runs.length, 6 * 2);
+});
+
+test('planAblations: bad settings fail with what to change', () => {
+  assert.throws(() => planAblations(settings({ seeds: [] })), /seeds must list at least one seed/);
+  assert.throws(() => planAblations(settings({ base: { ...BASE, optimizer: {} } })), /base must not set optimizer or seed/);
+  const off = { alphaBeta: null, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null, clipping: null };
+  assert.throws(() => planAblations(settings(off)), /every group is off/);
+  assert.throws(() => planAblations(settings({ ...off, clipping: { value: 1, maxNorm: 1 }, gaf: { kind: 'tanh', alpha: 0.2, beta: 10 } })), /mirror an atan GAF/);
+  assert.throws(() => planAblations(settings({ base: { ...BASE, model: { name: 'resnet-nope' } } })), /unknown model/);
+});
+
+test('verdictOf: only an interval that excludes zero is a verdict', () => {
+  assert.equal(verdictOf(0.01, 0.05), 'better');
+  assert.equal(verdictOf(-0.05, -0.01), 'worse');
+  assert.equal(verdictOf(-0.01, 0.05), 'no clear difference');
+  assert.equal(verdictOf(NaN, NaN), 'too few seeds');
+});
+
+/** A runs table as loadAblationRuns returns it (one final epoch per run is enough). */
+function runsTable(values: Record<string, number[]>): ColumnTable {
+  const rows: Record<string, unknown>[] = [];
+  let id = 0;
+  for (const [variant, accs] of Object.entries(values)) {
+    accs.forEach((a, i) => rows.push({ runId: `r${id++}`, status: 'completed', epoch: 1, testTop1: a, seed: i + 1, variant }));
+  }
+  return arquero().from(rows);
+}
+
+test('ablationTable: means, Welch intervals and verdicts against hand-computed values', () => {
+  const plan = planAblations(settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: null, rmsprop: null, clipping: null }));
+  const runs = runsTable({
+    SGD: [0.8, 0.82, 0.81],
+    'SGD + 0.1*atan(20x)': [0.85, 0.86, 0.84],
+    'SGD + 0.1*atan(20x) on update': [0.8, 0.83, 0.8],
+  });
+  const rows = ablationTable(plan, runs, 'placement');
+  assert.deepEqual(rows.map((r) => r.variant), ['SGD', 'SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(20x) on update']);
+  const [base, gaf, upd] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
+  assert.equal(base.verdict, 'baseline');
+  // Baseline mean 0.81, sd 0.01; GAF mean 0.85, sd 0.01 (n 3 each). se = sqrt(2 * 0.0001/3) = 0.00816497;
+  // Welch df = (2v)^2 / (2 v^2 / 2) = 4; t(0.975, 4) = 2.776445; half width 0.0226697.
+  assert.ok(Math.abs(gaf.diff - 0.04) < 1e-12);
+  assert.ok(Math.abs(gaf.diffLow - (0.04 - 0.0226697)) < 1e-6, String(gaf.diffLow));
+  assert.ok(Math.abs(gaf.diffHigh - (0.04 + 0.0226697)) < 1e-6, String(gaf.diffHigh));
+  assert.equal(gaf.verdict, 'better');
+  // Update placement: mean 0.81, the same as the baseline: no clear difference.
+  assert.ok(Math.abs(upd.diff) < 1e-12);
+  assert.equal(upd.verdict, 'no clear difference');
+  // Baseline CI: t(0.975, 2) = 4.302653 * 0.01/sqrt(3) = 0.0248414.
+  assert.ok(Math.abs(base.ciHigh - (0.81 + 0.0248414)) < 1e-6);
+  const shown = formatAblationRows(rows);
+  assert.equal(shown[1]!['vs baseline (points)'], '+4.00 [+1.73, +6.27]');
+  assert.throws(() => ablationTable(plan, runs, 'adam'), /no group "adam"/);
+});
+
+test('alphaBetaSummary: one row per (alpha, beta), baseline left out', () => {
+  const plan = planAblations(settings({ alphaBeta: { alphas: [0.1], betas: [10, 20] }, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null, clipping: null }));
+  const rows = plan.runs.map((r, i) => ({
+    runId: r.runId, status: 'completed', epoch: 1, testTop1: 0.5 + i / 100, seed: r.seed, variant: r.label,
+    'optimizer.gaf.alpha': r.label === 'SGD' ? null : 0.1,
+    'optimizer.gaf.beta': r.label === 'SGD' ? null : r.label.includes('(10x)') ? 10 : 20,
+  }));
+  const s = alphaBetaSummary(plan, arquero().from(rows)).objects() as Record<string, unknown>[];
+  assert.deepEqual(s.map((r) => [r['optimizer.gaf.alpha'], r['optimizer.gaf.beta'], r.n]), [[0.1, 10, 2], [0.1, 20, 2]]);
+});
