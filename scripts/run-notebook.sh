@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Execute one tslab notebook headless, the way CI does.
 #
-#   bash scripts/run-notebook.sh NOTEBOOK.ipynb [OUT.ipynb]
+#   bash scripts/run-notebook.sh [--strip] NOTEBOOK.ipynb [OUT.ipynb]
 #   bash scripts/run-notebook.sh --inplace NOTEBOOK.ipynb
 #
 # Without OUT the executed copy goes to build/notebooks/<name>.ipynb (git-ignored), so running
-# a notebook never dirties the working tree; --inplace writes the outputs into the notebook.
+# a notebook never dirties the working tree; --inplace writes the outputs into the notebook, to
+# be committed, and then removes the volatile metadata (per-cell execution timestamps, ...) with
+# scripts/strip-notebook.py so a re-run diffs only where outputs changed. --strip does the same
+# for an OUT copy. The default copy keeps the timestamps: test/notebooks.test.ts reads them to
+# know that every cell ran.
 # Exits non-zero when a cell fails: execution stops there, the failing cell's source and output
 # (where tslab puts the real error message) are printed, and the partly executed copy is written.
 #
@@ -24,10 +28,18 @@ STARTUP_TIMEOUT="${NOTEBOOK_STARTUP_TIMEOUT:-60}"
 KERNELS="$ROOT/.jupyter-kernels/share/jupyter"
 
 die() { printf '[run-notebook] ERROR: %s\n' "$*" >&2; exit 1; }
-usage() { die "usage: scripts/run-notebook.sh NOTEBOOK.ipynb [OUT.ipynb] | --inplace NOTEBOOK.ipynb"; }
+usage() { die "usage: scripts/run-notebook.sh [--strip] NOTEBOOK.ipynb [OUT.ipynb] | --inplace NOTEBOOK.ipynb"; }
 
 inplace=0
-if [[ "${1:-}" == "--inplace" ]]; then inplace=1; shift; fi
+strip=0
+while [[ "${1:-}" == --* ]]; do
+  case "$1" in
+    --inplace) inplace=1 strip=1 ;;
+    --strip) strip=1 ;;
+    *) usage ;;
+  esac
+  shift
+done
 (($# >= 1 && $# <= 2)) || usage
 ((inplace == 0 || $# == 1)) || usage
 nb="$1"
@@ -67,5 +79,11 @@ mkdir -p "$JUPYTER_RUNTIME_DIR"
 # scripts/execute_notebook.py is nbconvert's --execute (same nbclient) plus what tslab needs: it
 # prints the failing cell's stderr (tslab's real error message) and writes the partly executed
 # notebook; the kernel runs in the notebook's folder.
-"$JUPYTER_PYTHON" "$ROOT/scripts/execute_notebook.py" "$nb" "$out" tslab "$CELL_TIMEOUT" "$STARTUP_TIMEOUT"
-printf '[run-notebook] executed %s -> %s\n' "$nb" "$out"
+status=0
+"$JUPYTER_PYTHON" "$ROOT/scripts/execute_notebook.py" "$nb" "$out" tslab "$CELL_TIMEOUT" "$STARTUP_TIMEOUT" || status=$?
+# A failed run still wrote its partly executed notebook: strip that too, keep the failure.
+if ((strip)) && [[ -f "$out" ]]; then
+  "$JUPYTER_PYTHON" "$ROOT/scripts/strip-notebook.py" "$out" >/dev/null || die "could not strip volatile metadata from $out"
+fi
+((status == 0)) || exit "$status"
+printf '[run-notebook] executed %s -> %s%s\n' "$nb" "$out" "$( ((strip)) && echo ' (volatile metadata stripped)')"

@@ -4,7 +4,9 @@
 #   bash scripts/setup.sh
 #
 #   1. apt packages: Jupyter's headless executor (for the notebooks) and dataset-fashion-mnist
-#      (the real Fashion-MNIST, offline, in /usr/share/datasets/fashion-mnist/);
+#      (the real Fashion-MNIST, offline, in /usr/share/datasets/fashion-mnist/); the classic
+#      Jupyter Notebook server and Chromium for the browser test (playwright-core drives
+#      /usr/bin/chromium; it never downloads a browser of its own); MathJax for offline HTML;
 #   2. npm ci (skip with SKIP_NPM_CI=1, e.g. when node_modules is in use by running work);
 #   3. scripts/setup-jupyter.sh: the project-local tslab kernel and the node_modules/gaf-lab link.
 #
@@ -19,6 +21,8 @@ APT_PACKAGES=(
   jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel # notebooks, headless
   dataset-fashion-mnist                                              # real data, offline
   fonts-dejavu-core                                                  # text in rendered figures
+  jupyter-notebook chromium                                          # test/browser-notebook.test.ts
+  libjs-mathjax                                                      # offline math in npm run notebooks:html
 )
 
 say() { printf '[setup] %s\n' "$*"; }

@@ -31,3 +31,5 @@ export { conditionGrid, gafConditionsSpec } from './reports/gaf-conditions';
 export type { ConditionCell } from './reports/gaf-conditions';
 export * from './notebook/index';
 export * from './ablations/index';
+/** `gaf-lab doctor` as a function: prints what this machine has for gaf-lab and what to do about what it lacks. */
+export { doctor } from './cli/doctor';

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ablationTable, alphaBetaSummary, formatAblationRows, planAblations, verdictOf, type AblationSettings } from '../src/ablations/index';
+import { ablationDifferences, ablationOverview, ablationTable, alphaBetaSummary, formatAblationRows, groupSummary, planAblations, verdictOf, type AblationSettings } from '../src/ablations/index';
 import { arquero, type ColumnTable } from '../src/results/arquero';
 
 const BASE = {
@@ -126,4 +126,39 @@ test('alphaBetaSummary: one row per (alpha, beta), baseline left out', () => {
   }));
   const s = alphaBetaSummary(plan, arquero().from(rows)).objects() as Record<string, unknown>[];
   assert.deepEqual(s.map((r) => [r['optimizer.gaf.alpha'], r['optimizer.gaf.beta'], r.n]), [[0.1, 10, 2], [0.1, 20, 2]]);
+});
+
+test('ablationOverview and groupSummary: counts per verdict and the best variant of each group', () => {
+  const plan = planAblations(settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: { learningRate: 1e-3 }, rmsprop: null, clipping: null }));
+  const runs = runsTable({
+    SGD: [0.8, 0.82, 0.81],
+    'SGD + 0.1*atan(20x)': [0.85, 0.86, 0.84],
+    'SGD + 0.1*atan(20x) on update': [0.8, 0.83, 0.8],
+    Adam: [0.9, 0.91, 0.92],
+    'Adam + 0.1*atan(20x)': [0.7, 0.71, 0.72],
+  });
+  const o = ablationOverview(plan, runs);
+  assert.deepEqual(o.map((r) => [r.group, r.baseline, r.better, r.worse, r.unclear, r.best]), [
+    ['placement', 'SGD', 1, 0, 1, 'SGD + 0.1*atan(20x)'],
+    ['adam', 'Adam', 0, 1, 0, 'Adam + 0.1*atan(20x)'],
+  ]);
+  // Adam 0.91 vs Adam+GAF 0.71: difference -0.2 exactly (equal spreads).
+  assert.ok(Math.abs(o[1]!.bestDiff + 0.2) < 1e-12);
+  const s = groupSummary(plan, runs, 'adam').objects() as Record<string, unknown>[];
+  assert.deepEqual(s.map((r) => r.variant).sort(), ['Adam', 'Adam + 0.1*atan(20x)']);
+});
+
+test('ablationDifferences: each non-baseline variant once, against its own baseline', () => {
+  const plan = planAblations(settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: { learningRate: 1e-3 }, rmsprop: null, clipping: null }));
+  const runs = runsTable({
+    SGD: [0.8, 0.82, 0.81],
+    'SGD + 0.1*atan(20x)': [0.85, 0.86, 0.84],
+    'SGD + 0.1*atan(20x) on update': [0.8, 0.83, 0.8],
+    Adam: [0.9, 0.91, 0.92],
+    'Adam + 0.1*atan(20x)': [0.7, 0.71, 0.72],
+  });
+  const d = ablationDifferences(plan, runs);
+  assert.deepEqual(d.map((r) => r.variant), ['SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(20x) on update', 'Adam + 0.1*atan(20x)']);
+  // 0.85 - 0.81, 0.81 - 0.81, 0.71 - 0.91.
+  assert.deepEqual(d.map((r) => Number(r.diff.toFixed(12)) + 0), [0.04, 0, -0.2]);
 });

@@ -32,22 +32,6 @@ export function writeFile(dir: string, name: string, data: Uint8Array | string):
   return p;
 }
 
-/**
- * One CIFAR binary record: the label bytes, then 3072 pixel bytes, planar: 1024 red, 1024
- * green, 1024 blue, each 32x32 row-major. `pixel(c, y, x)` gives the byte.
- */
-export function cifarRecord(labels: number[], pixel: (c: number, y: number, x: number) => number): Buffer {
-  const b = Buffer.alloc(labels.length + 3072);
-  labels.forEach((l, i) => (b[i] = l));
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < 32; y++) {
-      for (let x = 0; x < 32; x++) b[labels.length + c * 1024 + y * 32 + x] = pixel(c, y, x);
-    }
-  }
-  return b;
-}
-
-/** The pixel pattern used by the CIFAR tests: distinct per record, channel, row and column. */
-export function cifarPixel(record: number): (c: number, y: number, x: number) => number {
-  return (c, y, x) => (record * 37 + c * 85 + y * 7 + x * 3) % 256;
-}
+// The CIFAR record writer moved to src/data/synthetic.ts (the notebooks' smoke mode writes
+// synthetic CIFAR with it); the tests keep importing it from here.
+export { cifarRecord, cifarPixel } from '../src/data/synthetic';

@@ -9,13 +9,16 @@ import * as tf from '@tensorflow/tfjs';
 import { gafs } from '../src/gaf/index';
 import { sgd } from '../src/optim/index';
 import {
+  convergenceFitRows,
   convergenceRuns,
+  describeConvergence,
   disposeFlatData,
   fitRate,
   fitRates,
   gafConvexMethod,
   gdConvexMethod,
   leastSquares,
+  learningRateEquivalence,
   referenceOptimum,
   runSoftmaxRegression,
   smoothnessBound,
@@ -195,5 +198,60 @@ test('bad input: errors name the field', () => {
   assert.throws(() => runSoftmaxRegression({ data: d, l2: -1 }, () => sgd({ learningRate: 0.1 }), { steps: 1 }), /runSoftmaxRegression: l2 must be a finite number >= 0, got -1/);
   assert.throws(() => runSoftmaxRegression({ data: {} as never }, () => sgd({ learningRate: 0.1 }), { steps: 1 }), /runSoftmaxRegression: data must be \{x: Tensor2D/);
   assert.throws(() => convergenceRuns({ data: d }, { lr: 'best' as never, fStar: 0 }), /convergenceRuns: lr must be 'grid' or 'theory'/);
+  disposeFlatData(d);
+});
+
+test('gafConvexMethod: theory step 1/(L g\'(0)) by default, 1/L with step "same"', () => {
+  const g = gafs.atan({ alpha: 0.1, beta: 20 }); // g'(0) = 2
+  assert.equal(gafConvexMethod(g).theoryLr(4), 1 / 8);
+  assert.equal(gafConvexMethod(g, 'x', 'same').theoryLr(4), 1 / 4);
+  assert.throws(() => gafConvexMethod(g, 'x', 'twice' as never), /gafConvexMethod: step must be 'equivalent' or 'same'/);
+});
+
+test('learningRateEquivalence: a linear g(x) = 2x at lr is GD at 2 lr; the starting gradient matches float64', () => {
+  const d = small();
+  const problem = { data: d, l2: 0.01 };
+  const double = gafs.custom({ name: 'test-convergence-double', fn: (x) => tf.mul(x, 2), derivative: () => 2 });
+  const before = tf.memory().numTensors;
+  const e = learningRateEquivalence(problem, { gaf: double, lr: 0.3, steps: 20, fStar: 0.2 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(e.slope, 2);
+  assert.equal(e.rows.length, 2 * 21);
+  assert.deepEqual([...new Set(e.rows.map((r) => `${r.method}@${r.lr}`))], ['GD+GAF test-convergence-double@0.3', "GD at lr*g'(0)@0.6"]);
+  // lr * (2 d) and (2 lr) * d agree up to float32 rounding.
+  assert.ok(e.maxRelativeDifference < 1e-4, `${e.maxRelativeDifference}`);
+  assert.ok(e.finalRelativeDifference <= e.maxRelativeDifference);
+  assert.ok(Number.isNaN(e.knee), 'a custom g has no beta');
+  // At W = 0, b = 0 the gradient is dF/db = 1/3 - class frequency, dF/dW = X^T (1/3 - Y) / n
+  // (the l2 term vanishes at W = 0): objective64 computes it independently in float64.
+  const g0 = objective64(d.x.arraySync(), Array.from(d.y.dataSync()), 3, Array.from({ length: 5 }, () => [0, 0, 0]), [0, 0, 0], 0.01);
+  const expected = Math.max(...g0.gb.map(Math.abs), ...g0.gW.flat().map(Math.abs));
+  assert.ok(Math.abs(e.maxAbsGradient0 - expected) < 1e-6, `${e.maxAbsGradient0} vs ${expected}`);
+  const atan = learningRateEquivalence(problem, { gaf: gafs.atan({ alpha: 0.1, beta: 20 }), lr: 0.3, steps: 3, fStar: 0.2 });
+  assert.equal(atan.knee, 1 / 20);
+  disposeFlatData(d);
+});
+
+test('describeConvergence: one line per method plus the equivalence line', () => {
+  const d = small();
+  const problem = { data: d, l2: 0.01 };
+  const fStar = referenceOptimum(problem, { steps: 300 }).fStar;
+  const res = convergenceRuns(problem, { steps: 20, lr: 'theory', fStar, methods: [gdConvexMethod(), gafConvexMethod(gafs.atan({ alpha: 0.1, beta: 20 }), undefined, 'same')] });
+  // Both at the same theory step 1/L.
+  assert.equal(res.methods[0]!.lr, res.methods[1]!.lr);
+  const e = learningRateEquivalence(problem, { gaf: gafs.atan({ alpha: 0.1, beta: 20 }), lr: res.methods[1]!.lr, steps: 5, fStar });
+  const lines = describeConvergence(res, e);
+  assert.equal(lines.length, 3);
+  assert.match(lines[0]!, /^GD: lr [\d.]+ \(1\/L, theory\); gap [\d.e+-]+ at step 20; geometric fit rho = [\d.]+\/step \(R\^2 [\d.]+\), power fit gap ~ t\^-[\d.]+ \(R\^2 [\d.]+\): the (power law|geometric decay) fits better\.$/);
+  const rows = convergenceFitRows(res, 'same lr');
+  assert.deepEqual(rows.map((r) => [r.setting, r.method]), [['same lr', 'GD'], ['same lr', 'GD+GAF 0.1*atan(20x)']]);
+  // lr = 1/L, so lr * L = 1; the fitted numbers are the fits' own.
+  assert.ok(Math.abs(rows[0]!.lrTimesL - 1) < 1e-12);
+  assert.equal(rows[1]!.rho, res.methods[1]!.fits!.linear.rate);
+  assert.equal(rows[1]!.p, res.methods[1]!.fits!.sublinear.rate);
+  assert.equal(rows[0]!.finalGap, res.rows.filter((r) => r.method === 'GD').pop()!.gap);
+  assert.match(lines[2]!, /^GD at lr\*g'\(0\) \(g'\(0\) = 2\) vs GD\+GAF: gap curves differ by at most [\d.]+% \(step \d+\), by [\d.]+% at the last step; largest starting gradient component [\d.e+-]+ vs knee 1\/beta = 5\.00e-2\.$/);
+  // A last-step gap below the float32 floor has no relative difference: said in words, not NaN%.
+  assert.match(describeConvergence(res, { ...e, finalRelativeDifference: NaN })[2]!, /, by n\/a \(gap below the float32 floor\) at the last step; /);
   disposeFlatData(d);
 });

@@ -106,3 +106,62 @@ export function formatAblationRows(rows: readonly AblationRow[], options: { perc
     verdict: r.verdict,
   }));
 }
+
+/** `summarizeRuns` of one group's variants (grouped by `variant`), e.g. for `accuracyBarsSpec({x: 'variant'})`. */
+export function groupSummary(plan: AblationPlan, runs: ColumnTable, group: AblationGroup, options: { metric?: string } = {}): ColumnTable {
+  const labels = new Set(plan.variants.filter((v) => v.groups.includes(group)).map((v) => v.label));
+  if (labels.size === 0) throw new Error(`groupSummary: the study has no group "${group}"; it has ${Object.keys(plan.baselines).join(', ')}.`);
+  const rows = (runs.objects() as Record<string, unknown>[]).filter((r) => labels.has(String(r.variant)));
+  return summarizeRuns(arquero().from(rows), { by: ['variant'], metric: options.metric });
+}
+
+/** One line per group of {@link ablationOverview}. */
+export interface AblationOverviewRow {
+  group: string;
+  baseline: string;
+  /** Variants (besides the baseline) better, worse, or not clearly different. */
+  better: number;
+  worse: number;
+  unclear: number;
+  /** The variant with the highest mean, and its difference to the baseline with the interval. */
+  best: string;
+  bestDiff: number;
+  bestDiffLow: number;
+  bestDiffHigh: number;
+}
+
+/** Every group in one table: how many variants beat the baseline, lose to it, or tie, and the best one. */
+export function ablationOverview(plan: AblationPlan, runs: ColumnTable, options: { metric?: string } = {}): AblationOverviewRow[] {
+  return (Object.keys(plan.baselines) as AblationGroup[]).map((group) => {
+    const rows = ablationTable(plan, runs, group, options).filter((r) => r.verdict !== 'baseline');
+    const best = rows.filter((r) => Number.isFinite(r.mean)).sort((a, b) => b.mean - a.mean)[0];
+    return {
+      group,
+      baseline: plan.baselines[group]!,
+      better: rows.filter((r) => r.verdict === 'better').length,
+      worse: rows.filter((r) => r.verdict === 'worse').length,
+      unclear: rows.filter((r) => r.verdict === 'no clear difference' || r.verdict === 'too few seeds').length,
+      best: best?.variant ?? '–',
+      bestDiff: best?.diff ?? NaN,
+      bestDiffLow: best?.diffLow ?? NaN,
+      bestDiffHigh: best?.diffHigh ?? NaN,
+    };
+  });
+}
+
+/**
+ * Every variant except the baselines, once, with its difference to its own baseline (SGD for
+ * SGD variants, Adam for Adam + GAF, ...), in plan order: the rows of one forest plot.
+ */
+export function ablationDifferences(plan: AblationPlan, runs: ColumnTable, options: { metric?: string } = {}): AblationRow[] {
+  const seen = new Set<string>(Object.values(plan.baselines));
+  const out: AblationRow[] = [];
+  for (const group of Object.keys(plan.baselines) as AblationGroup[]) {
+    for (const row of ablationTable(plan, runs, group, options)) {
+      if (seen.has(row.variant)) continue;
+      seen.add(row.variant);
+      out.push(row);
+    }
+  }
+  return out;
+}

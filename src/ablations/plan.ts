@@ -78,6 +78,8 @@ export interface AblationPlan {
   variants: AblationVariant[];
   /** The baseline label of each group present. */
   baselines: Partial<Record<AblationGroup, string>>;
+  /** The label of SGD with the shared GAF (`settings.gaf`), e.g. `SGD + 0.1*atan(20x)`. */
+  gafLabel: string;
   runs: AblationRun[];
 }
 
@@ -183,7 +185,7 @@ export function planAblations(settings: AblationSettings): AblationPlan {
   if (runs.length !== variants.length * s.seeds.length) {
     throw new Error(`planAblations: expected ${variants.length * s.seeds.length} runs, the sweep has ${runs.length}; two variants resolve to the same run (e.g. a GAF given twice with equal values).`);
   }
-  return { settings: s, sweep, variants, baselines, runs };
+  return { settings: s, sweep, variants, baselines, gafLabel: `SGD + ${gafName(s.gaf)}`, runs };
 }
 
 const fmt = (v: number): string => String(Number(v.toPrecision(3)));

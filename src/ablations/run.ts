@@ -13,6 +13,8 @@ export interface RunAblationsOptions {
   workers?: number;
   /** Seconds between progress updates (default 5). */
   pollSeconds?: number;
+  /** Drop the workers' per-epoch lines (default true: the progress line says enough; each run's log is in its folder). */
+  quietWorkers?: boolean;
 }
 
 /**
@@ -25,16 +27,18 @@ export async function runAblations(plan: AblationPlan, options: RunAblationsOpti
   const total = plan.runs.length;
   const ended = (): number => sweepStatus(sweepDir).filter((r) => r.status === 'completed' || r.status === 'diverged').length;
   const bar = progressLine('ablation runs', total);
-  bar.update(ended());
+  const endedBefore = ended();
+  bar.update(endedBefore);
   const timer = setInterval(() => bar.update(ended()), (options.pollSeconds ?? 5) * 1000);
   let result: Awaited<ReturnType<typeof runSweep>>;
   try {
-    result = await runSweep(plan.sweep, { workers: options.workers ?? 2 });
+    result = await runSweep(plan.sweep, { workers: options.workers ?? 2, quietWorkers: options.quietWorkers ?? true });
   } finally {
     clearInterval(timer);
   }
   const status = result.runs.map((r) => ({ runId: r.runId, status: r.status }));
-  bar.done(`${status.filter((r) => r.status === 'completed').length} completed, ${status.filter((r) => r.status === 'diverged').length} diverged`);
+  const reused = endedBefore > 0 ? ` (${endedBefore} had ended before and were reused)` : '';
+  bar.done(`${status.filter((r) => r.status === 'completed').length} completed, ${status.filter((r) => r.status === 'diverged').length} diverged${reused}`);
   const bad = status.filter((r) => r.status !== 'completed' && r.status !== 'diverged');
   if (bad.length) {
     throw new Error(`runAblations: ${bad.length} run(s) did not finish: ${bad.map((r) => `${r.runId} (${r.status})`).join(', ')}; see their manifest.json in ${sweepDir}. Run runAblations again to resume them.`);

@@ -46,3 +46,8 @@ export async function doctorCommand(): Promise<number> {
   await dataCommand(['check']);
   return 0;
 }
+
+/** {@link doctorCommand} for notebooks and scripts: prints the report and returns nothing. */
+export async function doctor(): Promise<void> {
+  await doctorCommand();
+}

@@ -74,3 +74,5 @@ export { parseXml } from './xml';
 export type { XmlElement } from './xml';
 export { downloadDataset, downloadPlan, DATASET_SOURCES } from './download';
 export type { DownloadableDataset, DownloadOptions, DownloadResult, DownloadedFile, DatasetSource } from './download';
+export { writeSyntheticCifar, writeSyntheticImageFolder, cifarRecord, cifarPixel, CIFAR100_COARSE_OF_FINE } from './synthetic';
+export type { SyntheticCifarOptions, SyntheticCifarResult, SyntheticImageFolderOptions, SyntheticImageFolderResult } from './synthetic';

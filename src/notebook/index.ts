@@ -9,3 +9,13 @@ export { showTable, showFigure, tableHtml, tableText, formatCell, tslabDisplay }
 export type { ShowTableOptions, ShowFigureOptions } from './show';
 export { progressLine, formatProgress } from './progress';
 export type { ProgressLine, ProgressLineOptions } from './progress';
+export { sweepProgress } from './sweep-progress';
+export type { SweepProgress, SweepProgressOptions } from './sweep-progress';
+export { sweepGridTable } from './sweep-grid';
+export type { SweepGridRow } from './sweep-grid';
+export { paperTable } from './paper-table';
+export type { PaperTableOptions } from './paper-table';
+export { showSavedFigures } from './show-file';
+export type { ShowSavedFiguresOptions } from './show-file';
+export { runFoldersTable } from './run-folders';
+export type { RunFolderEntry, RunFolderRow } from './run-folders';

@@ -45,6 +45,9 @@ export interface NotebookParamsOptions<T> {
   announce?: boolean;
 }
 
+/** Keys notebookParams adds to the settings; a setting of the same name would be overwritten. */
+const RESERVED = ['mode', 'figuresDir', 'runsDir'] as const;
+
 /**
  * The parameter cell's one call: returns the normal settings, or the normal settings overridden
  * by `smoke` when {@link NOTEBOOK_MODE_ENV} is `smoke`, together with the figure and run
@@ -54,6 +57,9 @@ export interface NotebookParamsOptions<T> {
 export function notebookParams<T extends object>(options: NotebookParamsOptions<T>): NotebookParams<T> {
   const { name, normal, smoke } = options;
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`notebookParams: name ${JSON.stringify(name)} must be a plain folder name such as "06-ablations".`);
+  for (const k of RESERVED) {
+    if (k in normal) throw new Error(`notebookParams(${name}): "${k}" is set by notebookParams itself; rename that setting in the normal settings.`);
+  }
   for (const k of Object.keys(smoke)) {
     if (!(k in normal)) throw new Error(`notebookParams(${name}): smoke sets "${k}", which the normal settings do not have; allowed: ${Object.keys(normal).join(', ')}.`);
   }

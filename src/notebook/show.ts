@@ -6,7 +6,9 @@
 import * as path from 'node:path';
 import { isTable, type ColumnTable } from '../results/arquero';
 import { display, type DisplayOptions } from '../plots/display';
-import { saveFigure, type SaveFigureOptions, type SavedFigure } from '../plots/save';
+import { saveFigure, type SaveFigureOptions } from '../plots/save';
+import type { ProvenanceInput } from '../plots/provenance';
+import { packageRoot } from '../data/paths';
 import type { VlSpec } from '../plots/spec';
 
 type Row = Record<string, unknown>;
@@ -39,11 +41,15 @@ export interface ShowTableOptions {
   digits?: number;
   /** Rows shown at most (default 50); the caption says how many were left out. */
   limit?: number;
+  /** Columns holding fractions to show as percentages (0.8512 -> `85.12 %`). */
+  percent?: readonly string[];
+  /** Header text per column name, e.g. `{finalMean: 'final top-1'}`. */
+  headers?: Record<string, string>;
 }
 
-function rowsOf(input: ColumnTable | readonly Row[]): Row[] {
+function rowsOf(input: ColumnTable | readonly object[]): Row[] {
   if (isTable(input)) return input.objects() as Row[];
-  if (Array.isArray(input)) return input as Row[];
+  if (Array.isArray(input)) return input as unknown as Row[];
   throw new Error('showTable: expected an arquero table or an array of row objects.');
 }
 
@@ -60,10 +66,15 @@ export function formatCell(v: unknown, digits = 4): string {
   return String(v);
 }
 
+function cellText(column: string, v: unknown, options: ShowTableOptions): string {
+  if (options.percent?.includes(column) && typeof v === 'number') return Number.isFinite(v) ? `${(v * 100).toFixed(2)} %` : '–';
+  return formatCell(v, options.digits);
+}
+
 const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The table as an HTML fragment (what {@link showTable} displays). */
-export function tableHtml(input: ColumnTable | readonly Row[], options: ShowTableOptions = {}): string {
+export function tableHtml(input: ColumnTable | readonly object[], options: ShowTableOptions = {}): string {
   const rows = rowsOf(input);
   const columns = options.columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const limit = options.limit ?? 50;
@@ -74,24 +85,25 @@ export function tableHtml(input: ColumnTable | readonly Row[], options: ShowTabl
   return [
     '<table class="gaf-lab-table">',
     caption ? `<caption style="caption-side:top;text-align:left">${escapeHtml(caption)}</caption>` : '',
-    `<thead><tr>${columns.map((c, i) => cell('th', c, numeric[i]!)).join('')}</tr></thead>`,
+    `<thead><tr>${columns.map((c, i) => cell('th', options.headers?.[c] ?? c, numeric[i]!)).join('')}</tr></thead>`,
     '<tbody>',
-    ...shown.map((r) => `<tr>${columns.map((c, i) => cell('td', formatCell(r[c], options.digits), numeric[i]!)).join('')}</tr>`),
+    ...shown.map((r) => `<tr>${columns.map((c, i) => cell('td', cellText(c, r[c], options), numeric[i]!)).join('')}</tr>`),
     '</tbody></table>',
   ].join('\n');
 }
 
 /** The table as aligned plain text (the fallback outside notebooks). */
-export function tableText(input: ColumnTable | readonly Row[], options: ShowTableOptions = {}): string {
+export function tableText(input: ColumnTable | readonly object[], options: ShowTableOptions = {}): string {
   const rows = rowsOf(input);
   const columns = options.columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const limit = options.limit ?? 50;
-  const cells = rows.slice(0, limit).map((r) => columns.map((c) => formatCell(r[c], options.digits)));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const cells = rows.slice(0, limit).map((r) => columns.map((c) => cellText(c, r[c], options)));
+  const heads = columns.map((c) => options.headers?.[c] ?? c);
+  const widths = heads.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
   const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   return [
     ...(options.title ? [options.title] : []),
-    line([...columns]),
+    line(heads),
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map(line),
     ...(rows.length > limit ? [`(first ${limit} of ${rows.length} rows)`] : []),
@@ -102,7 +114,7 @@ export function tableText(input: ColumnTable | readonly Row[], options: ShowTabl
  * Shows a table (arquero table or array of rows) as an HTML table in a tslab cell, or as text
  * on stdout elsewhere.
  */
-export function showTable(input: ColumnTable | readonly Row[], options: ShowTableOptions = {}): void {
+export function showTable(input: ColumnTable | readonly object[], options: ShowTableOptions = {}): void {
   const d = tslabDisplay();
   if (d) d.html(tableHtml(input, options));
   else console.log(tableText(input, options));
@@ -112,7 +124,9 @@ export function showTable(input: ColumnTable | readonly Row[], options: ShowTabl
 export interface ShowFigureOptions extends DisplayOptions {
   /** Also save it (PNG, SVG and provenance sidecar) as this path without extension, e.g. `${P.figuresDir}/saddle-escape`. */
   saveAs?: string;
-  /** Provenance and rendering options for the saved files. */
+  /** What the figure was drawn from (runs, source folder, settings), recorded in the saved figure's sidecar. */
+  provenance?: ProvenanceInput;
+  /** Rendering options of the saved files. */
   save?: SaveFigureOptions;
 }
 
@@ -120,11 +134,11 @@ export interface ShowFigureOptions extends DisplayOptions {
  * Shows a Vega-Lite figure inline (PNG by default) and, with `saveAs`, writes it through
  * {@link saveFigure} with its provenance. Outside a notebook it only saves (and says where).
  */
-export async function showFigure(spec: VlSpec, options: ShowFigureOptions = {}): Promise<SavedFigure | null> {
-  const { saveAs, save, ...displayOptions } = options;
-  const saved = saveAs ? await saveFigure(spec, saveAs, save) : null;
+export async function showFigure(spec: VlSpec, options: ShowFigureOptions = {}): Promise<void> {
+  const { saveAs, save, provenance, ...displayOptions } = options;
+  const saved = saveAs ? await saveFigure(spec, saveAs, { ...save, ...(provenance ? { provenance } : {}) }) : null;
   if (tslabDisplay()) await display(spec, displayOptions);
   else if (!saved) throw new Error('showFigure: not inside a tslab notebook and no saveAs given, so the figure would go nowhere; pass saveAs.');
-  if (saved) console.log(`saved ${path.relative(process.cwd(), saved.png)} (+ .svg, .provenance.json)`);
-  return saved;
+  // Nothing is returned, so a cell ending in `await showFigure(...)` shows only the figure.
+  if (saved) console.log(`saved ${path.relative(packageRoot(), saved.png)} (+ .svg, .provenance.json)`);
 }

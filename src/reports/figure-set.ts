@@ -33,6 +33,8 @@ export interface FigureSetOptions {
   outDir: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Added to every figure's provenance `extra` (e.g. `{notebook: '09-paper-figures'}`: who drew it). */
+  provenanceExtra?: Record<string, unknown>;
 }
 
 /** What {@link regenerateFigures} did. */
@@ -168,7 +170,8 @@ export async function regenerateFigures(o: FigureSetOptions): Promise<FigureSetR
   fs.mkdirSync(o.outDir, { recursive: true });
   const result: FigureSetResult = { figures: [], files: [], skipped: [], runCount: 0 };
   const save = async (name: string, spec: VlSpec, provenance: SaveFigureOptions['provenance']): Promise<void> => {
-    const saved = await saveFigure(spec, path.join(o.outDir, name), { provenance });
+    const extra = o.provenanceExtra ? { ...(provenance?.extra ?? {}), ...o.provenanceExtra } : provenance?.extra;
+    const saved = await saveFigure(spec, path.join(o.outDir, name), { provenance: { ...provenance, ...(extra ? { extra } : {}) } });
     result.figures.push(name);
     log(`wrote ${saved.png} (+ .svg, .provenance.json)`);
   };

@@ -98,7 +98,7 @@ export function deepMlp(options: DeepMlpOptions): tf.Sequential {
 }
 
 /** Which layer a variable belongs to. */
-interface VariableInfo {
+export interface VariableInfo {
   /** 1-based layer index (the output layer is depth+1). */
   layer: number;
   layerName: string;
@@ -106,7 +106,8 @@ interface VariableInfo {
   param: string;
 }
 
-function variableMap(model: tf.LayersModel): Map<string, VariableInfo> {
+/** Layer index, layer name and kind (`kernel`/`bias`) of each trainable variable, keyed by tfjs variable name. */
+export function variableMap(model: tf.LayersModel): Map<string, VariableInfo> {
   const m = new Map<string, VariableInfo>();
   model.layers.forEach((layer, i) => {
     for (const w of layer.trainableWeights) {
@@ -193,6 +194,8 @@ export interface LayerStatsRow {
   layerName: string;
   param: string;
   variable: string;
+  /** Number of components of the variable. */
+  size: number;
   rawL2: number;
   actL2: number;
   rawMaxAbs: number;
@@ -292,6 +295,7 @@ export function trainWithStats(options: TrainWithStatsOptions): TrainWithStatsRe
             step,
             ...inf,
             variable: s.variable,
+            size: s.size,
             rawL2: s.raw.l2,
             actL2: s.activated.l2,
             rawMaxAbs: s.raw.maxAbs,

@@ -104,3 +104,86 @@ export function conditionTable(gafs: readonly Gaf[], options: CheckOptions = {})
     }));
   });
 }
+
+/** Options of {@link enlargementLimit}. */
+export interface EnlargementOptions {
+  /** Smallest |x| scanned (default 1e-8). */
+  min?: number;
+  /** Largest |x| scanned (default 1e4). */
+  max?: number;
+  /** Log-spaced scan points per sign before the bisection (default 400). */
+  points?: number;
+}
+
+/**
+ * The gradient size below which g enlarges: the r > 0 where |g(x)| first stops exceeding |x|,
+ * scanning outward from `min` on both signs and refining the crossing by bisection (the
+ * smaller of the two signs' crossings). 0 when |g(x)| <= |x| already at `min` (g'(0) <= 1);
+ * Infinity when |g(x)| > |x| over the whole scan (e.g. g(x) = 2x). For alpha*atan(beta x) it is
+ * u/beta where u > 0 solves atan(u) = u/(alpha*beta), so it shrinks as beta grows.
+ */
+export function enlargementLimit(gaf: CurveGaf, options: EnlargementOptions = {}): number {
+  const where = 'enlargementLimit';
+  checkGafList(where, [gaf]);
+  const min = checkNum(where, 'min', options.min ?? 1e-8, { min: 0, minOpen: true });
+  const max = checkNum(where, 'max', options.max ?? 1e4, { min, minOpen: true });
+  const n = checkNum(where, 'points', options.points ?? 400, { min: 2, integer: true });
+  const crossing = (sign: number): number => {
+    const enlarges = (m: number): boolean => sign * gaf.value(sign * m) > m;
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const m = min * Math.pow(max / min, i / (n - 1));
+      if (!enlarges(m)) {
+        if (prev === 0) return 0;
+        let lo = prev;
+        let hi = m;
+        // 200 halvings take any float64 interval in this range down to adjacent doubles.
+        for (let k = 0; k < 200 && hi - lo > 0; k++) {
+          const mid = (lo + hi) / 2;
+          if (mid === lo || mid === hi) break;
+          if (enlarges(mid)) lo = mid;
+          else hi = mid;
+        }
+        return lo;
+      }
+      prev = m;
+    }
+    return Infinity;
+  };
+  return Math.min(crossing(1), crossing(-1));
+}
+
+/** One GAF's key numbers, for a one-row-per-GAF table. */
+export interface GafProfileRow {
+  gaf: string;
+  /** g'(0): the factor by which tiny gradients are multiplied (alpha*beta for the built-in kinds). */
+  slopeAtZero: number;
+  /** sup |g| (alpha*pi/2 for atan, alpha for tanh), or null when g is unbounded (log). */
+  bound: number | null;
+  /** |g(x)| > |x| for 0 < |x| < this ({@link enlargementLimit}). */
+  enlargesBelow: number;
+  /** All four conditions of the paper hold ({@link checkConditions}). */
+  allHold: boolean;
+  /** The numbers of the conditions that fail, e.g. `3`, or `none`. */
+  failed: string;
+}
+
+/**
+ * One row per GAF: g'(0), the bound, the size below which it enlarges gradients, and the
+ * verdict of the paper's four conditions.
+ */
+export function gafProfileRows(gafs: readonly Gaf[], options: CheckOptions = {}): GafProfileRow[] {
+  checkGafList('gafProfileRows', gafs);
+  return gafs.map((g) => {
+    const r = checkConditions(g, options);
+    const failed = r.conditions.map((c, i) => (c.holds ? 0 : i + 1)).filter((i) => i > 0);
+    return {
+      gaf: r.gaf,
+      slopeAtZero: r.slopeAtZero,
+      bound: r.bounded ? r.bound : null,
+      enlargesBelow: enlargementLimit(g, { min: options.min, max: options.max }),
+      allHold: r.allHold,
+      failed: failed.length ? failed.join(', ') : 'none',
+    };
+  });
+}

@@ -5,10 +5,10 @@
  * layer and arquero tables; the optimizers run are the real gaf-lab ones.
  * @packageDocumentation
  */
-export { gafCurveRows, conditionTable } from './gaf-table';
-export type { CurveGaf, GafCurveRow, GafCurveOptions, ConditionRow } from './gaf-table';
-export { runTrajectory } from './trajectory';
-export type { TheoryProblem, OptimizerFactory, TrajectoryRow, TrajectoryOptions, TrajectoryResult } from './trajectory';
+export { gafCurveRows, conditionTable, enlargementLimit, gafProfileRows } from './gaf-table';
+export type { CurveGaf, GafCurveRow, GafCurveOptions, ConditionRow, EnlargementOptions, GafProfileRow } from './gaf-table';
+export { runTrajectory, labelledTrajectories } from './trajectory';
+export type { TheoryProblem, OptimizerFactory, TrajectoryRow, TrajectoryOptions, TrajectoryResult, LabelledOptimizer, LabelledTrajectoryRow } from './trajectory';
 export { bestLearningRate, relativeGrid, DEFAULT_LR_FACTORS } from './learning-rate';
 export type { BestLearningRate, LearningRateTrial, LearningRateScore } from './learning-rate';
 export {
@@ -22,6 +22,10 @@ export {
   itersVsCondition,
   effectiveStep,
   quadraticEffectiveSteps,
+  learningRatesAt,
+  quadraticTrajectories,
+  effectiveStepsAlong,
+  effectiveStepCurve,
 } from './quadratic';
 export type {
   QuadraticProblem,
@@ -33,8 +37,12 @@ export type {
   ItersVsConditionRow,
   EffectiveStepRow,
   QuadraticEffectiveStepRow,
+  QuadraticTrajectoriesOptions,
+  QuadraticTrajectoryRow,
+  EffectiveStepAlongRow,
+  EffectiveStepCurveRow,
 } from './quadratic';
-export { saddle2d, monkeySaddle, quarticSaddle, saddleMethod, predictedEscapeSteps, escapeTime, escapeTimes, saddleTrajectory } from './saddle';
+export { saddle2d, monkeySaddle, quarticSaddle, saddleMethod, predictedEscapeSteps, escapeTime, escapeTimes, saddleTrajectory, saddleTrajectories } from './saddle';
 export type { SaddleProblem, SaddleMethod, EscapeOptions, EscapeResult, EscapeRow, EscapeTimesOptions } from './saddle';
 export { lossSurface } from './surface';
 export type { SurfaceRow, SurfaceOptions } from './surface';
@@ -65,6 +73,9 @@ export {
   referenceOptimum,
   convergenceRuns,
   CONVEX_LR_FACTORS,
+  learningRateEquivalence,
+  describeConvergence,
+  convergenceFitRows,
 } from './convergence';
 export type {
   SoftmaxProblem,
@@ -77,4 +88,43 @@ export type {
   ConvergenceOptions,
   GapRow,
   ConvergenceResult,
+  EquivalenceOptions,
+  EquivalenceResult,
+  ConvergenceFitRow,
 } from './convergence';
+export { iterationScaling, summarizeItersVsCondition, summarizeEscapeTimes, summarizeConditionGrid, escapeTable, summarizeGafProfiles } from './summary';
+export type { ScalingRow } from './summary';
+export {
+  layerProfiles,
+  profileSpread,
+  sgdDeepMethod,
+  gafDeepMethod,
+  steepnessSweep,
+  describeSteepness,
+  trainSideBySide,
+  describeComparison,
+  layerNormRows,
+  sweepWinners,
+  describeSpread,
+  describeSideBySide,
+} from './vanishing';
+export type {
+  NetCase,
+  LabelledGaf,
+  LayerProfileOptions,
+  LayerProfileRow,
+  SpreadRow,
+  DeepMethodOptions,
+  SteepnessSweepOptions,
+  SteepnessRow,
+  SteepnessSweepResult,
+  SideBySideMethod,
+  SideBySideOptions,
+  MethodLossRow,
+  TinyFractionRow,
+  SideBySideResult,
+  DescribeComparisonOptions,
+  LayerNormRow,
+} from './vanishing';
+export { cnnLossCurves, describeCnnCurves } from './cnn-curves';
+export type { CnnMethod, CnnLossOptions, CnnLossRow, CnnRunSummary, CnnLossResult } from './cnn-curves';

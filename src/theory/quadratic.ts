@@ -21,7 +21,7 @@ import type { Gaf } from '../gaf/gaf';
 import { gafs } from '../gaf/gaf';
 import { sgd } from '../optim/factories';
 import { bestLearningRate, DEFAULT_LR_FACTORS, relativeGrid } from './learning-rate';
-import { runTrajectory, type OptimizerFactory, type TheoryProblem, type TrajectoryRow } from './trajectory';
+import { labelledTrajectories, runTrajectory, type LabelledTrajectoryRow, type OptimizerFactory, type TheoryProblem, type TrajectoryRow } from './trajectory';
 import { checkNum, checkNumArray, fail, logSpace } from './validate';
 
 /** A diagonal quadratic f(w) = 1/2 sum_i lambda_i w_i^2. */
@@ -330,4 +330,110 @@ export function quadraticEffectiveSteps(problem: QuadraticProblem, gaf: Gaf, opt
     const effectiveLr = lr * r.ratio;
     return { ...r, eigenvalue: lambda, w: w[i]!, effectiveLr, contraction: 1 - effectiveLr * lambda };
   });
+}
+
+/**
+ * The learning rate each method used at condition number `kappa`, read from
+ * {@link itersVsCondition} rows: `{label: lr}`. Methods whose every grid run failed (lr null) are
+ * left out. Used to draw trajectories at the rates the iteration counts were measured with.
+ */
+export function learningRatesAt(rows: readonly ItersVsConditionRow[], kappa: number): Record<string, number> {
+  const where = 'learningRatesAt';
+  if (!Array.isArray(rows) || rows.length === 0) fail(where, 'rows', rows, 'a non-empty array of itersVsCondition rows');
+  const at = rows.filter((r) => r.kappa === kappa);
+  if (at.length === 0) fail(where, 'kappa', kappa, `one of the rows' condition numbers (${[...new Set(rows.map((r) => r.kappa))].join(', ')})`, 'Add it to the conditions of itersVsCondition.');
+  const out: Record<string, number> = {};
+  for (const r of at) if (r.lr !== null) out[r.method] = r.lr;
+  return out;
+}
+
+/** Options of {@link quadraticTrajectories}. */
+export interface QuadraticTrajectoriesOptions {
+  /** Most steps per run. */
+  steps: number;
+  /** Learning rate per method label (e.g. from {@link learningRatesAt}); a method not listed runs at its theory step. */
+  lr?: Readonly<Record<string, number>>;
+  /** Stop a run once f(w) <= tol (default: run all steps). */
+  tol?: number;
+  /** Start (default all ones). */
+  start?: readonly number[];
+  /** Record every k-th step (default 1). */
+  recordEvery?: number;
+}
+
+/** A trajectory row of {@link quadraticTrajectories}: the method, its learning rate, the step, f and w0, w1, .... */
+export type QuadraticTrajectoryRow = LabelledTrajectoryRow & { lr: number };
+
+/**
+ * Each method's trajectory on a quadratic from the same start, at the learning rate given for
+ * it (or its theory step): rows tagged with `method` and `lr`, for contour plots.
+ */
+export function quadraticTrajectories(problem: QuadraticProblem, methods: readonly QuadraticMethod[], options: QuadraticTrajectoriesOptions): QuadraticTrajectoryRow[] {
+  const where = 'quadraticTrajectories';
+  if (!Array.isArray(methods) || methods.length === 0) fail(where, 'methods', methods, 'a non-empty array of gdMethod(), gafMethod(gaf), ...');
+  const lrs = methods.map((m) => {
+    const given = options.lr?.[m.label];
+    return given === undefined ? m.theoryLr(problem) : checkNum(where, `lr["${m.label}"]`, given, { min: 0, minOpen: true });
+  });
+  const rows = labelledTrajectories(
+    problem,
+    methods.map((m, i) => ({ label: m.label, make: () => m.make(lrs[i]!, problem) })),
+    { steps: options.steps, tol: options.tol, start: options.start ?? new Array<number>(problem.dims).fill(1), recordEvery: options.recordEvery },
+  );
+  return rows.map((r) => ({ ...r, lr: lrs[methods.findIndex((m) => m.label === r.method)]! }));
+}
+
+/** One (step, direction) of {@link effectiveStepsAlong}. */
+export interface EffectiveStepAlongRow extends QuadraticEffectiveStepRow {
+  step: number;
+}
+
+/**
+ * {@link quadraticEffectiveSteps} at every recorded iterate of a trajectory (rows with `step` and
+ * `w0, w1, ...`, e.g. one method's rows of {@link quadraticTrajectories}): how the GAF's
+ * per-direction multiplier g(d)/d and the effective learning rate change as the run approaches
+ * the minimum. Iterates where a coordinate is exactly 0 use g'(0).
+ */
+export function effectiveStepsAlong(
+  problem: QuadraticProblem,
+  gaf: Gaf,
+  rows: readonly { step: number; [coordinate: string]: number | string }[],
+  options: { lr: number },
+): EffectiveStepAlongRow[] {
+  const where = 'effectiveStepsAlong';
+  if (!Array.isArray(rows) || rows.length === 0) fail(where, 'rows', rows, 'a non-empty array of trajectory rows {step, w0, w1, ...}');
+  return rows.flatMap((r, k) => {
+    const w = problem.eigenvalues.map((_, i) => {
+      const v = r[`w${i}`];
+      if (typeof v !== 'number') fail(where, `rows[${k}].w${i}`, v, `a number (rows need every coordinate w0..w${problem.dims - 1})`);
+      return v;
+    });
+    return quadraticEffectiveSteps(problem, gaf, { w, lr: options.lr }).map((e) => ({ ...e, step: r.step }));
+  });
+}
+
+/** One point of {@link effectiveStepCurve}. */
+export interface EffectiveStepCurveRow {
+  gaf: string;
+  /** Gradient component d (> 0). */
+  grad: number;
+  /** g(d). */
+  activated: number;
+  /** g(d)/d. */
+  ratio: number;
+}
+
+/**
+ * The multiplier g(d)/d of each GAF against the gradient size d on a log-spaced grid (for a
+ * log-log plot): about g'(0) = alpha*beta for d well below 1/beta, falling like sup|g|/d for
+ * bounded GAFs beyond it.
+ */
+export function effectiveStepCurve(gafList: readonly Gaf[], options: { min?: number; max?: number; points?: number } = {}): EffectiveStepCurveRow[] {
+  const where = 'effectiveStepCurve';
+  if (!Array.isArray(gafList) || gafList.length === 0) fail(where, 'gafs', gafList, 'a non-empty array of GAFs');
+  const min = checkNum(where, 'min', options.min ?? 1e-4, { min: 0, minOpen: true });
+  const max = checkNum(where, 'max', options.max ?? 1e2, { min: min, minOpen: true });
+  const n = checkNum(where, 'points', options.points ?? 61, { min: 2, integer: true });
+  const ds = logSpace(min, max, n);
+  return gafList.flatMap((g) => effectiveStep(g, ds).map((e) => ({ gaf: g.name, grad: e.grad, activated: e.activated, ratio: e.ratio })));
 }

@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Gaf } from '../gaf/gaf';
 import { sgd } from '../optim/factories';
-import { runTrajectory, type OptimizerFactory, type TheoryProblem, type TrajectoryRow } from './trajectory';
+import { labelledTrajectories, runTrajectory, type LabelledTrajectoryRow, type OptimizerFactory, type TheoryProblem, type TrajectoryRow } from './trajectory';
 import { checkNum, checkNumArray, fail } from './validate';
 
 /** A function with a saddle point, and what linear theory needs to know about it. */
@@ -273,4 +273,34 @@ export function saddleTrajectory(
   const make = typeof method === 'function' ? method : method.make;
   const start = p === 0 ? problem.saddle.slice() : startOf(problem, p, options.direction, 'saddleTrajectory');
   return runTrajectory(problem, make, { steps: options.steps, start, recordEvery: options.recordEvery }).rows;
+}
+
+/**
+ * {@link saddleTrajectory} for several methods from the same start: rows tagged with `method`,
+ * with every coordinate and the `distance` from the saddle (for a plot of the escape against the
+ * step, where exponential growth is a straight line on a log axis), for contour plots. The
+ * saddles here are unbounded below, so an escaping run flies off (to infinity on the monkey
+ * saddle): `stopBeyond` ends each run at its first iterate farther than that from the saddle
+ * (e.g. just outside the plotted box); without it a run stops only at `steps` or when it diverges.
+ */
+export function saddleTrajectories(
+  problem: SaddleProblem,
+  methods: readonly SaddleMethod[],
+  options: { perturbation: number; steps: number; direction?: readonly number[]; recordEvery?: number; stopBeyond?: number },
+): LabelledTrajectoryRow[] {
+  const where = 'saddleTrajectories';
+  const p = checkNum(where, 'perturbation', options.perturbation, { min: 0 });
+  if (!Array.isArray(methods) || methods.length === 0) fail(where, 'methods', methods, 'a non-empty array of saddleMethod(...)');
+  const beyond = options.stopBeyond === undefined ? undefined : checkNum(where, 'stopBeyond', options.stopBeyond, { min: 0, minOpen: true, hint: 'e.g. 1.5 for a plot of [-1, 1]^2.' });
+  const start = p === 0 ? problem.saddle.slice() : startOf(problem, p, options.direction, where);
+  const stop =
+    beyond === undefined
+      ? undefined
+      : (w: Float32Array): boolean => {
+          let d2 = 0;
+          for (let i = 0; i < w.length; i++) d2 += (w[i]! - problem.saddle[i]!) ** 2;
+          return Math.sqrt(d2) > beyond;
+        };
+  const rows = labelledTrajectories(problem, methods, { steps: options.steps, start, recordEvery: options.recordEvery, stop, recordCoords: problem.dims });
+  return rows.map((r) => ({ ...r, distance: Math.hypot(...problem.saddle.map((s0, i) => (r[`w${i}`] as number) - s0)) }));
 }

@@ -125,3 +125,36 @@ export function runTrajectory(problem: TheoryProblem, make: OptimizerFactory, op
     optimizer.dispose();
   }
 }
+
+/** An optimizer with a legend label, for {@link labelledTrajectories}. */
+export interface LabelledOptimizer {
+  /** Legend label, e.g. `GD, lr 0.1`. */
+  label: string;
+  /** A fresh optimizer for one run. */
+  make: OptimizerFactory;
+}
+
+/** A {@link TrajectoryRow} with the label of the method that produced it. */
+export interface LabelledTrajectoryRow {
+  method: string;
+  step: number;
+  loss: number;
+  [coordinate: string]: number | string;
+}
+
+/**
+ * {@link runTrajectory} for each optimizer from the same start, with the rows of all runs in one
+ * array, each tagged with its `method` label (runs in the order given, steps in order within a
+ * run): the input of a trajectory-on-contour figure.
+ */
+export function labelledTrajectories(problem: TheoryProblem, runs: readonly LabelledOptimizer[], options: TrajectoryOptions): LabelledTrajectoryRow[] {
+  const where = 'labelledTrajectories';
+  if (!Array.isArray(runs) || runs.length === 0) fail(where, 'runs', runs, 'a non-empty array of {label, make}');
+  const labels = runs.map((r, i) => {
+    if (!r || typeof r.label !== 'string' || r.label === '') fail(where, `runs[${i}].label`, r?.label, 'a non-empty string');
+    return r.label;
+  });
+  const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dup !== undefined) fail(where, 'runs', labels, 'distinct labels (the legend tells runs apart by label)', `"${dup}" appears twice.`);
+  return runs.flatMap((r) => runTrajectory(problem, r.make, options).rows.map((row) => ({ ...row, method: r.label })));
+}

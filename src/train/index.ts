@@ -60,3 +60,9 @@ export {
   SWEEP_WORKER_SCRIPT,
 } from './sweep';
 export type { SweepConfig, SweepConfigInput, SweepRun, SweepFile, LockInfo, ClaimRecord, SweepWorkerOptions, SweepWorkerReport, SweepOptions } from './sweep';
+export { reduceSweep } from './reduce-sweep';
+export type { SweepReduction } from './reduce-sweep';
+export { prepareSweepData } from './sweep-data';
+export type { SyntheticDataSpec, SweepDataRow } from './sweep-data';
+export { trainSweep, sweepEnded } from './sweep-session';
+export type { TrainSweepOptions, TrainSweepResult } from './sweep-session';

@@ -410,6 +410,11 @@ export interface SweepOptions extends SweepWorkerOptions {
   workers?: number;
   /** Extra environment for worker processes. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Drop the worker processes' stdout (their per-epoch lines), e.g. in a notebook, where it
+   * would not reach the cell anyway and floods the kernel's log; stderr still passes. Default false.
+   */
+  quietWorkers?: boolean;
 }
 
 /** Path of the worker script next to this module (`node sweep-worker.js SWEEP_DIR`). */
@@ -422,13 +427,19 @@ export const SWEEP_WORKER_SCRIPT = path.join(__dirname, 'sweep-worker.js');
 export async function runSweep(
   config: unknown,
   options: SweepOptions = {},
-): Promise<{ sweepDir: string; runs: ReturnType<typeof sweepStatus>; workerExitCodes: (number | null)[] }> {
+): Promise<{
+  sweepDir: string;
+  runs: ReturnType<typeof sweepStatus>;
+  workerExitCodes: (number | null)[];
+  /** With 1 worker (in this process): what it did, including why runs failed before their folder existed. */
+  report?: SweepWorkerReport;
+}> {
   const { sweepDir } = prepareSweep(config);
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`runSweep: workers must be an integer >= 1, got ${String(workers)}.`);
   if (workers === 1) {
-    await runSweepWorker(sweepDir, options);
-    return { sweepDir, runs: sweepStatus(sweepDir), workerExitCodes: [] };
+    const report = await runSweepWorker(sweepDir, options);
+    return { sweepDir, runs: sweepStatus(sweepDir), workerExitCodes: [], report };
   }
   // Ctrl-C reaches the workers through the process group; this process waits for them.
   const ignore = (): void => undefined;
@@ -439,7 +450,7 @@ export async function runSweep(
       Array.from({ length: workers }, (_, i) =>
         new Promise<number | null>((resolve, reject) => {
           const child = spawn(process.execPath, [SWEEP_WORKER_SCRIPT, sweepDir], {
-            stdio: ['ignore', 'inherit', 'inherit'],
+            stdio: ['ignore', options.quietWorkers ? 'ignore' : 'inherit', 'inherit'],
             env: { ...process.env, ...options.env, GAF_SWEEP_WORKER: String(i + 1) },
           });
           child.on('error', reject);
