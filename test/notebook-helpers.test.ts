@@ -150,11 +150,11 @@ test('tableHtml escapes text, right-aligns numeric columns and carries the gaf-l
     { name: 'plain', acc: null, note: 'x' },
   ]);
   assert.ok(html.startsWith('<table class="gaf-lab-table">'));
-  assert.ok(html.includes('<td>&lt;b&gt;bold&lt;/b&gt;</td>'), html);
+  assert.ok(html.includes('<td style="text-align:left">&lt;b&gt;bold&lt;/b&gt;</td>'), html);
   assert.ok(!html.includes('<b>bold</b>'), 'raw HTML from a cell must not reach the page');
-  assert.ok(html.includes('<td>a &amp; &quot;b&quot;</td>'), html);
+  assert.ok(html.includes('<td style="text-align:left">a &amp; &quot;b&quot;</td>'), html);
   // acc holds only numbers (and null): right-aligned header and cells; name is text: left.
-  assert.ok(html.includes('<thead><tr><th>name</th><th style="text-align:right">acc</th><th>note</th></tr></thead>'), html);
+  assert.ok(html.includes('<thead><tr><th style="text-align:left">name</th><th style="text-align:right">acc</th><th style="text-align:left">note</th></tr></thead>'), html);
   assert.ok(html.includes('<td style="text-align:right">0.9123</td>'), html);
   assert.ok(html.includes('<td style="text-align:right"></td>'), 'null shows as an empty cell');
   assert.equal((html.match(/<tr>/g) ?? []).length, 3, 'header row + 2 body rows');
@@ -163,8 +163,8 @@ test('tableHtml escapes text, right-aligns numeric columns and carries the gaf-l
 
 test('tableHtml: a column mixing numbers and text is not right-aligned; column headers are escaped', () => {
   const html = tableHtml([{ '<x>': 1 }, { '<x>': 'two' }]);
-  assert.ok(html.includes('<th>&lt;x&gt;</th>'), html);
-  assert.ok(html.includes('<td>1</td>') && html.includes('<td>two</td>'), html);
+  assert.ok(html.includes('<th style="text-align:left">&lt;x&gt;</th>'), html);
+  assert.ok(html.includes('<td style="text-align:left">1</td>') && html.includes('<td style="text-align:left">two</td>'), html);
 });
 
 test('tableHtml: limit cuts the rows and the caption says how many were left out', () => {

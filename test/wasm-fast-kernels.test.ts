@@ -66,7 +66,8 @@ test('setFastTraining swaps the replacements in and out; registerWasmGradientKer
   assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig);
   assert.deepEqual(setFastTraining(true), [], 'already on: nothing changes');
   const off = setFastTraining(false);
-  assert.deepEqual([...off].sort(), [...REPLACED, ...FOUNDATION, 'FusedBatchNorm', 'Mean', 'Sum'].sort());
+  assert.deepEqual([...off].sort(), [...REPLACED, ...FOUNDATION, 'FusedBatchNorm', 'Mean', 'Sum', 'Relu',
+    'gradients (lean backprop)', 'batch norm in training (closed-form gradient)'].sort());
   assert.equal(tf.getGradient('Mean'), TFJS_REDUCTION_GRADIENTS.Mean);
   assert.equal(tf.getGradient('Sum'), TFJS_REDUCTION_GRADIENTS.Sum);
   for (const name of REPLACED) assert.equal(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name), `${name} restored`);

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GroupedConv2D } from './custom-layers';
+import { LeanBatchNormalization } from './lean-batch-norm';
 
 /** A symbolic tensor flowing through a functional tf.LayersModel under construction. */
 export type Sym = tf.SymbolicTensor;
@@ -167,9 +168,10 @@ export class NetBuilder {
    * PyTorch `nn.BatchNorm2d` defaults: eps 1e-5, running stats updated with weight 0.1.
    * (PyTorch's running variance uses the unbiased batch variance, tfjs the biased one: this
    * only shifts evaluation-mode outputs slightly for small batches.)
+   * The layer is tfjs's BatchNormalization with a leaner training step ({@link LeanBatchNormalization}).
    */
   bn(x: Sym, name?: string): Sym {
-    return tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }).apply(x) as Sym;
+    return new LeanBatchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }).apply(x) as Sym;
   }
 
   /** Element-wise activation (relu, sigmoid, swish, ...). */

@@ -81,7 +81,8 @@ export function tableHtml(input: ColumnTable | readonly object[], options: ShowT
   const shown = rows.slice(0, limit);
   const numeric = columns.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
   const caption = [options.title, rows.length > limit ? `(first ${limit} of ${rows.length} rows)` : ''].filter(Boolean).join(' ');
-  const cell = (tag: string, text: string, right: boolean): string => `<${tag}${right ? ' style="text-align:right"' : ''}>${escapeHtml(text)}</${tag}>`;
+  // Explicit alignment both ways: Jupyter's stylesheet right-aligns every table cell.
+  const cell = (tag: string, text: string, right: boolean): string => `<${tag} style="text-align:${right ? 'right' : 'left'}">${escapeHtml(text)}</${tag}>`;
   return [
     '<table class="gaf-lab-table">',
     caption ? `<caption style="caption-side:top;text-align:left">${escapeHtml(caption)}</caption>` : '',

@@ -7,8 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedBatchNormGradConfig } from './fused-batch-norm';
 import { meanGradConfig, sumGradConfig } from './reductions';
+import { reluGradConfig } from './relu';
 
-const OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig];
+const OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig, reluGradConfig];
 
 /** tfjs-core's configs, remembered when first replaced. */
 const originals = new Map<string, tf.GradConfig | undefined>();
@@ -38,4 +39,6 @@ export function restoreTfjsGradients(): string[] {
   return restored;
 }
 
-export { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig };
+export { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig, reluGradConfig };
+export { batchNormTraining, setLeanBatchNorm, leanBatchNormOn } from './batch-norm-training';
+export type { BatchNormTrainingResult } from './batch-norm-training';
