@@ -88,7 +88,8 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
           encoding: {
             x,
             xOffset,
-            y: { field: 'mean', type: 'quantitative' as const, title: yTitle, axis: yFormat, scale: { zero: false } },
+            // A zoomed axis spans a few points: whole-percent labels would repeat (85%, 85%, 86%).
+            y: { field: 'mean', type: 'quantitative' as const, title: yTitle, axis: axis.percent ? { format: '.1%' } : yFormat, scale: { zero: false } },
             color,
             opacity: { condition: { test: 'datum.single', value: 0.35 }, value: 1 },
             tooltip,
