@@ -20,17 +20,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { ROOT } from './repo-root';
 
-/** The repository root: the nearest folder above this file whose package.json is gaf-lab's. */
-function findRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'gaf-lab') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no gaf-lab package.json above ${__dirname}`);
-  }
-}
-
-const ROOT = findRoot();
 
 /**
  * The notebook this test opens: the first notebooks/00-*.ipynb (GAF_BROWSER_TEST_NOTEBOOK, a

@@ -5,23 +5,14 @@
  */
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { notebookMode, notebookParams, NOTEBOOK_MODE_ENV } from '../src/notebook/mode';
 import { formatCell, tableHtml, tableText } from '../src/notebook/show';
 import { formatProgress, progressLine } from '../src/notebook/progress';
 import { lineChartSpec } from '../src/plots/line-chart';
 import { compileSpec, renderSvg } from '../src/plots/render';
+import { ROOT } from './repo-root';
 
-/** The repository root, found independently of src/data/paths.ts. */
-function findRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'gaf-lab') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no gaf-lab package.json above ${__dirname}`);
-  }
-}
-const ROOT = findRoot();
 
 // ---------------------------------------------------------------------------------------------
 // notebookMode / notebookParams

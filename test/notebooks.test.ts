@@ -12,17 +12,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ROOT } from './repo-root';
 
-/** The repository root: the nearest folder above this file whose package.json is gaf-lab's. */
-function findRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'gaf-lab') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no gaf-lab package.json above ${__dirname}`);
-  }
-}
-
-const ROOT = findRoot();
 const NOTEBOOK_DIR = path.join(ROOT, 'notebooks');
 const OUT_DIR = path.join(ROOT, 'build', 'notebooks');
 

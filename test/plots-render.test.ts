@@ -29,17 +29,10 @@ import {
 } from '../src/plots/index';
 import { readFontMetrics } from '../src/plots/font-metrics';
 import { curve, standardSweep, tempDir, writeRun } from './results-fixtures';
+import { ROOT } from './repo-root';
 
 type Row = Record<string, unknown>;
 
-function findRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'gaf-lab') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no gaf-lab package.json above ${__dirname}`);
-  }
-}
-const ROOT = findRoot();
 const PREVIEW = path.join(ROOT, 'build', 'figures-preview');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
