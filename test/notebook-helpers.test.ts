@@ -296,3 +296,14 @@ test('lineChartSpec: default titles are the field names; column makes one panel 
   const svg = await renderSvg(spec, { onWarning: (m) => assert.fail(`render warning: ${m}`) });
   for (const text of ['step', 'gap', 'gap against step', 'SGD', 'SGD + GAF']) assert.ok(svg.includes(`>${text}<`), `the SVG lacks the text "${text}"`);
 });
+
+test('tableText / tableHtml: percent columns and renamed headers', () => {
+  const rows = [{ opt: 'sgd', acc: 0.8512, lo: NaN }];
+  // 0.8512 * 100 = 85.12 with two decimals; a non-finite percentage shows as a dash; columns are
+  // padded to their widest entry ("mean top-1": 10) plus two spaces: 7 + 3 + 2.
+  const text = tableText(rows, { percent: ['acc', 'lo'], headers: { acc: 'mean top-1' } });
+  assert.deepEqual(text.split('\n'), ['opt  mean top-1  lo', '---  ----------  --', 'sgd  85.12 %     –']);
+  const html = tableHtml(rows, { percent: ['acc'], headers: { acc: 'mean top-1' } });
+  assert.ok(html.includes('<th style="text-align:right">mean top-1</th>'), html);
+  assert.ok(html.includes('<td style="text-align:right">85.12 %</td>'), html);
+});
