@@ -6,7 +6,7 @@ import { seeded, size, relErr, useBackend } from './wasm-compare';
 import { registerWasmGradientKernels, setFastTraining, WASM_FAST_KERNELS } from '../src/backend/wasm-kernels/index';
 import { conv2dBackpropFilterConfig } from '../src/backend/wasm-kernels/conv2d-backprop-filter';
 import { depthwiseBackpropFilterConfig } from '../src/backend/wasm-kernels/depthwise-backprop-filter';
-import { chooseFilterGradLayout, chunkRows } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
+import { chooseFilterGradLayout, chunkRows, conv2dBackpropFilterWithLayout, FilterGradLayout, windowsGrid } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
 import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
 import { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig } from '../src/backend/gradients/index';
 
@@ -116,17 +116,18 @@ test('Conv2DBackpropInput (XNNPACK transposed convolution) matches cpu over the 
   }
 });
 
-test('Conv2DBackpropFilter (pointwise, windows and taps layouts) matches cpu over the grid, with several chunks and dimRoundingMode', async () => {
+test('Conv2DBackpropFilter (pointwise, windows, taps and exact layouts) matches cpu over the grid, with several chunks and dimRoundingMode', async () => {
   const cases = convGrid();
   // 300 output channels: chunks of chunkRows(300) = 256 grid positions, so L = 2*14*14 = 392 takes two.
   assert.equal(chunkRows(300), 256);
   cases.push({ x: [2, 12, 12, 4], filter: [3, 3, 4, 300], strides: 1, pad: 'same' });
-  // Wide channels on a small image, and a strided 1x1: the 'taps' layout.
+  // Wide channels on a small image: the 'exact' layout; a strided 1x1: the 'taps' layout.
   cases.push({ x: [2, 4, 4, 64], filter: [3, 3, 64, 128], strides: 1, pad: 'same' });
+  cases.push({ x: [2, 4, 4, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'same' });
   cases.push({ x: [2, 8, 8, 16], filter: [1, 1, 16, 32], strides: 2, pad: 'valid' });
   const layouts = new Set(cases.map((c) => chooseFilterGradLayout(tf.backend_util.computeConv2DInfo(
     c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad))));
-  assert.deepEqual([...layouts].sort(), ['pointwise', 'taps', 'windows'], 'every layout is exercised');
+  assert.deepEqual([...layouts].sort(), ['exact', 'pointwise', 'taps', 'windows'], 'every layout is exercised');
   for (const c of cases) {
     const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
     await compareKernel('Conv2DBackpropFilter', { x: input(c.x, 6), dy: input(info.outShape, 7) },
@@ -138,6 +139,42 @@ test('Conv2DBackpropFilter (pointwise, windows and taps layouts) matches cpu ove
     const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter as [number, number, number, number], 3, 1, 1, mode);
     await compareKernel('Conv2DBackpropFilter', { x: input(xShape, 8), dy: input(info.outShape, 9) },
       { strides: 3, pad: 1, dimRoundingMode: mode, dataFormat: 'NHWC', filterShape: filter }, mode);
+  }
+});
+
+test('every Conv2DBackpropFilter layout matches cpu on every geometry it can take (forced), the exact one with several image slices', async () => {
+  const cases = convGrid();
+  // 300 output channels: chunkRows(300) = 256 positions, 12x12 = 144 pixels per image, so the
+  // exact layout takes slices of round(256 / 144) = 2 images: [2, 1] for batch 3.
+  cases.push({ x: [3, 12, 12, 4], filter: [3, 3, 4, 300], strides: 1, pad: 'same' });
+  cases.push({ x: [3, 11, 12, 4], filter: [3, 2, 4, 300], strides: 2, pad: EXPLICIT });
+  // The windows grid shares padding between rows and images at stride 1 when no more padding
+  // follows the input than precedes it: 3x3 'same' on 7x7 is an 8x8 grid (7 + 1 top / left row
+  // and column) instead of 9x9; the explicit pad ([1, 2] rows) keeps the phase grid (7 + 3 = 10 rows).
+  const gridOf = (x: number[], f: number[], pad: Pad) => windowsGrid(tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], 1, 1, pad));
+  assert.deepEqual([gridOf([3, 7, 7, 4], [3, 3, 4, 2], 'same').Hq, gridOf([3, 7, 7, 4], [3, 3, 4, 2], 'same').Wq], [8, 8]);
+  assert.equal(gridOf([3, 7, 7, 4], [3, 3, 4, 2], EXPLICIT).Hq, 10);
+  for (const forced of ['windows', 'taps', 'exact'] as const) {
+    for (const c of cases) {
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
+      const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
+      const x = input(c.x, 10);
+      const dy = input(info.outShape, 11);
+      await useBackend('cpu');
+      const ref = runKernel('Conv2DBackpropFilter', { x, dy }, attrs);
+      await useBackend('wasm');
+      // 'pointwise' is the only layout for 1x1 stride-1 unpadded filters (the others never get them).
+      const choose = (i: tf.backend_util.Conv2DInfo): FilterGradLayout => (chooseFilterGradLayout(i) === 'pointwise' ? 'pointwise' : forced);
+      const got = tf.tidy(() => {
+        const xt = tf.tensor(x.data, x.shape);
+        const dyt = tf.tensor(dy.data, dy.shape);
+        const out = tf.engine().makeTensorFromTensorInfo(conv2dBackpropFilterWithLayout({ inputs: { x: xt, dy: dyt }, backend: tf.backend(), attrs }, choose));
+        return { values: Float32Array.from(out.dataSync()), shape: out.shape };
+      });
+      assert.deepEqual(got.shape, ref.shape, `${forced} ${JSON.stringify(c)}: shape`);
+      const e = relErr(got.values, ref.values);
+      assert.ok(e <= REL_TOL, `${forced} ${JSON.stringify(c)}: relative error ${e}`);
+    }
   }
 });
 
@@ -358,6 +395,8 @@ test('no leaks: every fast kernel leaves tensors and wasm buffers as they were',
   const x = input([2, 6, 5, 3], 51);
   runKernel('Conv2DBackpropInput', { dy: input([2, 3, 3, 4], 52), filter: input([3, 3, 3, 4], 53) }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 5, 3] });
   runKernel('Conv2DBackpropFilter', { x, dy: input([2, 3, 3, 300], 54) }, { strides: 2, pad: 'same', filterShape: [3, 3, 3, 300] });
+  // The 'exact' layout (wide channels on a small image; asserted in the layout test's cases).
+  runKernel('Conv2DBackpropFilter', { x: input([2, 4, 4, 64], 60), dy: input([2, 2, 2, 128], 61) }, { strides: 2, pad: 'same', filterShape: [3, 3, 64, 128] });
   runKernel('Sum', { x }, { axis: [0, 1, 2] });
   runKernel('Slice', { x }, { begin: [0, 1, 1, 0], size: [2, 3, 3, 3] });
   runKernel('Tile', { x: input([1, 1, 1, 3], 59) }, { reps: [2, 3, 4, 1] });
