@@ -15,9 +15,9 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { convGradGeometry, requireFloat32, shapeAttr } from './conv-attrs';
+import { depthwiseFilterProblem, dyOnPhaseGrid } from './depthwise-backprop-filter';
 import { ShiftedWindow } from './heap-copies';
-import { phaseGrid, phaseSplitInput } from './phase-grid';
+import { phaseSplitInput } from './phase-grid';
 import { KernelReplacement } from './replace-kernel';
 import { heapF32, withScratch } from './wasm-backend-access';
 
@@ -97,13 +97,9 @@ function dots(x: Float32Array, base: number, limit: number, offs: readonly numbe
 
 /** kernelFunc: inputs {x, dy}; attrs {strides, pad, dilations, dimRoundingMode, filterShape}. */
 export function depthwiseBackpropFilterDots({ inputs, backend, attrs = {} }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const { x, dy } = requireFloat32(NAME, { x: inputs['x'], dy: inputs['dy'] });
-  const filterShape = shapeAttr(NAME, attrs, 'filterShape');
-  const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, true);
-  const [fh, fw, C, M] = filterShape as [number, number, number, number];
-  const { outHeight: oh, outWidth: ow } = info;
-  const grid = phaseGrid(info);
-  const { Hq, Wq, L } = grid;
+  const p = depthwiseFilterProblem(NAME, inputs, attrs);
+  const { x, filterShape, info, grid, fh, fw, C, M } = p;
+  const { L } = grid;
   // Taps grouped by the phase they read: nine at once when there are exactly nine (3x3,
   // stride 1), otherwise passes of at most three.
   const byPhase = new Map<number, { taps: number[]; offs: number[] }>();
@@ -123,9 +119,7 @@ export function depthwiseBackpropFilterDots({ inputs, backend, attrs = {} }: { i
   }
   return withScratch(NAME, backend, (s) => {
     const phases = phaseSplitInput(s, x, info, grid); // [C, sh*sw, L]
-    const dyT = s.transpose(dy, [3, 0, 1, 2]); // [C*M, B, oh, ow]
-    const dyGrid = s.run('PadV2', { x: dyT }, { paddings: [[0, 0], [0, 0], [0, Hq - oh], [0, Wq - ow]], constantValue: 0 }); // [C*M, L]
-    s.free(dyT);
+    const dyGrid = dyOnPhaseGrid(s, p); // [C*M, L]
     const out = s.alloc(filterShape);
     const xv = heapF32(s.backend, phases);
     const gv = heapF32(s.backend, dyGrid);

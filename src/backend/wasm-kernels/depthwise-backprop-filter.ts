@@ -21,25 +21,52 @@ import { convGradGeometry, requireFloat32, shapeAttr } from './conv-attrs';
 import { copyShiftedWindows } from './heap-copies';
 import { phaseGrid, phaseSplitInput } from './phase-grid';
 import { tapGroups } from './tap-groups';
-import { heapF32, withScratch } from './wasm-backend-access';
+import { heapF32, withScratch, type Scratch } from './wasm-backend-access';
 
 const NAME = 'DepthwiseConv2dNativeBackpropFilter';
 
+/** The checked inputs and geometry both depthwise filter-gradient kernels start from. */
+export interface DepthwiseFilterProblem {
+  x: tf.TensorInfo;
+  dy: tf.TensorInfo;
+  filterShape: number[];
+  info: ReturnType<typeof convGradGeometry>;
+  grid: ReturnType<typeof phaseGrid>;
+  fh: number;
+  fw: number;
+  C: number;
+  M: number;
+}
+
+/** Validates the kernel's inputs and attrs (errors name `kernel`) and computes the phase grid. */
+export function depthwiseFilterProblem(kernel: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): DepthwiseFilterProblem {
+  const { x, dy } = requireFloat32(kernel, { x: inputs['x'], dy: inputs['dy'] });
+  const filterShape = shapeAttr(kernel, attrs, 'filterShape');
+  const info = convGradGeometry(kernel, x.shape, filterShape, dy.shape, attrs, true);
+  const [fh, fw, C, M] = filterShape as [number, number, number, number];
+  return { x, dy, filterShape, info, grid: phaseGrid(info), fh, fw, C, M };
+}
+
+/**
+ * dy channel-major and zero-extended to the phase grid: [C*M, L] in the scratch heap. The dy
+ * channel index is c*M + m, so row c*M + m holds channel c, multiplier m.
+ */
+export function dyOnPhaseGrid(s: Scratch, p: DepthwiseFilterProblem): tf.TensorInfo {
+  const { outHeight: oh, outWidth: ow } = p.info;
+  const dyT = s.transpose(p.dy, [3, 0, 1, 2]); // [C*M, B, oh, ow]
+  const dyGrid = s.run('PadV2', { x: dyT }, { paddings: [[0, 0], [0, 0], [0, p.grid.Hq - oh], [0, p.grid.Wq - ow]], constantValue: 0 });
+  s.free(dyT);
+  return dyGrid;
+}
+
 /** kernelFunc: inputs {x, dy}; attrs {strides, pad, dilations, dimRoundingMode, filterShape}. */
 export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const { x, dy } = requireFloat32(NAME, { x: inputs['x'], dy: inputs['dy'] });
-  const filterShape = shapeAttr(NAME, attrs, 'filterShape');
-  const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, true);
-  const [fh, fw, C, M] = filterShape as [number, number, number, number];
-  const { outHeight: oh, outWidth: ow } = info;
-  const grid = phaseGrid(info);
-  const { Hq, Wq, L } = grid;
+  const p = depthwiseFilterProblem(NAME, inputs, attrs);
+  const { x, filterShape, info, grid, fh, fw, C, M } = p;
+  const { L } = grid;
   return withScratch(NAME, backend, (s) => {
     const phases = phaseSplitInput(s, x, info, grid); // [C, sh*sw, L]
-    // dy channel index is c*M + m, so channel-major dy splits into [C, M, ...].
-    const dyT = s.transpose(dy, [3, 0, 1, 2]); // [C*M, B, oh, ow]
-    const dyGrid = s.reshape(s.run('PadV2', { x: dyT }, { paddings: [[0, 0], [0, 0], [0, Hq - oh], [0, Wq - ow]], constantValue: 0 }), [C, M, L]);
-    s.free(dyT);
+    const dyGrid = s.reshape(dyOnPhaseGrid(s, p), [C, M, L]);
     const parts: tf.TensorInfo[] = [];
     for (const group of tapGroups(fh, fw, C * L)) {
       const P = s.alloc([C, group.length, L]);
