@@ -12,6 +12,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { ArrayDataset, DataLoader } from '../src/data/dataset';
 import { CIFAR10_MEAN, CIFAR10_STD, cifarEvalTransform, cifarTrainTransform } from '../src/data/augment';
 import { Rng } from '../src/data/rng';
+import { intOption, parseCommandLine, scriptArgs } from '../src/cli/args';
 
 /** One measured configuration. */
 export interface DataBenchRow {
@@ -120,12 +121,21 @@ export function formatDataBench(rows: DataBenchRow[]): string {
   return [line(head), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
 }
 
+/** Usage of `node build/scripts/bench-data.js`. */
+export const BENCH_DATA_USAGE = `node build/scripts/bench-data.js [--samples N] [--repeats N]     (build first: npm run build:test)
+
+Samples/s of the CIFAR DataLoader on generated 32x32x3 images: plain batching, the reference
+augmentation on typed arrays, and the same augmentation written with tf ops (wasm).
+
+  --samples N   images per pass (default 5120)
+  --repeats N   timed passes; the median is reported (default 3)`;
+
 if (require.main === module) {
-  const arg = (name: string, dflt: number): number => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : dflt;
-  };
-  benchData({ samples: arg('samples', 5120), repeats: arg('repeats', 3) })
+  const args = scriptArgs('bench-data', BENCH_DATA_USAGE, (argv) => {
+    const { values: v } = parseCommandLine(argv, { samples: 'string', repeats: 'string' }, { min: 0, max: 0, what: 'options only' });
+    return { samples: intOption(v.samples, 'samples', 5120), repeats: intOption(v.repeats, 'repeats', 3) };
+  });
+  benchData(args)
     .then((rows) => {
       console.log(`CIFAR data pipeline, generated 32x32x3 images, Node ${process.version}, ${os.cpus().length} CPUs`);
       console.log(formatDataBench(rows));

@@ -32,10 +32,8 @@
  * off (`setFastTraining(false)`: tfjs-backend-wasm's own kernels, tfjs-core's gradients, the
  * foundation's naive gradient kernels), in a separate child, for a before/after comparison.
  *
- * Run: npm run build:test && node build/scripts/bench-models.js
- *        [--models LeNet,resnet20,...] [--batches 32,128] [--warmup 1] [--runs 3]
- *        [--input 32x32x3] [--backend wasm|cpu|tensorflow] [--no-gaf] [--baseline]
- *        [--mem-epochs 3] [--no-torch] [--torch-threads 1,2] [--imagenet-side 224] [--json]
+ * Run: npm run build:test && node build/scripts/bench-models.js [options] (`--help` lists them:
+ *        {@link BENCH_MODELS_USAGE}).
  * `--batches` is one list for every model, or `model=batch` pairs (`smallcnn=128,MobileNetV2=32`).
  * The default model list is every model: expect hours on wasm; pass --models for a subset.
  * `benchModels()` is exported for the project's combined benchmark.
@@ -48,6 +46,7 @@ import { setFastTraining } from '../src/backend/fast-training';
 import { gafs } from '../src/gaf/index';
 import { createModel, listModels, countTrainableParams } from '../src/models/index';
 import { sgd } from '../src/optim/index';
+import { intListOption, intOption, listOption, parseCommandLine, scriptArgs, UsageError } from '../src/cli/args';
 
 /** PyTorch's median step time at one thread count. */
 export interface TorchTiming {
@@ -424,48 +423,72 @@ export function formatRow(r: ModelBenchRow, torchThreads: number[] = [1, 2]): st
   return `| ${cols.join(' | ')} |`;
 }
 
+/** Usage of `node build/scripts/bench-models.js`. */
+export const BENCH_MODELS_USAGE = `node build/scripts/bench-models.js [options]     (build first: npm run build:test)
+
+Training-step time of each zoo model on this machine's tfjs backend, next to PyTorch's when
+/usr/bin/python3 can import torch. The default model list is every model: expect hours on
+wasm; pass --models for a subset.
+
+  --models A,B          models to time (default: all of them)
+  --batches 32,128      batch sizes for every model, or model=batch pairs (smallcnn=128,MobileNetV2=32)
+  --warmup N            untimed steps first (default 1)
+  --runs N              timed steps; the median is reported (default 3)
+  --input HxWxC         input shape for every model (default: each model's own)
+  --backend NAME        wasm (default), cpu or tensorflow
+  --no-gaf              do not time SGD + atan GAF next to plain SGD
+  --baseline            also time each row with gaf-lab's fast kernels off
+  --mem-epochs N        groups of --runs steps for the memory check (default 3)
+  --no-torch            skip the PyTorch timing
+  --torch-threads 1,2   PyTorch thread counts, one timing each (default 1,2)
+  --imagenet-side N     input side of the ImageNet ResNets (default 224)
+  --json                print the rows as JSON instead of a markdown table`;
+
+/** The benchmark's options from its command line; throws a UsageError for a bad one. */
+function readBenchArgs(argv: readonly string[]): { opts: ModelBenchOptions; json: boolean; torchThreads: number[] | undefined } {
+  const { values: v } = parseCommandLine(argv, {
+    models: 'string', batches: 'string', warmup: 'string', runs: 'string', input: 'string', backend: 'string', 'no-gaf': 'boolean',
+    baseline: 'boolean', 'mem-epochs': 'string', 'no-torch': 'boolean', 'torch-threads': 'string', 'imagenet-side': 'string', json: 'boolean',
+  }, { min: 0, max: 0, what: 'options only' });
+  const batchItems = listOption(v.batches, 'batches');
+  const byModel = batchItems?.every((b) => b.includes('=')) ? batchItems.reduce<Record<string, number[]>>((acc, b) => {
+    const [m, n] = b.split('=');
+    const batch = Number(n);
+    if (!m || !Number.isInteger(batch) || batch < 1) throw new UsageError(`--batches: "${b}" is not model=batch with a positive integer batch.`);
+    (acc[m] ??= []).push(batch);
+    return acc;
+  }, {}) : undefined;
+  const input = v.input?.split('x').map(Number);
+  if (input && (input.length !== 3 || input.some((x) => !Number.isInteger(x) || x < 1))) {
+    throw new UsageError(`--input must look like 32x32x3 (height x width x channels), got "${v.input}".`);
+  }
+  const backends: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+  if (v.backend !== undefined && !backends.includes(v.backend as BackendName)) throw new UsageError(`--backend must be one of ${backends.join(', ')}, got "${v.backend}".`);
+  const torchThreads = intListOption(v['torch-threads'], 'torch-threads');
+  const opts: ModelBenchOptions = {
+    models: listOption(v.models, 'models'),
+    batches: byModel ? undefined : intListOption(v.batches, 'batches'),
+    batchesByModel: byModel,
+    warmup: v.warmup === undefined ? undefined : intOption(v.warmup, 'warmup', 1, 0),
+    runs: v.runs === undefined ? undefined : intOption(v.runs, 'runs', 1),
+    backend: v.backend as BackendName | undefined,
+    gaf: v['no-gaf'] !== true,
+    baseline: v.baseline === true,
+    memEpochs: v['mem-epochs'] === undefined ? undefined : intOption(v['mem-epochs'], 'mem-epochs', 1),
+    inputShape: input as [number, number, number] | undefined,
+    torch: v['no-torch'] !== true,
+    torchThreads,
+    imagenetSide: v['imagenet-side'] === undefined ? undefined : intOption(v['imagenet-side'], 'imagenet-side', 1),
+  };
+  return { opts, json: v.json === true, torchThreads };
+}
+
 if (require.main === module && process.argv[2] === '--child') {
   childMain(JSON.parse(process.argv[3]) as ChildArgs).catch((e: unknown) => {
     console.log(JSON.stringify({ error: firstLine(e) }));
   });
 } else if (require.main === module) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const list = (s: string | undefined): string[] | undefined => s?.split(',').map((x) => x.trim()).filter(Boolean);
-  const numbers = (name: string): number[] | undefined => {
-    const v = list(arg(name))?.map(Number);
-    if (v?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bench-models: --${name} takes positive integers, got "${arg(name)}"`);
-    return v;
-  };
-  const json = process.argv.includes('--json');
-  const batchArg = list(arg('batches'));
-  const byModel = batchArg?.every((b) => b.includes('=')) ? batchArg.reduce<Record<string, number[]>>((acc, b) => {
-    const [m, n] = b.split('=');
-    (acc[m!] ??= []).push(Number(n));
-    return acc;
-  }, {}) : undefined;
-  const input = arg('input')?.split('x').map(Number);
-  if (input && (input.length !== 3 || input.some((v) => !Number.isInteger(v) || v < 1))) {
-    throw new Error(`bench-models: --input must look like 32x32x3 (height x width x channels), got "${arg('input')}"`);
-  }
-  const torchThreads = numbers('torch-threads');
-  const opts: ModelBenchOptions = {
-    models: list(arg('models')),
-    batches: byModel ? undefined : numbers('batches'),
-    batchesByModel: byModel,
-    warmup: arg('warmup') ? Number(arg('warmup')) : undefined,
-    runs: arg('runs') ? Number(arg('runs')) : undefined,
-    backend: arg('backend') as BackendName | undefined,
-    gaf: !process.argv.includes('--no-gaf'),
-    baseline: process.argv.includes('--baseline'),
-    memEpochs: arg('mem-epochs') ? Number(arg('mem-epochs')) : undefined,
-    inputShape: input as [number, number, number] | undefined,
-    torch: !process.argv.includes('--no-torch'),
-    torchThreads,
-    imagenetSide: arg('imagenet-side') ? Number(arg('imagenet-side')) : undefined,
-  };
+  const { opts, json, torchThreads } = scriptArgs('bench-models', BENCH_MODELS_USAGE, readBenchArgs);
   if (!json) {
     console.log(`tfjs ${tf.version.tfjs}; warm-up ${opts.warmup ?? 1}, median of ${opts.runs ?? 3} steps; SGD momentum 0.9 ` +
       `(SGD+GAF: atan alpha 0.1 beta 20, interleaved with the SGD steps); ratio = tfjs / PyTorch; ` +

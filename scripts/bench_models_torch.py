@@ -21,9 +21,34 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+def build_parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('count')
+    b = sub.add_parser('bench')
+    b.add_argument('--model', required=True, help='a model of the zoo (see count)')
+    b.add_argument('--batch', type=int, default=32)
+    b.add_argument('--side', type=int, default=0)
+    b.add_argument('--channels', type=int, default=0)
+    b.add_argument('--classes', type=int, default=10)
+    b.add_argument('--warmup', type=int, default=1)
+    b.add_argument('--runs', type=int, default=3)
+    b.add_argument('--threads', type=int, default=0)
+    return p
+
+
+if __name__ == '__main__':
+    # --help and bad options are answered before torch is imported: it may not be installed.
+    PARSER = build_parser()
+    ARGS = PARSER.parse_args(sys.argv[1:])
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError as err:
+    sys.exit(f"bench_models_torch.py needs PyTorch ({err}); on Debian: apt-get install python3-torch")
 
 
 def conv_bn(cin, cout, k, stride=1, padding=0, groups=1):
@@ -461,22 +486,11 @@ def cmd_bench(args):
                       'median_ms': statistics.median(times)}))
 
 
-def main(argv):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest='cmd', required=True)
-    sub.add_parser('count')
-    b = sub.add_parser('bench')
-    b.add_argument('--model', required=True, choices=sorted(BUILDERS))
-    b.add_argument('--batch', type=int, default=32)
-    b.add_argument('--side', type=int, default=0)
-    b.add_argument('--channels', type=int, default=0)
-    b.add_argument('--classes', type=int, default=10)
-    b.add_argument('--warmup', type=int, default=1)
-    b.add_argument('--runs', type=int, default=3)
-    b.add_argument('--threads', type=int, default=0)
-    args = p.parse_args(argv)
+def main(parser, args):
+    if args.cmd == 'bench' and args.model not in BUILDERS:
+        parser.error(f"unknown model {args.model!r}; choose from {', '.join(sorted(BUILDERS))}")
     {'count': cmd_count, 'bench': cmd_bench}[args.cmd](args)
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    main(PARSER, ARGS)

@@ -15,10 +15,6 @@ differences that matter for tslab:
 import os
 import sys
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
 
 def cell_text(cell):
     """The text a code cell showed: streams, results, errors."""
@@ -35,8 +31,20 @@ def cell_text(cell):
 
 
 def main(argv):
-    if len(argv) != 6:
-        sys.exit(__doc__)
+    if "-h" in argv[1:] or "--help" in argv[1:]:
+        print(__doc__)
+        return 0
+    options = [a for a in argv[1:] if a.startswith("-")]
+    if options or len(argv) != 6:
+        problem = f"unknown option {options[0]}" if options else f"expected 5 arguments, got {len(argv) - 1}"
+        print(f"[execute_notebook] ERROR: {problem} (it takes no options; --help)\n"
+              "usage: execute_notebook.py NOTEBOOK OUT KERNEL CELL_TIMEOUT STARTUP_TIMEOUT", file=sys.stderr)
+        return 2
+    # Imported here so that --help and usage errors work without Jupyter installed.
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
     src, out, kernel, cell_timeout, startup_timeout = argv[1:]
     nb = nbformat.read(src, as_version=4)
     # Timing metadata saved by an earlier run would make unexecuted cells look executed.

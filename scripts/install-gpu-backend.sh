@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # Adds native TensorFlow to node_modules without touching package.json or the lock, so the
-# default install never depends on it. Usage: npm run gpu:install [-- --cpu]
+# default install never depends on it.
+#
+#   npm run gpu:install            # @tensorflow/tfjs-node-gpu (Linux x86-64, CUDA 11.2, cuDNN 8.1)
+#   npm run gpu:install -- --cpu   # @tensorflow/tfjs-node (native CPU, no CUDA needed)
+#   bash scripts/install-gpu-backend.sh [--cpu] [--help]
+#
+# Re-run after every `npm ci`, which resets node_modules. See environment.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkg=@tensorflow/tfjs-node-gpu
-if [[ "${1:-}" == "--cpu" ]]; then pkg=@tensorflow/tfjs-node; fi
+for arg in "$@"; do
+  case "$arg" in
+    --cpu) pkg=@tensorflow/tfjs-node ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "gpu:install: unknown argument $arg (known: --cpu, --help)" >&2; exit 2 ;;
+  esac
+done
 version=4.22.0
 
 if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" && "$pkg" == "@tensorflow/tfjs-node-gpu" ]]; then

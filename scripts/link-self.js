@@ -22,6 +22,16 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('usage: node scripts/link-self.js\n\nCreates node_modules/gaf-lab -> .. so tslab notebooks can import gaf-lab (idempotent; takes no options).');
+  process.exit(0);
+}
+if (args.length) {
+  console.error(`[link-self] ERROR: unexpected argument ${args[0]} (it takes none; --help)`);
+  process.exit(2);
+}
+
 const root = path.resolve(__dirname, '..');
 const { name } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const nodeModules = path.join(root, 'node_modules');

@@ -11,15 +11,14 @@
  * 3. Runs one SGD step (batch 2) of every model of the zoo (src/models/registry.ts) on
  *    'wasm', with the time it took. ImageNet ResNets get a 64x64 input to keep this short.
  *
- * Run (from the repository root):
- *   npx tsc scripts/probe-wasm-training-kernels.ts --outDir build --rootDir . --module node16 \
- *     --moduleResolution node16 --target ES2022 --strict --esModuleInterop --skipLibCheck --types node
+ * Run (from the repository root): npm run build:test &&
  *   node build/scripts/probe-wasm-training-kernels.js [--no-zoo]
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../src/backend/wasm-kernels/index';
 import { createModel, listModels } from '../src/models/registry';
+import { parseCommandLine, scriptArgs } from '../src/cli/args';
 
 type Build = (input: tf.SymbolicTensor) => tf.SymbolicTensor;
 
@@ -101,8 +100,16 @@ function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
 }
 
-async function main(): Promise<void> {
-  const withZoo = !process.argv.includes('--no-zoo');
+/** Usage of `node build/scripts/probe-wasm-training-kernels.js`. */
+export const PROBE_USAGE = `node build/scripts/probe-wasm-training-kernels.js [--no-zoo]     (build first: npm run build:test)
+
+Lists the kernels one training step of each layer type uses and those the wasm backend lacks,
+registers gaf-lab's wasm gradient kernels, runs the same steps on wasm, then one SGD step of
+every zoo model on wasm.
+
+  --no-zoo   skip the zoo models (the slow part)`;
+
+async function main(withZoo: boolean): Promise<void> {
   await tf.setBackend('cpu');
   const usedBy = new Map<string, string[]>();
   for (const [name, body] of Object.entries(CASES)) {
@@ -160,4 +167,9 @@ async function main(): Promise<void> {
   process.exitCode = failures ? 1 : 0;
 }
 
-void main();
+if (require.main === module) {
+  const withZoo = scriptArgs('probe-wasm-training-kernels', PROBE_USAGE, (argv) => {
+    return parseCommandLine(argv, { 'no-zoo': 'boolean' }, { min: 0, max: 0, what: 'options only' }).values['no-zoo'] !== true;
+  });
+  void main(withZoo);
+}

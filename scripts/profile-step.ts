@@ -25,6 +25,7 @@ import { initBackend } from '../src/backend/init';
 import { setFastTraining } from '../src/backend/fast-training';
 import { createModel } from '../src/models/index';
 import { sgd } from '../src/optim/index';
+import { intListOption, intOption, listOption, parseCommandLine, scriptArgs, UsageError } from '../src/cli/args';
 
 /** Time and call count of one kernel in one step. */
 export interface KernelStat {
@@ -134,30 +135,59 @@ export function formatProfiles(profiles: StepProfile[], top: number): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const models = (arg('models') ?? 'smallcnn,resnet20,MobileNetV2').split(',').map((s) => s.trim()).filter(Boolean);
-  const batchList = (arg('batches') ?? '128,128,64').split(',').map(Number);
-  const input = (arg('input') ?? '32x32x3').split('x').map(Number);
-  if (input.length !== 3 || input.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new Error(`profile-step: --input must look like 32x32x3 (height x width x channels), got "${arg('input')}"`);
+/** Usage of `node build/scripts/profile-step.js`. */
+export const PROFILE_STEP_USAGE = `node build/scripts/profile-step.js [options]     (build first: npm run build:test)
+
+Per-kernel profile (tf.profile) of one training step of zoo models on the wasm backend.
+
+  --models A,B,C     models (default smallcnn,resnet20,MobileNetV2)
+  --batches N,M,K    one batch size per model, or one for all (default 128,128,64)
+  --input HxWxC      input shape (default 32x32x3)
+  --steps N          profiled steps; kernel times are per-kernel medians (default 1)
+  --top N            kernels listed per model (default 15)
+  --baseline         profile with gaf-lab's fast kernels and gradients switched off
+  --compare          profile both (baseline, then fast) and print them side by side
+  --json             print the profiles as JSON`;
+
+interface ProfileArgs {
+  models: string[];
+  batchList: number[];
+  input: [number, number, number];
+  steps: number;
+  top: number;
+  modes: ('fast' | 'baseline')[];
+  json: boolean;
+}
+
+function readProfileArgs(argv: readonly string[]): ProfileArgs {
+  const { values: v } = parseCommandLine(argv, {
+    models: 'string', batches: 'string', input: 'string', steps: 'string', top: 'string', baseline: 'boolean', compare: 'boolean', json: 'boolean',
+  }, { min: 0, max: 0, what: 'options only' });
+  const input = (v.input ?? '32x32x3').split('x').map(Number);
+  if (input.length !== 3 || input.some((x) => !Number.isInteger(x) || x < 1)) {
+    throw new UsageError(`--input must look like 32x32x3 (height x width x channels), got "${v.input}".`);
   }
-  if (batchList.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`profile-step: --batches must be positive integers, got "${arg('batches')}"`);
-  const steps = Number(arg('steps') ?? '1');
-  const top = Number(arg('top') ?? '15');
-  const modes: ('fast' | 'baseline')[] = process.argv.includes('--compare') ? ['baseline', 'fast']
-    : process.argv.includes('--baseline') ? ['baseline'] : ['fast'];
+  if (v.baseline && v.compare) throw new UsageError('--compare already profiles the baseline; give one of --baseline and --compare.');
+  return {
+    models: listOption(v.models, 'models') ?? ['smallcnn', 'resnet20', 'MobileNetV2'],
+    batchList: intListOption(v.batches, 'batches') ?? [128, 128, 64],
+    input: input as [number, number, number],
+    steps: intOption(v.steps, 'steps', 1),
+    top: intOption(v.top, 'top', 15),
+    modes: v.compare ? ['baseline', 'fast'] : v.baseline ? ['baseline'] : ['fast'],
+    json: v.json === true,
+  };
+}
+
+async function main(args: ProfileArgs): Promise<void> {
+  const { models, batchList, input, steps, top, modes, json } = args;
   const report = await initBackend('wasm');
-  const json = process.argv.includes('--json');
   if (!json) console.log(`backend ${report.backend}; tfjs ${tf.version.tfjs}; per-kernel median of ${steps} profiled step(s) after 1 warm-up`);
   const all: StepProfile[] = [];
   for (const [i, name] of models.entries()) {
     const batch = batchList[Math.min(i, batchList.length - 1)]!;
     const profiles: StepProfile[] = [];
-    for (const mode of modes) profiles.push(await profileStep(name, batch, input as [number, number, number], steps, mode));
+    for (const mode of modes) profiles.push(await profileStep(name, batch, input, steps, mode));
     all.push(...profiles);
     if (!json) console.log(`\n${formatProfiles(profiles, top)}`);
   }
@@ -165,7 +195,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e: unknown) => {
+  main(scriptArgs('profile-step', PROFILE_STEP_USAGE, readProfileArgs)).catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });

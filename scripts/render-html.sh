@@ -29,6 +29,7 @@ MATHJAX_CONFIG=TeX-AMS_CHTML-full # what nbconvert's templates ask for (plus Saf
 
 say() { printf '[render-html] %s\n' "$*"; }
 die() { printf '[render-html] ERROR: %s\n' "$*" >&2; exit 1; }
+now_ms() { node -p 'Date.now()'; } # portable (GNU date's %N is not on macOS)
 
 execute=0
 smoke=0
@@ -38,7 +39,7 @@ for arg in "$@"; do
     --execute) execute=1 ;;
     --smoke) smoke=1 ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    --*) die "unknown option $arg (known: --execute, --smoke)" ;;
+    -*) printf '[render-html] ERROR: unknown option %s (known: --execute, --smoke, --help)\n' "$arg" >&2; exit 2 ;;
     *) notebooks+=("$arg") ;;
   esac
 done
@@ -57,7 +58,7 @@ if ((${#notebooks[@]} == 0)); then
 fi
 for nb in "${notebooks[@]}"; do [[ -f "$nb" ]] || die "notebook not found: $nb"; done
 
-start=$(date +%s%N)
+start=$(now_ms)
 if ((execute)); then
   # Executing runs dist/: a stale build would show old code's outputs.
   say "npm run build"
@@ -175,5 +176,5 @@ for p in problems:
 sys.exit(1 if problems else 0)
 EOF
 
-secs="$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN { printf "%.1f", ns / 1e9 }')"
+secs="$(awk -v ms=$(($(now_ms) - start)) 'BEGIN { printf "%.1f", ms / 1e3 }')"
 say "wrote ${OUT#"$ROOT"/}/index.html and ${#notebooks[@]} page(s) in $secs s ($(du -sh "$OUT" | cut -f1) with _static/)"

@@ -28,20 +28,21 @@ STARTUP_TIMEOUT="${NOTEBOOK_STARTUP_TIMEOUT:-60}"
 KERNELS="$ROOT/.jupyter-kernels/share/jupyter"
 
 die() { printf '[run-notebook] ERROR: %s\n' "$*" >&2; exit 1; }
-usage() { die "usage: scripts/run-notebook.sh [--strip] NOTEBOOK.ipynb [OUT.ipynb] | --inplace NOTEBOOK.ipynb"; }
+usage() { printf '[run-notebook] ERROR: %s\nusage: scripts/run-notebook.sh [--strip] NOTEBOOK.ipynb [OUT.ipynb] | --inplace NOTEBOOK.ipynb (--help: more)\n' "$1" >&2; exit 2; }
 
 inplace=0
 strip=0
-while [[ "${1:-}" == --* ]]; do
+while [[ "${1:-}" == -* ]]; do
   case "$1" in
     --inplace) inplace=1 strip=1 ;;
     --strip) strip=1 ;;
-    *) usage ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) usage "unknown option $1 (known: --strip, --inplace, --help)" ;;
   esac
   shift
 done
-(($# >= 1 && $# <= 2)) || usage
-((inplace == 0 || $# == 1)) || usage
+(($# >= 1 && $# <= 2)) || usage "give the notebook, and optionally where the executed copy goes"
+((inplace == 0 || $# == 1)) || usage "--inplace writes into the notebook itself; it takes no OUT.ipynb"
 nb="$1"
 [[ -f "$nb" ]] || die "notebook not found: $nb"
 nb="$(cd "$(dirname "$nb")" && pwd)/$(basename "$nb")"

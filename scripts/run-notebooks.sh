@@ -25,6 +25,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOG_DIR="$ROOT/build/notebooks/logs"
 
 die() { printf '[run-notebooks] ERROR: %s\n' "$*" >&2; exit 2; }
+now_ms() { node -p 'Date.now()'; } # portable (GNU date's %N is not on macOS)
 
 smoke=0
 inplace=0
@@ -34,7 +35,7 @@ for arg in "$@"; do
     --smoke) smoke=1 ;;
     --inplace) inplace=1 ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    --*) die "unknown option $arg (known: --smoke, --inplace)" ;;
+    -*) die "unknown option $arg (known: --smoke, --inplace, --help)" ;;
     *) notebooks+=("$arg") ;;
   esac
 done
@@ -66,18 +67,18 @@ printf '[run-notebooks] %d notebook(s), mode %s%s\n' "${#notebooks[@]}" "$GAF_NO
 
 names=() results=() times=()
 failed=0
-total_start=$(date +%s%N)
+total_start=$(now_ms)
 for nb in "${notebooks[@]}"; do
   name="$(basename "$nb" .ipynb)"
   log="$LOG_DIR/$name.log"
-  start=$(date +%s%N)
+  start=$(now_ms)
   if bash "$ROOT/scripts/run-notebook.sh" "${mode_args[@]}" "$nb" >"$log" 2>&1; then
     result=ok
   else
     result=FAILED
     failed=$((failed + 1))
   fi
-  secs="$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN { printf "%.1f", ns / 1e9 }')"
+  secs="$(awk -v ms=$(($(now_ms) - start)) 'BEGIN { printf "%.1f", ms / 1e3 }')"
   names+=("$name") results+=("$result") times+=("$secs")
   printf '[run-notebooks] %-6s %7s s  %s\n' "$result" "$secs" "$name"
   if [[ "$result" == FAILED ]]; then
@@ -90,7 +91,7 @@ for nb in "${notebooks[@]}"; do
     printf '    (full log: %s)\n' "${log#"$ROOT"/}"
   fi
 done
-total="$(awk -v ns=$(($(date +%s%N) - total_start)) 'BEGIN { printf "%.1f", ns / 1e9 }')"
+total="$(awk -v ms=$(($(now_ms) - total_start)) 'BEGIN { printf "%.1f", ms / 1e3 }')"
 
 printf '\n%-40s %-7s %9s\n' notebook result 'wall (s)'
 printf '%-40s %-7s %9s\n' "$(printf '%.0s-' {1..40})" ------- ---------

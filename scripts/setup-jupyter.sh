@@ -19,6 +19,9 @@
 #
 # Idempotent: installs nothing that is already installed, rewrites the kernel spec only when it
 # differs. Needs root (or sudo) only when apt packages are missing. Requires `npm ci` first.
+# On a machine without apt-get/dpkg-query (or with SKIP_APT=1) step 1 is skipped: install
+# jupyter_client, nbclient, nbconvert and ipykernel for $JUPYTER_PYTHON yourself.
+# GAF_SETUP_UID: the user id step 1 assumes (default `id -u`; see scripts/setup.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,33 +32,44 @@ APT_PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykerne
 say() { printf '[setup-jupyter] %s\n' "$*"; }
 die() { printf '[setup-jupyter] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# --- 1. apt packages -------------------------------------------------------------------------
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) printf '[setup-jupyter] ERROR: unknown argument %s (it takes none; --help)\n' "$arg" >&2; exit 2 ;;
+  esac
 done
-if ((${#missing[@]} == 0)); then
-  say "apt packages already installed: ${APT_PACKAGES[*]}"
+
+# --- 1. apt packages -------------------------------------------------------------------------
+if [[ "${SKIP_APT:-0}" == 1 ]] || ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  say "no apt (SKIP_APT=1, or not Debian/Ubuntu): not installing ${APT_PACKAGES[*]}; $JUPYTER_PYTHON must have Jupyter"
 else
-  SUDO=()
-  if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null || die "need root to apt-get install ${missing[*]} (no sudo found)"
-    SUDO=(sudo)
+  missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+    [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    say "apt packages already installed: ${APT_PACKAGES[*]}"
+  else
+    SUDO=()
+    if [[ "${GAF_SETUP_UID:-$(id -u)}" != 0 ]]; then
+      command -v sudo >/dev/null || die "apt packages missing: ${missing[*]}. Installing them needs root and there is no sudo on this machine: run this script as root, or have them installed (apt-get install ${missing[*]}) and run it again."
+      SUDO=(sudo)
+    fi
+    say "installing apt packages: ${missing[*]}"
+    ${SUDO[@]+"${SUDO[@]}"} apt-get update -qq
+    ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
-  say "installing apt packages: ${missing[*]}"
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 "$JUPYTER_PYTHON" -c 'import jupyter_client, nbclient, nbconvert, ipykernel' 2>/dev/null ||
-  die "$JUPYTER_PYTHON cannot import jupyter_client/nbclient/nbconvert/ipykernel; set JUPYTER_PYTHON to Debian's python (/usr/bin/python3)"
+  die "$JUPYTER_PYTHON cannot import jupyter_client/nbclient/nbconvert/ipykernel; set JUPYTER_PYTHON to a python that has them (on Debian /usr/bin/python3, after the apt packages above)"
 
 # --- 2. tslab kernel spec --------------------------------------------------------------------
 TSLAB_BIN="$ROOT/node_modules/tslab/bin/tslab"
 [[ -f "$TSLAB_BIN" ]] || die "$TSLAB_BIN not found: run 'npm ci' first"
 NODE_BIN="$(command -v node)" || die "node is not on PATH"
-NODE_BIN="$(readlink -f "$NODE_BIN")"
+NODE_BIN="$("$NODE_BIN" -p process.execPath)" # the real binary, without GNU readlink -f
 
 KERNELS_DIR="$PREFIX/share/jupyter/kernels"
 

@@ -50,13 +50,24 @@ def dumps(nb):
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+USAGE = "usage: strip-notebook.py [--check] NOTEBOOK.ipynb [NOTEBOOK.ipynb ...]  (--help: more)"
+
+
 def main(argv):
     args = argv[1:]
+    if "-h" in args or "--help" in args:
+        print(__doc__)
+        return 0
     check = bool(args) and args[0] == "--check"
     if check:
         args = args[1:]
-    if not args or any(a.startswith("-") for a in args):
-        sys.exit(__doc__)
+    unknown = [a for a in args if a.startswith("-")]
+    if unknown:
+        print(f"[strip-notebook] ERROR: unknown option {unknown[0]} (known: --check first, --help)\n{USAGE}", file=sys.stderr)
+        return 2
+    if not args:
+        print(f"[strip-notebook] ERROR: no notebook given\n{USAGE}", file=sys.stderr)
+        return 2
     dirty = 0
     for path in args:
         try:

@@ -1,39 +1,251 @@
 /**
  * gaf-lab: gradient activation functions (GAF) for TensorFlow.js.
  *
- * The one public entry point: everything a notebook or script needs is re-exported here.
+ * What a notebook or script uses, by layer: backends, GAFs and the paper's conditions,
+ * optimizers, models, data, configs, training, sweeps, run folders, results, figures, the
+ * theory experiments, notebook helpers and the ablation study. docs/api.md lists it. Switches
+ * of gaf-lab's tfjs internals (kernels, gradient overrides, profiling) are in `gaf-lab/internals`.
  * @packageDocumentation
  */
-export * from './gaf/index';
-export * from './optim/index';
+
+// Backends
 export { initBackend, formatBackendReport } from './backend/init';
-export type { BackendName, BackendReport, BackendCandidate } from './backend/init';
-export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, setIm2colBudget, setFastTraining, WASM_FAST_KERNELS, registerWasmFastKernels, unregisterWasmFastKernels } from './backend/wasm-kernels/index';
-export type { WasmGradientKernelInfo } from './backend/wasm-kernels/index';
-export { setLeanBackprop, leanBackpropOn } from './backend/lean-backprop';
-export { batchNormTraining, setLeanBatchNorm, leanBatchNormOn } from './backend/gradients/batch-norm-training';
-export type { BatchNormTrainingResult } from './backend/gradients/batch-norm-training';
-export { LeanBatchNormalization } from './models/lean-batch-norm';
-export * from './data/index';
-export * from './models/index';
-export * from './train/index';
+export type { BackendName, BackendReport, BackendCandidate, InitBackendOptions, FastTrainingReport } from './backend/init';
+
+// GAFs and the paper's conditions
+export { gafs, gafFromJSON, DEFAULT_GAF_PARAMS, GAF_KINDS, checkConditions, formatConditionReport } from './gaf/index';
+export type { Gaf, GafJSON, GafKind, BuiltinGafKind, GafParams, CustomGafOptions, ConditionId, ConditionResult, ConditionReport, CheckOptions } from './gaf/index';
+
+// Optimizers
+export * from './optim/index';
+export { OPTIMIZER_NAMES, optimizerSettingsSchema, resolveOptimizerSettings, optimizerFromSettings } from './optim/settings';
+export type { OptimizerSettings, OptimizerSettingsInput, ResolvedOptimizer } from './optim/settings';
+
+// Models
+export { createModel, listModels, modelNames, countTrainableParams } from './models/index';
+export type { CreateModelOptions, ModelInfo, InitMode } from './models/index';
+
+// Data
 export {
-  loadRuns, loadGradStats, findRunDirs, optimizerLabel, hasGaf, summarizeRuns, compareToBaseline,
-  formatSummary, formatComparison, formatMeanCi, formatDiff, writeCsv, writeArrow, readCsv, readArrow, toDanfo,
-  meanCi, welchCi, studentTQuantile, studentTCdf, arquero,
-} from './results/index';
+  DatasetNotFoundError,
+  DataFormatError,
+  DATA_DIR_ENV,
+  defaultDataDir,
+  loadMnist,
+  loadFashionMnist,
+  MNIST_CLASS_NAMES,
+  FASHION_MNIST_CLASS_NAMES,
+  loadCifar10,
+  loadCifar100,
+  CIFAR10_CLASS_NAMES,
+  CIFAR100_FINE_CLASS_NAMES,
+  CIFAR100_COARSE_CLASS_NAMES,
+  ArrayDataset,
+  DataLoader,
+  takeFirst,
+  stratifiedSubset,
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+  CIFAR100_MEAN,
+  CIFAR100_STD,
+  randomCrop,
+  randomHorizontalFlip,
+  normalize,
+  compose,
+  cifarTrainTransform,
+  cifarEvalTransform,
+  imageFolderDataset,
+  imagenetDataset,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  loadVoc,
+  VOC_CLASS_NAMES,
+  downloadDataset,
+  DATASET_SOURCES,
+  writeSyntheticCifar,
+  writeSyntheticImageFolder,
+} from './data/index';
 export type {
-  ColumnTable, GradStatsRow, LoadRunsOptions, SummarizeOptions, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions,
+  ImageSet,
+  ImageShape,
+  PixelArray,
+  PixelFormat,
+  Split,
+  IdxLoadOptions,
+  CifarLoadOptions,
+  Cifar100Set,
+  ImageSource,
+  Batch,
+  DataLoaderOptions,
+  LoaderState,
+  ImageTransform,
+  CifarVariant,
+  ImageFolderOptions,
+  ImageNetOptions,
+  VocOptions,
+  VocDataset,
+  VocSample,
+  VocObject,
+  DownloadableDataset,
+  DownloadOptions,
+  DownloadResult,
+  SyntheticCifarOptions,
+  SyntheticCifarResult,
+  SyntheticImageFolderOptions,
+  SyntheticImageFolderResult,
+} from './data/index';
+
+// Experiment configs
+export { experimentConfigSchema, DATASET_NAMES, CONFIG_BACKENDS, ConfigError, readConfigFile, parseConfig, resolveConfig, runIdOf, runDirOf, referenceCifarRecipe } from './config/index';
+export type { ExperimentConfig, ExperimentConfigInput, ResolvedConfig, ConfigIssue, ReferenceRecipeOptions } from './config/index';
+
+// Training
+export {
+  trainStep,
+  crossEntropy,
+  trainEpoch,
+  evaluate,
+  buildModel,
+  buildData,
+  constantSchedule,
+  cosineSchedule,
+  stepSchedule,
+  linearWarmup,
+  epochSchedule,
+  learningRateAt,
+  saveCheckpoint,
+  loadCheckpoint,
+  findCheckpoint,
+  runExperiment,
+  resumeRun,
+  runOrResume,
+  progressPrinter,
+} from './train/index';
+export type {
+  Classifier,
+  TrainStepOptions,
+  TrainStepResult,
+  TrainEpochResult,
+  TrainEpochOptions,
+  EvalResult,
+  BatchInfo,
+  RunData,
+  EpochSchedule,
+  ScheduleSettings,
+  CheckpointState,
+  CheckpointParts,
+  RunOptions,
+  RunResult,
+  GradStatsLine,
+  ProgressEvent,
+  ProgressPrinterOptions,
+} from './train/index';
+
+// Sweeps
+export {
+  sweepConfigSchema,
+  parseSweepConfig,
+  expandSweep,
+  prepareSweep,
+  readSweep,
+  sweepStatus,
+  runSweep,
+  runSweepWorker,
+  trainSweep,
+  sweepEnded,
+  reduceSweep,
+  prepareSweepData,
+} from './sweep/index';
+export type {
+  SweepConfig,
+  SweepConfigInput,
+  SweepRun,
+  SweepFile,
+  SweepOptions,
+  SweepWorkerOptions,
+  SweepWorkerReport,
+  TrainSweepOptions,
+  TrainSweepResult,
+  SweepReduction,
+  SyntheticDataSpec,
+  SweepDataRow,
+} from './sweep/index';
+
+// Run folders
+export { readManifest, readMetrics, readJsonLines, findRunDirs, RUN_FILES, RUN_STATUSES, FINAL_STATUSES } from './run-format/index';
+export type { RunManifest, RunStatus, EpochMetrics, HostInfo } from './run-format/index';
+export { packageRoot } from './provenance/index';
+
+// Results
+export {
+  loadRuns,
+  loadGradStats,
+  optimizerLabel,
+  hasGaf,
+  summarizeRuns,
+  compareToBaseline,
+  meanCi,
+  welchCi,
+  studentTQuantile,
+  formatMeanCi,
+  formatDiff,
+  formatSummary,
+  formatComparison,
+  writeCsv,
+  writeArrow,
+  readCsv,
+  readArrow,
+  toDanfo,
+  arquero,
 } from './results/index';
-export * from './plots/index';
-export * as theory from './theory/index';
+export type { LoadRunsOptions, GradStatsRow, SummarizeOptions, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions, ColumnTable } from './results/index';
+
+// Figures
+export {
+  gafCurvesSpec,
+  trainingCurvesSpec,
+  accuracyBarsSpec,
+  sensitivityHeatmapSpec,
+  gradNormSpec,
+  lineChartSpec,
+  trajectoryContourSpec,
+  forestPlotSpec,
+  renderSvg,
+  renderPng,
+  saveFigure,
+  readProvenance,
+  display,
+  figureProvenanceTable,
+} from './plots/index';
+export type {
+  VlSpec,
+  GafCurvesOptions,
+  TrainingCurvesOptions,
+  AccuracyBarsOptions,
+  SensitivityHeatmapOptions,
+  GradNormOptions,
+  LineChartOptions,
+  TrajectoryContourOptions,
+  ForestPlotOptions,
+  RenderOptions,
+  PngOptions,
+  SaveFigureOptions,
+  SavedFigure,
+  Provenance,
+  DisplayOptions,
+  FigureProvenanceRow,
+} from './plots/index';
 export { regenerateFigures } from './reports/figure-set';
 export type { FigureSetOptions, FigureSetResult } from './reports/figure-set';
 export { resultsTables, formatResultsTables, gafRole } from './reports/results-tables';
 export type { ResultsTables, GafRole } from './reports/results-tables';
 export { conditionGrid, gafConditionsSpec } from './reports/gaf-conditions';
-export type { ConditionCell } from './reports/gaf-conditions';
+export type { ConditionCell } from './theory/gaf-table';
+
+// The theory experiments, notebook helpers and the ablation study
+export * as theory from './theory/index';
 export * from './notebook/index';
 export * from './ablations/index';
+
 /** `gaf-lab doctor` as a function: prints what this machine has for gaf-lab and what to do about what it lacks. */
 export { doctor } from './cli/doctor';

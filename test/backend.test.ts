@@ -46,7 +46,7 @@ test('automatic choice: native TensorFlow when its binding is installed, otherwi
     assert.equal(r.backend, 'wasm');
     const byPkg = Object.fromEntries(r.candidates.map((c) => [c.package, c]));
     assert.match(byPkg['@tensorflow/tfjs-node-gpu']!.reason, gpu === undefined ? /not installed.*gpu:install/ : /alias/);
-    // danfojs-node's override hoists an alias of pure tfjs under the tfjs-node name (FACTS.md).
+    // danfojs-node's override hoists an alias of pure tfjs under the tfjs-node name.
     if (node === '@tensorflow/tfjs') assert.match(byPkg['@tensorflow/tfjs-node']!.reason, /alias of @tensorflow\/tfjs@4\.22\.0, not the native binding/);
     assert.equal(byPkg['@tensorflow/tfjs-backend-wasm']!.chosen, true);
     assert.match(byPkg['@tensorflow/tfjs']!.reason, /unfit for training/);
@@ -102,4 +102,50 @@ test('calling initBackend again leaves no tensors behind', () => {
   const p = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(p.status, 0, p.stderr);
   assert.equal(p.stdout, '0');
+});
+
+/** Runs `body` (an async function body) in a fresh process with tfjs as `tf` and initBackend; returns its JSON output. */
+function probe(body: string, env: Record<string, string> = {}): Record<string, unknown> {
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    const { initBackend } = require(${JSON.stringify(entry)});
+    const { registerWasmGradientKernels } = require(${JSON.stringify(path.resolve(__dirname, '../src/backend/wasm-kernels/index.js'))});
+    const patched = () => ({
+      engineGradients: Object.prototype.hasOwnProperty.call(tf.engine(), 'gradients'),
+      mean: tf.getGradient('Mean') !== tfjsMean,
+    });
+    const tfjsMean = tf.getGradient('Mean');
+    (async () => { ${body} })().then(
+      (r) => process.stdout.write(JSON.stringify(r)),
+      (e) => process.stdout.write(JSON.stringify({ error: e.message })));`;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv['GAF_BACKEND'];
+  if (env['GAF_FAST_TRAINING'] === undefined) delete childEnv['GAF_FAST_TRAINING'];
+  const p = spawnSync(process.execPath, ['-e', script], { env: childEnv, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(p.status, 0, p.stderr);
+  return JSON.parse(p.stdout) as Record<string, unknown>;
+}
+
+test('registering the wasm gradient kernels patches nothing of tfjs: no engine method, no gradient replaced', () => {
+  const r = probe(`registerWasmGradientKernels(); return patched();`);
+  assert.deepEqual(r, { engineGradients: false, mean: false });
+});
+
+test('initBackend takes the fast-training step on wasm, reports what it replaces, and can be switched off', () => {
+  const on = probe(`const r = await initBackend('wasm'); return { ...patched(), f: r.fastTraining };`);
+  const f = on['f'] as { on: boolean; reason: string; parts: string[] };
+  assert.equal(f.on, true);
+  assert.match(f.reason, /tested on wasm/);
+  assert.ok(f.parts.includes('engine.gradients (lean backprop)') && f.parts.includes('gradient of Mean'), f.parts.join(', '));
+  assert.equal(on['engineGradients'], true);
+  assert.equal(on['mean'], true);
+
+  const off = probe(`const r = await initBackend('wasm', { fastTraining: false }); return { ...patched(), on: r.fastTraining.on, reason: r.fastTraining.reason };`);
+  assert.deepEqual(off, { engineGradients: false, mean: false, on: false, reason: 'off: requested by the fastTraining option' });
+
+  const env = probe(`const r = await initBackend('wasm'); return { ...patched(), on: r.fastTraining.on };`, { GAF_FAST_TRAINING: '0' });
+  assert.deepEqual(env, { engineGradients: false, mean: false, on: false });
+
+  const bad = probe(`return await initBackend('wasm');`, { GAF_FAST_TRAINING: 'yes' });
+  assert.match(String(bad['error']), /GAF_FAST_TRAINING is "yes"; use 1 \(on\), 0 \(off\)/);
 });

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveConfig, type ResolvedConfig } from '../src/train/config';
-import { expandSweep, parseSweepConfig } from '../src/train/sweep';
-import { packageRoot } from '../src/data/paths';
+import { resolveConfig, type ResolvedConfig } from '../src/config/index';
+import { expandSweep, parseSweepConfig } from '../src/sweep/index';
+import { packageRoot } from '../src/provenance/index';
 
 const root = path.join(packageRoot(), 'configs');
 

@@ -1,14 +1,18 @@
 /**
  * `--help` of every subcommand and the usage errors, run in this process through `cli()` (no
  * child process: nothing here trains). Usage errors must exit 2 and name the problem.
+ * Then `--help` and an unknown option of the main job and of every file in scripts/, each in a
+ * child process: they must answer without starting their work.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli, COMMANDS } from '../src/cli/main';
 import { exitCodeOf, reportRun } from '../src/cli/run-outcome';
+import { ROOT } from './repo-root';
 
 /** Runs the CLI with console output captured. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -30,15 +34,17 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gaf-cli-help-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('every new subcommand is listed and prints its own usage with --help (exit 0)', async () => {
+test('every subcommand is listed and prints its own usage with --help (exit 0)', async () => {
   const top = await run('--help');
   assert.equal(top.code, 0);
-  for (const name of ['train', 'resume', 'sweep', 'results', 'figures']) {
+  const names = Object.keys(COMMANDS);
+  assert.deepEqual([...names].sort(), ['data', 'doctor', 'figures', 'results', 'resume', 'sweep', 'train']);
+  for (const name of names) {
     assert.match(top.out, new RegExp(`\\n  ${name}\\s+\\S`), `${name} in the command list`);
     const h = await run(name, '--help');
     assert.equal(h.code, 0, `${name} --help`);
     assert.equal(h.out, COMMANDS[name]!.usage);
-    assert.match(h.out, new RegExp(`^gaf-lab ${name} `), `${name}'s usage starts with its synopsis`);
+    assert.match(h.out, new RegExp(`^gaf-lab ${name}\\s`), `${name}'s usage starts with its synopsis`);
     // -h works too, and wherever it stands among the arguments.
     assert.equal((await run(name, 'x', '-h')).out, COMMANDS[name]!.usage);
   }
@@ -66,12 +72,39 @@ test('usage errors exit 2, name the problem and show the usage', async () => {
     [['results', tmp, '--target', 'high'], /--target must be a number/],
     [['figures', 'runs'], /unexpected argument "runs"/],
     [['figures', '--runs', path.join(tmp, 'absent')], /--runs .*absent does not exist/],
+    [['data', 'check', '--datadir', tmp], /unknown option --datadir; options: --data-dir VALUE, --force\./],
+    [['data', 'check', '--data-dir'], /--data-dir needs a value/],
+    [['data', 'check', '--force'], /--force applies to data download only/],
+    [['data', 'check', 'mnist'], /data check takes no dataset names/],
+    [['data', 'download'], /name at least one dataset to download: mnist, fashion-mnist/],
+    [['data', 'download', 'imagenet'], /unknown dataset "imagenet"; choose from mnist/],
+    [['data', 'fetch'], /unknown subcommand "fetch"; say check or download/],
+    [['data'], /say check or download/],
+    [['doctor', '--verbose'], /unknown option --verbose \(this command takes none\)/],
+    [['doctor', 'now'], /unexpected argument "now"/],
+    [['results', tmp, '--json=yes'], /--json takes no value, got "yes"/],
+    [['results', tmp, '--target', '-1'], /--target needs a value.*written --target=-1/],
+    [['train', 'x.json', '--out', 'a', '--out', 'b'], /--out is given twice/],
+    [['sweep', '--join', tmp, '--workers', '2'], /--workers does not go with --join/],
   ];
   for (const [argv, message] of cases) {
     const r = await run(...argv);
     assert.equal(r.code, 2, `${argv.join(' ')}: exit code (stderr: ${r.err})`);
     assert.match(r.err, message, argv.join(' '));
-    assert.match(r.err, new RegExp(`usage:\\ngaf-lab ${argv[0]} `), `${argv.join(' ')} shows the usage`);
+    assert.match(r.err, new RegExp(`usage:\\ngaf-lab ${argv[0]}\\s`), `${argv.join(' ')} shows the usage`);
+  }
+});
+
+test('every subcommand refuses an option it does not know (exit 2, with its usage), before doing anything', async () => {
+  // Each subcommand's required positional is given, so the unknown option is the only problem.
+  const positionals: Record<string, string[]> = { train: ['x.json'], resume: [tmp], sweep: ['x.json'], results: [tmp], figures: [], data: ['check'], doctor: [] };
+  assert.deepEqual(Object.keys(positionals).sort(), Object.keys(COMMANDS).sort(), 'a case for every subcommand');
+  for (const [name, args] of Object.entries(positionals)) {
+    const r = await run(name, ...args, '--no-such-option');
+    assert.equal(r.code, 2, `${name}: exit code (stderr: ${r.err})`);
+    assert.match(r.err, new RegExp(`^gaf-lab ${name}: unknown option --no-such-option`), name);
+    assert.ok(r.err.endsWith(`usage:\n${COMMANDS[name]!.usage}`), `${name} shows its usage`);
+    assert.equal(r.out, '', `${name} printed nothing else`);
   }
 });
 
@@ -125,4 +158,99 @@ test('exit codes: completed and diverged 0, failed 1, interrupted 130; a diverge
   const stopped: string[] = [];
   assert.equal(reportRun({ runId: 'r', runDir: '/runs/r', status: 'interrupted', epochsDone: 2, startEpoch: 0, alreadyDone: false }, (s) => stopped.push(s)), 130);
   assert.match(stopped.join('\n'), /continue: gaf-lab resume \/runs\/r/);
+});
+
+/** The folder of the compiled scripts next to this compiled test (build/scripts). */
+const BUILT_SCRIPTS = path.join(__dirname, '..', 'scripts');
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/**
+ * A PATH with only the tools the scripts' argument handling uses (no npm, apt-get, sudo,
+ * dpkg-query, python): a script whose --help or option check were broken would fail on the
+ * missing tool instead of installing anything.
+ */
+function sandboxPath(): string {
+  const dir = fs.mkdtempSync(path.join(tmp, 'bin-'));
+  const dirs = (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean);
+  for (const tool of ['bash', 'sh', 'awk', 'sed', 'grep', 'cat', 'dirname', 'basename', 'uname', 'env', 'id', 'mkdir']) {
+    const found = dirs.map((d) => path.join(d, tool)).find((f) => fs.existsSync(f));
+    if (found) fs.symlinkSync(found, path.join(dir, tool));
+  }
+  fs.symlinkSync(process.execPath, path.join(dir, 'node'));
+  return dir;
+}
+
+interface ScriptCase {
+  /** How to start it: command and the arguments before the ones under test. */
+  cmd: string;
+  args: string[];
+  /** Arguments that reach the option check (e.g. a subcommand), before the unknown option. */
+  before?: string[];
+}
+
+/** How each file of scripts/ is started; a new script fails the coverage check until it is added here. */
+function scriptCases(): Record<string, ScriptCase> {
+  const ts = (name: string): ScriptCase => ({ cmd: process.execPath, args: [path.join(BUILT_SCRIPTS, `${name}.js`)] });
+  const sh = (name: string): ScriptCase => ({ cmd: 'bash', args: [path.join(ROOT, 'scripts', name)] });
+  const py = (name: string): ScriptCase => ({ cmd: PYTHON, args: [path.join(ROOT, 'scripts', name)] });
+  return {
+    'bench.ts': ts('bench'),
+    'bench-data.ts': ts('bench-data'),
+    'bench-models.ts': ts('bench-models'),
+    'probe-wasm-training-kernels.ts': ts('probe-wasm-training-kernels'),
+    'profile-step.ts': ts('profile-step'),
+    'link-self.js': { cmd: process.execPath, args: [path.join(ROOT, 'scripts', 'link-self.js')] },
+    'bench_models_torch.py': { ...py('bench_models_torch.py'), before: ['count'] },
+    'execute_notebook.py': py('execute_notebook.py'),
+    'strip-notebook.py': py('strip-notebook.py'),
+    'install-gpu-backend.sh': sh('install-gpu-backend.sh'),
+    'render-html.sh': sh('render-html.sh'),
+    'run-notebook.sh': sh('run-notebook.sh'),
+    'run-notebooks.sh': sh('run-notebooks.sh'),
+    'setup-jupyter.sh': sh('setup-jupyter.sh'),
+    'setup.sh': sh('setup.sh'),
+  };
+}
+
+function spawnScript(c: ScriptCase, extra: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string; seconds: number } {
+  const t0 = performance.now();
+  // A script that ignored --help would start its work (hours for the benchmarks): cut it off.
+  const r = spawnSync(c.cmd, [...c.args, ...extra], { cwd: ROOT, env, encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL' });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds: (performance.now() - t0) / 1000 };
+}
+
+test('every file in scripts/ has a --help and unknown-option case here', () => {
+  const files = fs.readdirSync(path.join(ROOT, 'scripts')).filter((f) => /\.(ts|js|sh|py)$/.test(f)).sort();
+  assert.deepEqual(Object.keys(scriptCases()).sort(), files);
+});
+
+test('every script answers --help with its usage (exit 0, within seconds) and refuses an unknown option (exit 2)', () => {
+  // Safety nets for a regression: no reinstall, no apt, no GPU package, whatever a broken script does.
+  const env = { ...process.env, PATH: sandboxPath(), SKIP_NPM_CI: '1', SKIP_APT: '1', GAF_DATA_DIR: tmp };
+  for (const [file, c] of Object.entries(scriptCases())) {
+    const invoked = file.replace(/\.ts$/, '.js');
+    if (file.endsWith('.ts')) assert.ok(fs.existsSync(c.args[0]!), `${c.args[0]} missing: compile with tsconfig.test.json first`);
+    const help = spawnScript(c, ['--help'], env);
+    assert.equal(help.status, 0, `${file} --help: exit ${help.status}\n${help.stderr}`);
+    assert.ok(help.stdout.includes(invoked), `${file} --help names the script:\n${help.stdout}`);
+    assert.ok(help.seconds < 30, `${file} --help took ${help.seconds.toFixed(1)} s`);
+    if (file.endsWith('.ts')) assert.match(help.stdout, /^usage: /, `${file} --help starts with its usage`);
+    if (file === 'setup.sh') assert.doesNotMatch(help.stdout, /\[setup\] ==/, 'setup.sh --help runs no phase');
+    const bad = spawnScript(c, [...(c.before ?? []), '--no-such-option'], env);
+    assert.equal(bad.status, 2, `${file} --no-such-option: exit ${bad.status}\n${bad.stdout}\n${bad.stderr}`);
+    assert.match(bad.stderr, /--no-such-option/, `${file} names the unknown option`);
+  }
+});
+
+test('the main job answers --help without training and refuses an unknown option', () => {
+  const c: ScriptCase = { cmd: process.execPath, args: [path.join(__dirname, '..', 'src', 'cli', 'main-job.js')] };
+  const env = { ...process.env };
+  const help = spawnScript(c, ['--help'], env);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^npm run main \[-- \[--workers N\]/);
+  assert.ok(help.seconds < 30, `--help took ${help.seconds.toFixed(1)} s`);
+  const bad = spawnScript(c, ['--worker', '3'], env);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^main job: unknown option --worker; options: --workers VALUE, /);
+  assert.match(bad.stderr, /\n\nnpm run main /, 'with the usage');
 });

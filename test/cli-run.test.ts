@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readArrow, readCsv } from '../src/results/export';
-import { readClaims } from '../src/train/sweep';
+import { readClaims } from '../src/sweep/index';
 
 const CLI = path.resolve(__dirname, '../src/cli/main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gaf-cli-run-'));

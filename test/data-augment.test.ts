@@ -20,7 +20,7 @@ function ramp(h = 32, w = 32, c = 3): Float32Array {
   return Float32Array.from({ length: h * w * c }, (_, i) => i / (h * w * c));
 }
 
-test('the normalisation constants are the reference values (GAF_REFERENCE.md)', () => {
+test('the normalisation constants are the reference implementation values', () => {
   assert.deepEqual(CIFAR10_MEAN, [0.4914, 0.4822, 0.4465]);
   assert.deepEqual(CIFAR10_STD, [0.2023, 0.1994, 0.201]);
   assert.deepEqual(CIFAR100_MEAN, [0.5071, 0.4867, 0.4408]);

@@ -12,7 +12,8 @@ import {
   DEBIAN_FASHION_MNIST_DIR,
 } from '../src/data/mnist';
 import { DataFormatError, DatasetNotFoundError } from '../src/data/errors';
-import { DATA_DIR_ENV, packageRoot } from '../src/data/paths';
+import { DATA_DIR_ENV } from '../src/data/paths';
+import { packageRoot } from '../src/provenance/index';
 import { idxBytes, tempDir, writeFile } from './data-fixtures';
 
 // Three 2x2 images whose pixels are 0,51,102,...: pixel k of the set is 51*(k mod 6),

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { seeded, size, relErr, useBackend } from './wasm-compare';
-import { registerWasmGradientKernels, setFastTraining } from '../src/backend/wasm-kernels/index';
+import { registerWasmGradientKernels } from '../src/backend/wasm-kernels/index';
+import { setFastTraining } from '../src/backend/fast-training';
 import { leanBackpropOn, setLeanBackprop } from '../src/backend/lean-backprop';
 import { batchNormTraining, reluGradConfig, setLeanBatchNorm } from '../src/backend/gradients/index';
 import { LeanBatchNormalization } from '../src/models/lean-batch-norm';
@@ -12,6 +13,7 @@ import { createModel } from '../src/models/index';
 // Captured before gaf-lab replaces anything (node --test runs this file in its own process).
 const TFJS_RELU_GRADIENT = tf.getGradient('Relu');
 registerWasmGradientKernels();
+setFastTraining(true);
 
 // Independent references: tfjs-core's own engine.gradients and its composite batch norm
 // (tf.moments + tf.batchNorm with tfjs-core's gradients), and the cpu backend's kernels.
@@ -48,7 +50,7 @@ function gradients(): Float32Array[] {
 
 test('lean backprop gives bit-identical gradients to tfjs-core\'s engine (accumulation, unused outputs, custom gradients, given dy, second order), and is switched by setFastTraining', async () => {
   await useBackend('cpu');
-  assert.ok(leanBackpropOn(), 'registerWasmGradientKernels turned it on');
+  assert.ok(leanBackpropOn(), 'setFastTraining(true) turned it on');
   setFastTraining(false);
   assert.ok(!leanBackpropOn(), 'setFastTraining(false) restores tfjs-core\'s engine.gradients');
   const ref = gradients();

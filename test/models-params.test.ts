@@ -1,6 +1,6 @@
 /**
  * Every model's trainable parameter count, for 10 and 100 classes, checked three ways:
- * 1. against the reference's counts (GAF_REFERENCE.md, from instantiating the reference's
+ * 1. against the reference's counts (from instantiating the reference's
  *    PyTorch models) where that table has the model;
  * 2. against a count derived here by arithmetic from the architecture description alone
  *    (conv = k*k*(cin/groups)*cout [+ cout bias], BN = 2*C (gamma, beta), Linear = in*out + out),
@@ -349,7 +349,7 @@ const DERIVED: Record<string, (k: number) => number> = {
   imagenet_resnet50: (k) => imagenetResnet('ResNet50', k),
 };
 
-/** The reference's counts (GAF_REFERENCE.md table), 10 / 100 classes. */
+/** The reference's counts (from the authors' PyTorch models), 10 / 100 classes. */
 const REFERENCE: Record<string, [number, number | null]> = {
   LeNet: [62006, null],
   VGG16: [14728266, 14774436],

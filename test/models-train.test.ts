@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createModel, listModels } from '../src/models/index';
-import { registerWasmGradientKernels } from '../src/backend/wasm-kernels/index';
+import { initBackend } from '../src/backend/init';
 import { sgd } from '../src/optim/index';
 import { gafs } from '../src/gaf/index';
 
@@ -33,9 +33,7 @@ const SIDE: Record<string, number> = {
 const STEADY_STATE = new Set(['resnet20', 'ShuffleNetV2', 'EfficientNetB0', 'RegNetX_200MF']);
 
 before(async () => {
-  await tf.setBackend('wasm');
-  await tf.ready();
-  registerWasmGradientKernels();
+  await initBackend('wasm');
 });
 
 for (const info of listModels()) {

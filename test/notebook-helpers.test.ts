@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { notebookMode, notebookParams, NOTEBOOK_MODE_ENV } from '../src/notebook/mode';
 import { formatCell, tableHtml, tableText } from '../src/notebook/show';
-import { formatProgress, progressLine } from '../src/notebook/progress';
+import { formatProgress, progressLine } from '../src/train/progress-line';
 import { lineChartSpec } from '../src/plots/line-chart';
 import { compileSpec, renderSvg } from '../src/plots/render';
 import { ROOT } from './repo-root';

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot } from '../src/data/paths';
+import { packageRoot } from '../src/provenance/index';
 import { paperTable } from '../src/notebook/paper-table';
 import { runFoldersTable } from '../src/notebook/run-folders';
 import { showSavedFigures } from '../src/notebook/show-file';
@@ -12,7 +12,7 @@ import { figureMaker, figureProvenanceTable } from '../src/plots/provenance-tabl
 import { regenerateFigures } from '../src/reports/figure-set';
 import { resultsTables } from '../src/reports/results-tables';
 import { loadRuns } from '../src/results/load';
-import { prepareSweep, type SweepConfigInput } from '../src/train/sweep';
+import { prepareSweep, type SweepConfigInput } from '../src/sweep/index';
 import { tempDir, writeRun } from './results-fixtures';
 
 const root = tempDir('nb-helpers');
@@ -72,7 +72,7 @@ test('sweepProgress: runs that ended before count as done, unless the sweep star
   const dir = path.join(root, 'p2');
   const { runs } = prepareSweep(tiny(dir));
   fs.mkdirSync(path.join(dir, runs[0]!.runId));
-  fs.writeFileSync(path.join(dir, runs[0]!.runId, 'manifest.json'), JSON.stringify({ format: 'gaf-lab-run/1', runId: runs[0]!.runId, status: 'completed' }));
+  fs.writeFileSync(path.join(dir, runs[0]!.runId, 'manifest.json'), JSON.stringify({ format: 'gaf-lab-run/1', runId: runs[0]!.runId, status: 'completed', config: runs[0]!.config }));
   const lines: string[] = [];
   const p = sweepProgress(tiny(dir), { label: 'x', log: (s) => lines.push(s), now: () => 0, minSeconds: 0 });
   assert.equal(p.endedBefore, 1);

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { gafs } from '../src/gaf/gaf';
 import { adam, rmsprop, sgd, sgdAdaptiveGaf, GafOptimizer } from '../src/optim/index';
-import { resolveConfig, runIdOf } from '../src/train/config';
-import { buildOptimizer } from '../src/train/build';
+import { resolveConfig, runIdOf } from '../src/config/index';
+import { optimizerFromSettings } from '../src/optim/settings';
 import { optimizerLabel } from '../src/results/load';
 import { flattenObject } from '../src/results/flatten';
 
@@ -106,7 +106,7 @@ test('configs: clip is validated, built into the optimizer, named in the run id 
   const r = resolveConfig(cfg({ kind: 'value', value: 0.25 }));
   assert.deepEqual((r.optimizer as { clip?: unknown }).clip, { kind: 'value', value: 0.25 });
   assert.match(runIdOf(r), /-sgd-clipv0\.25-s0-/);
-  const opt = buildOptimizer(r.optimizer);
+  const opt = optimizerFromSettings(r.optimizer);
   assert.equal(opt.stages[0], 'clipByValue(0.25)');
   opt.dispose();
   assert.equal(optimizerLabel(flattenObject(r as unknown as Record<string, unknown>)), 'sgd + clip value 0.25');

@@ -26,7 +26,7 @@ const CASES: [string, () => unknown, RegExp][] = [
   // adaptive
   ['shrink 0', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: 0, gamma: 2 }), /sgdAdaptiveGaf: shrink must be > 0, got 0/],
   ['shrink < 0', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: -2, gamma: 2 }), /sgdAdaptiveGaf: shrink must be > 0, got -2/],
-  ['shrink missing', () => sgdAdaptiveGaf({ learningRate: 0.1, gamma: 2 } as never), /sgdAdaptiveGaf: shrink must be a finite number \(> 0\), got undefined/],
+  ['shrink missing', () => sgdAdaptiveGaf({ learningRate: 0.1, gamma: 2 } as never), /sgdAdaptiveGaf: shrink is required\. The reference runs used e\.g\. shrink=2, gamma=2\./],
   ['gamma 0', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 0 }), /sgdAdaptiveGaf: gamma must be > 0, got 0/],
   ['adaptive momentum', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 2, momentum: 1.2 }), /sgdAdaptiveGaf: momentum must be in \[0, 1\), got 1\.2/],
   // adam

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadRuns, loadGradStats, findRunDirs, hasGaf, optimizerLabel } from '../src/results/index';
+import { loadRuns, loadGradStats, hasGaf, optimizerLabel } from '../src/results/index';
+import { findRunDirs } from '../src/run-format/index';
 import { curve, standardSweep, tempDir, writeRun, runIdOf } from './results-fixtures';
 
 type Row = Record<string, unknown>;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { gafs } from '../src/gaf/index';
-import { conditionGrid, type ConditionCell } from '../src/reports/gaf-conditions';
+import { conditionGrid } from '../src/reports/gaf-conditions';
 import {
   enlargementLimit,
   escapeTable,
@@ -17,6 +17,7 @@ import {
   summarizeEscapeTimes,
   summarizeGafProfiles,
   summarizeItersVsCondition,
+  type ConditionCell,
   type EscapeRow,
   type ItersVsConditionRow,
 } from '../src/theory/index';

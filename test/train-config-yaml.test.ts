@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readConfigFile, resolveConfig, runIdOf } from '../src/train/config';
+import { readConfigFile, resolveConfig, runIdOf } from '../src/config/index';
 
 const YAML_TEXT = `# the same experiment as the JSON object below
 dataset:

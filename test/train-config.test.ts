@@ -10,8 +10,8 @@ import {
   resolveConfig,
   runIdOf,
   type ExperimentConfigInput,
-} from '../src/train/config';
-import { buildOptimizer } from '../src/train/build';
+} from '../src/config/index';
+import { adam, rmsprop, sgd, sgdAdaptiveGaf } from '../src/optim/factories';
 import { cosineSchedule, learningRateAt, linearWarmup, stepSchedule } from '../src/train/schedule';
 
 const minimal: ExperimentConfigInput = {
@@ -59,8 +59,9 @@ test('defaults are filled in and derived fields resolved', () => {
 });
 
 test('the filled-in optimizer defaults are the ones the optimizers themselves use', () => {
-  // buildOptimizer passes the options to the factories, whose getConfig() reports what they run with;
-  // with every option left out, any drift between the schema's defaults and the factories' shows here.
+  // The factories' getConfig() reports what they run with; called with every option left out,
+  // any drift between the schema's defaults and the factories' shows here.
+  const factories = { sgd, adam, rmsprop, sgdAdaptiveGaf } as Record<string, (o: never) => { getConfig(): unknown; dispose(): void }>;
   for (const optimizer of [
     { name: 'sgd', options: { learningRate: 0.1 } },
     { name: 'adam' },
@@ -68,10 +69,8 @@ test('the filled-in optimizer defaults are the ones the optimizers themselves us
     { name: 'sgdAdaptiveGaf', options: { learningRate: 0.1, shrink: 2, gamma: 2 } },
   ]) {
     const r = resolveConfig({ ...minimal, optimizer });
-    const fromFactoryDefaults = buildOptimizer(
-      // The raw section, without the schema's defaults: the factories fill their own.
-      optimizer as unknown as Parameters<typeof buildOptimizer>[0] & { options: Record<string, unknown> },
-    );
+    // The raw options, without the schema's defaults: the factories fill their own.
+    const fromFactoryDefaults = factories[optimizer.name]!((optimizer.options ?? {}) as never);
     const eff = fromFactoryDefaults.getConfig() as Record<string, unknown>;
     fromFactoryDefaults.dispose();
     for (const [k, v] of Object.entries(r.optimizer.options)) assert.equal(eff[k], v, `${optimizer.name}.${k}`);

@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DatasetNotFoundError } from '../src/data/errors';
-import { packageRoot } from '../src/data/paths';
-import { reduceSweep } from '../src/train/reduce-sweep';
-import { expandSweep, parseSweepConfig, type SweepConfigInput } from '../src/train/sweep';
-import { prepareSweepData } from '../src/train/sweep-data';
-import { sweepEnded, trainSweep } from '../src/train/sweep-session';
-import { readManifest } from '../src/train/manifest';
+import { packageRoot } from '../src/provenance/index';
+import { reduceSweep } from '../src/sweep/reduce';
+import { expandSweep, parseSweepConfig, type SweepConfigInput } from '../src/sweep/index';
+import { prepareSweepData } from '../src/sweep/data';
+import { sweepEnded, trainSweep } from '../src/sweep/session';
+import { readManifest } from '../src/run-format/index';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gaf-reduce-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -5,9 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findCheckpoint, readCheckpointState } from '../src/train/checkpoint';
-import { resolveConfig, runIdOf, type ExperimentConfigInput } from '../src/train/config';
-import { readJsonLines } from '../src/train/files';
-import { readManifest, readMetrics, type EpochMetrics } from '../src/train/manifest';
+import { resolveConfig, runIdOf, type ExperimentConfigInput } from '../src/config/index';
+import { readJsonLines, readManifest, readMetrics, type EpochMetrics } from '../src/run-format/index';
 import { resumeRun, runExperiment, runOrResume, type GradStatsLine } from '../src/train/runner';
 
 // 192 training images in 6 batches of 32: epochs long enough to kill one in the middle,

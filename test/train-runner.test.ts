@@ -8,9 +8,8 @@ import { initBackend } from '../src/backend/init';
 import { loadFashionMnist } from '../src/data/mnist';
 import { createModel } from '../src/models/index';
 import { findCheckpoint, loadCheckpoint, readCheckpointState } from '../src/train/checkpoint';
-import { resolveConfig, type ExperimentConfigInput } from '../src/train/config';
-import { readJsonLines } from '../src/train/files';
-import { readManifest, readMetrics } from '../src/train/manifest';
+import { resolveConfig, type ExperimentConfigInput } from '../src/config/index';
+import { readJsonLines, readManifest, readMetrics } from '../src/run-format/index';
 import { progressPrinter, type ProgressEvent } from '../src/train/progress';
 import { resumeRun, runExperiment, type GradStatsLine } from '../src/train/runner';
 

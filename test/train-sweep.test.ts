@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../src/train/config';
-import { readManifest, readMetrics } from '../src/train/manifest';
-import { claimRun, expandSweep, parseSweepConfig, prepareSweep, readClaims, releaseRun, runSweep, sweepStatus, type SweepConfigInput } from '../src/train/sweep';
+import { ConfigError } from '../src/config/index';
+import { readManifest, readMetrics } from '../src/run-format/index';
+import { claimRun, expandSweep, parseSweepConfig, prepareSweep, readClaims, releaseRun, runSweep, sweepStatus, type SweepConfigInput } from '../src/sweep/index';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gaf-sweep-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { seeded, size, relErr, useBackend } from './wasm-compare';
-import { registerWasmGradientKernels, setFastTraining, WASM_FAST_KERNELS } from '../src/backend/wasm-kernels/index';
+import { registerWasmGradientKernels, WASM_FAST_KERNELS } from '../src/backend/wasm-kernels/index';
+import { fastTrainingOn, setFastTraining } from '../src/backend/fast-training';
 import { conv2dBackpropFilterConfig } from '../src/backend/wasm-kernels/conv2d-backprop-filter';
 import { depthwiseBackpropFilterConfig } from '../src/backend/wasm-kernels/depthwise-backprop-filter';
 import { chooseFilterGradLayout, chunkRows, conv2dBackpropFilterWithLayout, FilterGradLayout, windowsGrid } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
@@ -20,6 +21,10 @@ const WASM_ORIGINALS = new Map(REPLACED.map((n) => [n, tf.getKernel(n, 'wasm')])
 const TFJS_BN_GRADIENT = tf.getGradient('FusedBatchNorm');
 const TFJS_REDUCTION_GRADIENTS = { Mean: tf.getGradient('Mean'), Sum: tf.getGradient('Sum') };
 registerWasmGradientKernels();
+// Registering the missing kernels replaces nothing of tfjs's own (checked before anything else).
+const REPLACED_BY_REGISTERING = REPLACED.filter((n) => tf.getKernel(n, 'wasm') !== WASM_ORIGINALS.get(n));
+const BN_GRADIENT_AFTER_REGISTERING = tf.getGradient('FusedBatchNorm');
+setFastTraining(true);
 
 // Reference values come from the 'cpu' backend's kernels (plain loops, independent of the
 // code under test) or from tfjs-core's own gradient. Relative error = max|got - ref| / max(1, max|ref|).
@@ -58,7 +63,10 @@ const input = (shape: number[], seed: number): Data => ({ data: seeded(size(shap
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 const EXPLICIT: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
 
-test('setFastTraining swaps the replacements in and out; registerWasmGradientKernels turns them on, idempotently', () => {
+test('registerWasmGradientKernels only adds kernels; setFastTraining swaps the replacements in and out, idempotently', () => {
+  assert.deepEqual(REPLACED_BY_REGISTERING, [], 'registering the missing kernels replaced none of tfjs-backend-wasm\'s');
+  assert.equal(BN_GRADIENT_AFTER_REGISTERING, TFJS_BN_GRADIENT, 'registering the missing kernels left tfjs-core\'s gradients alone');
+  assert.ok(fastTrainingOn());
   for (const name of REPLACED) {
     assert.ok(WASM_ORIGINALS.get(name) !== undefined, `tfjs-backend-wasm registers ${name}`);
     assert.notEqual(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name), `${name} replaced`);
@@ -67,7 +75,8 @@ test('setFastTraining swaps the replacements in and out; registerWasmGradientKer
   assert.deepEqual(setFastTraining(true), [], 'already on: nothing changes');
   const off = setFastTraining(false);
   assert.deepEqual([...off].sort(), [...REPLACED, ...FOUNDATION, 'FusedBatchNorm', 'Mean', 'Sum', 'Relu',
-    'gradients (lean backprop)', 'batch norm in training (closed-form gradient)'].sort());
+    'engine.gradients (lean backprop)', 'batch norm in training (closed-form gradient)'].sort());
+  assert.ok(!fastTrainingOn());
   assert.equal(tf.getGradient('Mean'), TFJS_REDUCTION_GRADIENTS.Mean);
   assert.equal(tf.getGradient('Sum'), TFJS_REDUCTION_GRADIENTS.Sum);
   for (const name of REPLACED) assert.equal(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name), `${name} restored`);
@@ -75,7 +84,9 @@ test('setFastTraining swaps the replacements in and out; registerWasmGradientKer
   assert.equal(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm'), depthwiseBackpropFilterConfig, 'the foundation kernel is back');
   assert.equal(tf.getGradient('FusedBatchNorm'), TFJS_BN_GRADIENT);
   assert.deepEqual(registerWasmGradientKernels(), [], 'the missing kernels were registered already');
-  assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig, 'registerWasmGradientKernels turned them on again');
+  assert.equal(tf.getGradient('FusedBatchNorm'), TFJS_BN_GRADIENT, 'registering kernels does not turn the replacements on');
+  assert.ok(setFastTraining(true).length > 0);
+  assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig, 'setFastTraining(true) turned them on again');
   assert.equal(tf.getGradient('Mean'), meanGradConfig);
   assert.equal(tf.getGradient('Sum'), sumGradConfig);
   for (const name of REPLACED) assert.notEqual(tf.getKernel(name, 'wasm'), WASM_ORIGINALS.get(name));

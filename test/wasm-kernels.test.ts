@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { seeded, size, relErr, useBackend } from './wasm-compare';
-import { registerWasmGradientKernels, setFastTraining, setIm2colBudget, WASM_GRADIENT_KERNELS } from '../src/backend/wasm-kernels/index';
+import { registerWasmGradientKernels, setIm2colBudget, WASM_GRADIENT_KERNELS } from '../src/backend/wasm-kernels/index';
+import { setFastTraining } from '../src/backend/fast-training';
 import { tapGroups } from '../src/backend/wasm-kernels/tap-groups';
 
 // Registered before any backend is set: registration works on kernel names (node --test runs
 // this file in its own process, so nothing was registered before).
 const FIRST_REGISTRATION = registerWasmGradientKernels();
+setFastTraining(true);
 
 // Reference: the 'cpu' backend's own kernels (plain loops, independent of ours). Relative
 // error = max|got - ref| / max(1, max|ref|).

@@ -5,12 +5,12 @@
  * baseline) is trained once.
  * @module
  */
-import { gafs } from '../gaf/gaf';
-import { expandSweep, parseSweepConfig, type SweepConfigInput } from '../train/sweep';
+import { gafs, type BuiltinGafKind } from '../gaf/gaf';
+import { expandSweep, parseSweepConfig, type SweepConfigInput } from '../sweep/index';
 
 /** A GAF as configs name it. */
 export interface GafSetting {
-  kind: 'atan' | 'tanh' | 'log';
+  kind: BuiltinGafKind;
   alpha: number;
   beta: number;
 }

@@ -3,8 +3,8 @@
  * updates in place, and a rerun that skips finished runs.
  * @module
  */
-import { progressLine } from '../notebook/progress';
-import { prepareSweep, runSweep, sweepStatus } from '../train/sweep';
+import { progressLine } from '../train/progress-line';
+import { prepareSweep, runSweep, sweepStatus } from '../sweep/index';
 import type { AblationPlan } from './plan';
 
 /** Options of {@link runAblations}. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
+import { fastTrainingParts, setFastTraining } from './fast-training';
 import { registerWasmGradientKernels } from './wasm-kernels/index';
 
 /** The TensorFlow.js backends gaf-lab can run on, best first. */
@@ -29,6 +30,43 @@ export interface BackendReport {
   warnings: string[];
   /** Names of gradient kernels gaf-lab registered for wasm in this process. */
   registeredKernels: string[];
+  /** gaf-lab's replacements of tfjs kernels, gradients and engine parts (see `setFastTraining`). */
+  fastTraining: FastTrainingReport;
+}
+
+/** Whether gaf-lab's replacements of tfjs internals are on, why, and what they replace. */
+export interface FastTrainingReport {
+  on: boolean;
+  /** Where the decision came from and why. */
+  reason: string;
+  /** Every kernel, gradient and engine part that is (when on) or would be replaced. */
+  parts: string[];
+}
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * gaf-lab's training speed-ups, which replace some tfjs kernels, gradients and the engine's
+   * backward pass (`setFastTraining`): `'auto'` (default) turns them on for the backends they
+   * are tested on (wasm, cpu) and off elsewhere; `true`/`false` force them. The variable
+   * GAF_FAST_TRAINING (1/0) applies when this is left at 'auto'.
+   */
+  fastTraining?: boolean | 'auto';
+}
+
+/** Backends the speed-ups are tested on (bit-identical or within float rounding of tfjs's own). */
+const FAST_TRAINING_TESTED: readonly BackendName[] = ['wasm', 'cpu'];
+
+function decideFastTraining(backend: BackendName, option: boolean | 'auto'): { on: boolean; reason: string } {
+  if (option !== 'auto') return { on: option, reason: `${option ? 'on' : 'off'}: requested by the fastTraining option` };
+  const env = process.env['GAF_FAST_TRAINING'];
+  if (env !== undefined && env !== '') {
+    if (env !== '0' && env !== '1') throw new Error(`gaf-lab: GAF_FAST_TRAINING is "${env}"; use 1 (on), 0 (off) or leave it unset.`);
+    return { on: env === '1', reason: `${env === '1' ? 'on' : 'off'}: GAF_FAST_TRAINING=${env}` };
+  }
+  return FAST_TRAINING_TESTED.includes(backend)
+    ? { on: true, reason: `on: tested on ${backend} against tfjs's own kernels and gradients; off with fastTraining: false or GAF_FAST_TRAINING=0` }
+    : { on: false, reason: `off: not tested on ${backend}; on with fastTraining: true or GAF_FAST_TRAINING=1` };
 }
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -107,8 +145,6 @@ async function tryWasm(): Promise<Attempt> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-wasm');
-    // Again now that the package's kernels exist: the fast replacements need them.
-    registerWasmGradientKernels();
     await smokeTest('wasm');
     return { ok: true, detail: '@tensorflow/tfjs-backend-wasm (SIMD, single-threaded in Node) with gaf-lab gradient kernels' };
   } catch (e) {
@@ -149,10 +185,14 @@ function parseRequest(preferred: string | undefined): { want?: BackendName; by: 
  * warning. A preference (argument, else the `GAF_BACKEND` environment variable) forces that
  * backend and throws if it cannot load.
  *
+ * It then takes one more named step, reported in `fastTraining`: gaf-lab's training speed-ups,
+ * which replace some of tfjs's kernels, gradients and its backward pass (see
+ * {@link InitBackendOptions.fastTraining}).
+ *
  * @param preferred 'tensorflow' | 'wasm' | 'cpu' | 'auto'; overrides GAF_BACKEND.
  * @returns the backend in use and why each better one was not used.
  */
-export async function initBackend(preferred?: BackendName | 'auto'): Promise<BackendReport> {
+export async function initBackend(preferred?: BackendName | 'auto', options: InitBackendOptions = {}): Promise<BackendReport> {
   const { want, by } = parseRequest(preferred);
   const candidates: BackendCandidate[] = [];
   const warnings: string[] = [];
@@ -199,13 +239,19 @@ export async function initBackend(preferred?: BackendName | 'auto'): Promise<Bac
     warnings.push(CPU_WARNING);
     console.warn(`\n*** ${CPU_WARNING} ***\n`);
   }
-  return { backend: chosen, requestedBy: by, candidates, warnings, registeredKernels };
+  const fast = decideFastTraining(chosen, options.fastTraining ?? 'auto');
+  setFastTraining(fast.on);
+  const fastTraining = { ...fast, parts: fastTrainingParts() };
+  return { backend: chosen, requestedBy: by, candidates, warnings, registeredKernels, fastTraining };
 }
 
 /** A few readable lines: the backend in use and why each other candidate was not. */
 export function formatBackendReport(r: BackendReport): string {
   const lines = [`backend: ${r.backend} (${r.requestedBy === 'auto' ? 'automatic choice' : `requested by ${r.requestedBy}`})`];
   for (const c of r.candidates) lines.push(`  ${c.chosen ? '*' : '-'} ${c.package}: ${c.reason}`);
+  const f = r.fastTraining;
+  lines.push(`fast training: ${f.reason}`);
+  if (f.on) lines.push(`  replaces: ${f.parts.join(', ')}`);
   for (const w of r.warnings) lines.push(`  ! ${w}`);
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { loadFashionMnist, loadMnist } from '../data/mnist';
 import { loadCifar10, loadCifar100 } from '../data/cifar';
 import { downloadDataset, DATASET_SOURCES, type DownloadableDataset } from '../data/download';
 import { defaultDataDir } from '../data/paths';
-import { parseArgs, flagValue, UsageError } from './args';
+import { parseCommandLine, UsageError } from './args';
 
 export const DATA_USAGE = `gaf-lab data check [--data-dir DIR]
 gaf-lab data download NAME... [--data-dir DIR] [--force]
@@ -35,9 +35,9 @@ function check(dataDir: string | undefined): number {
 }
 
 async function download(names: string[], dataDir: string | undefined, force: boolean): Promise<number> {
-  if (names.length === 0) throw new UsageError(`data download: name at least one of ${Object.keys(DATASET_SOURCES).join(', ')}.`);
+  if (names.length === 0) throw new UsageError(`name at least one dataset to download: ${Object.keys(DATASET_SOURCES).join(', ')}.`);
   for (const n of names) {
-    if (!(n in DATASET_SOURCES)) throw new UsageError(`data download: unknown dataset "${n}"; choose from ${Object.keys(DATASET_SOURCES).join(', ')}.`);
+    if (!(n in DATASET_SOURCES)) throw new UsageError(`unknown dataset "${n}"; choose from ${Object.keys(DATASET_SOURCES).join(', ')}.`);
   }
   for (const n of names as DownloadableDataset[]) {
     const r = await downloadDataset(n, { dataDir, force, log: (m) => console.log(m) });
@@ -47,11 +47,15 @@ async function download(names: string[], dataDir: string | undefined, force: boo
 }
 
 /** `gaf-lab data ...` */
-export async function dataCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['force']);
+export async function dataCommand(argv: readonly string[]): Promise<number> {
+  const args = parseCommandLine(argv, { 'data-dir': 'string', force: 'boolean' });
   const [sub, ...rest] = args.positional;
-  const dataDir = flagValue(args, 'data-dir');
-  if (sub === 'check') return check(dataDir);
-  if (sub === 'download') return download(rest, dataDir ?? defaultDataDir(), args.flags.get('force') === true);
-  throw new UsageError(sub ? `data: unknown subcommand "${sub}".` : 'data: say check or download.');
+  const dataDir = args.values['data-dir'];
+  if (sub === 'check') {
+    if (args.values.force) throw new UsageError('--force applies to data download only.');
+    if (rest.length) throw new UsageError(`data check takes no dataset names (it checks them all), got "${rest[0]}".`);
+    return check(dataDir);
+  }
+  if (sub === 'download') return download(rest, dataDir ?? defaultDataDir(), args.values.force === true);
+  throw new UsageError(sub ? `unknown subcommand "${sub}"; say check or download.` : 'say check or download.');
 }

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, formatBackendReport } from '../backend/init';
-import { packageRoot } from '../data/paths';
+import { packageRoot } from '../provenance/index';
+import { parseCommandLine } from './args';
 import { dataCommand } from './data';
 
 function run(cmd: string, args: string[]): string | undefined {
@@ -14,14 +15,40 @@ function run(cmd: string, args: string[]): string | undefined {
   }
 }
 
+/**
+ * Whether `version` (e.g. 20.20.2) is in an engines range made of `^A.B.C` and `>=A.B.C` parts
+ * joined by `||`, the shape package.json uses. A part of another shape counts as satisfied: the
+ * doctor reports, npm enforces.
+ */
+export function satisfiesEngines(version: string, range: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+  const key = (a: number, b: number, c: number): number => (a * 1000 + b) * 1000 + c;
+  return range.split('||').some((part) => {
+    const m = /^(\^|>=)\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(part.trim());
+    if (!m) return true;
+    const [a, b, c] = [Number(m[2]), Number(m[3] ?? 0), Number(m[4] ?? 0)];
+    const atLeast = key(major, minor, patch) >= key(a, b, c);
+    return m[1] === '^' ? major === a && atLeast : atLeast;
+  });
+}
+
 const line = (ok: boolean, what: string, detail: string): void => console.log(`${ok ? '[ok]  ' : '[--]  '}${what}: ${detail}`);
 
+/** Usage of `gaf-lab doctor`. */
+export const DOCTOR_USAGE = `gaf-lab doctor
+
+Prints what this machine has for gaf-lab and what to do about what it lacks: Node, the
+TensorFlow.js backends, GPU libraries, Jupyter and the tslab kernel, and the datasets.`;
+
 /** `gaf-lab doctor`: what this machine has for gaf-lab, and what to do about what it lacks. */
-export async function doctorCommand(): Promise<number> {
+export async function doctorCommand(argv: readonly string[] = []): Promise<number> {
+  parseCommandLine(argv, {}, { min: 0, max: 0, what: 'no arguments (gaf-lab doctor)' });
   const root = packageRoot();
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; engines?: { node?: string } };
   console.log(`gaf-lab ${pkg.version} at ${root}`);
-  line(Number(process.versions.node.split('.')[0]) >= 20, 'Node.js', `${process.version} on ${os.platform()}-${os.arch()}, ${os.cpus().length} CPUs`);
+  const range = pkg.engines?.node ?? '';
+  const nodeOk = satisfiesEngines(process.versions.node, range);
+  line(nodeOk, 'Node.js', `${process.version} on ${os.platform()}-${os.arch()}, ${os.cpus().length} CPUs${nodeOk ? '' : `; package.json needs ${range} (see .nvmrc)`}`);
   console.log('\nBackends');
   try {
     console.log(formatBackendReport(await initBackend()));

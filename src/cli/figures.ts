@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { regenerateFigures } from '../reports/figure-set';
-import { checkArgs, flagValue, parseArgs, UsageError } from './args';
+import { parseCommandLine, UsageError } from './args';
 
 /** Where the main job writes its runs, and so where `gaf-lab figures` looks by default. */
 export const DEFAULT_RUNS_DIR = 'runs/main';
@@ -15,12 +15,11 @@ Without runs only the first two are drawn, and the command says so.`;
 
 /** `gaf-lab figures [--runs DIR] [--out DIR]` */
 export async function figuresCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  checkArgs(args, ['runs', 'out'], { min: 0, max: 0, what: 'no positional arguments (use --runs DIR --out DIR)' });
-  const given = flagValue(args, 'runs');
+  const args = parseCommandLine(argv, { runs: 'string', out: 'string' }, { min: 0, max: 0, what: 'no positional arguments (use --runs DIR --out DIR)' });
+  const given = args.values.runs;
   const runsDir = given ?? DEFAULT_RUNS_DIR;
   if (given !== undefined && !fs.existsSync(given)) throw new UsageError(`--runs ${given} does not exist.`);
-  const outDir = flagValue(args, 'out') ?? 'figures';
+  const outDir = args.values.out ?? 'figures';
   const r = await regenerateFigures({ runsDir: fs.existsSync(runsDir) ? runsDir : undefined, outDir, log: (s) => console.log(s) });
   if (!fs.existsSync(runsDir)) console.log(`\nno runs in ${runsDir}: drew only the GAF figures. Train the main job (npm run main) or pass --runs DIR.`);
   else for (const s of r.skipped) console.log(`skipped ${s.figure}: ${s.reason}`);

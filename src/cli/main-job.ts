@@ -10,13 +10,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot } from '../data/paths';
+import { packageRoot } from '../provenance/index';
 import { formatDuration } from '../train/progress';
-import { readConfigFile } from '../train/config';
-import { runSweep, sweepStatus } from '../train/sweep';
+import { readConfigFile } from '../config/index';
+import { runSweep, sweepStatus } from '../sweep/index';
 import { regenerateFigures } from '../reports/figure-set';
 import { formatResultsTables } from '../reports/results-tables';
-import { checkArgs, flagValue, intFlag, parseArgs, UsageError } from './args';
+import { intOption, parseCommandLine, UsageError } from './args';
 import { formatSweepStatus } from './sweep';
 
 export const MAIN_JOB_USAGE = `npm run main [-- [--workers N] [--runs DIR] [--out DIR] [--config FILE] [--fresh]]
@@ -28,20 +28,23 @@ Trains the main sweep (default configs/main/fashion-mnist-sweep.json) with N wor
 --fresh deletes the runs folder first (needed after editing the sweep config).`;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['fresh']);
-  if (args.flags.has('help')) {
+  const args = parseCommandLine(
+    argv,
+    { workers: 'string', runs: 'string', out: 'string', config: 'string', fresh: 'boolean' },
+    { min: 0, max: 0, what: 'options only' },
+  );
+  if (args.help) {
     console.log(MAIN_JOB_USAGE);
     return 0;
   }
-  checkArgs(args, ['workers', 'runs', 'out', 'config', 'fresh'], { min: 0, max: 0, what: 'options only' });
   const t0 = performance.now();
-  const workers = intFlag(args, 'workers', 2);
-  const configFile = flagValue(args, 'config') ?? path.join(packageRoot(), 'configs', 'main', 'fashion-mnist-sweep.json');
-  const runsDir = path.resolve(flagValue(args, 'runs') ?? 'runs/main');
-  const outDir = flagValue(args, 'out') ?? 'figures';
+  const workers = intOption(args.values.workers, 'workers', 2);
+  const configFile = args.values.config ?? path.join(packageRoot(), 'configs', 'main', 'fashion-mnist-sweep.json');
+  const runsDir = path.resolve(args.values.runs ?? 'runs/main');
+  const outDir = args.values.out ?? 'figures';
   if (!fs.existsSync(configFile)) throw new UsageError(`sweep config ${configFile} does not exist.`);
   const config = readConfigFile(configFile) as Record<string, unknown>;
-  if (args.flags.get('fresh') === true) fs.rmSync(runsDir, { recursive: true, force: true });
+  if (args.values.fresh === true) fs.rmSync(runsDir, { recursive: true, force: true });
 
   console.log(`main job: sweep ${path.relative(process.cwd(), configFile) || configFile} -> ${path.relative(process.cwd(), runsDir)}/ with ${workers} worker(s)\n`);
   // Runs that ended before this invocation are not retrained; say so next to the wall time.

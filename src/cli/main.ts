@@ -3,9 +3,9 @@
  * The `gaf-lab` command. Each subcommand lives in its own module; this file only dispatches and
  * turns errors into one readable message and an exit code.
  */
-import { InputError, UsageError } from './args';
+import { InputError, UsageError, wantsHelp } from './args';
 import { DATA_USAGE, dataCommand } from './data';
-import { doctorCommand } from './doctor';
+import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { FIGURES_USAGE, figuresCommand } from './figures';
 import { RESULTS_USAGE, resultsCommand } from './results';
 import { RESUME_USAGE, resumeCommand } from './resume';
@@ -25,7 +25,7 @@ const COMMANDS: Record<string, Command> = {
   results: { summary: 'summary across seeds (mean ± 95% CI) and SGD vs SGD+GAF comparison of a folder of runs', usage: RESULTS_USAGE, run: resultsCommand },
   figures: { summary: 'regenerate the figure set (PNG, SVG, provenance) and results.md from runs', usage: FIGURES_USAGE, run: figuresCommand },
   data: { summary: 'check which datasets are present, or download them', usage: DATA_USAGE, run: dataCommand },
-  doctor: { summary: 'Node, backends, GPU libraries, Jupyter/tslab and datasets on this machine', usage: 'gaf-lab doctor', run: () => doctorCommand() },
+  doctor: { summary: 'Node, backends, GPU libraries, Jupyter/tslab and datasets on this machine', usage: DOCTOR_USAGE, run: doctorCommand },
 };
 
 function help(): string {
@@ -51,7 +51,7 @@ export async function cli(argv: string[]): Promise<number> {
     console.error(`gaf-lab: unknown command "${name}".\n\n${help()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (wantsHelp(rest)) {
     console.log(cmd.usage);
     return 0;
   }

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { writeArrow, writeCsv } from '../results/export';
 import { loadRuns } from '../results/load';
-import { findRunDirs } from '../results/run-files';
+import { findRunDirs } from '../run-format/index';
 import { DEFAULT_BY, formatResultsTables, resultsTables, tableRows } from '../reports/results-tables';
-import { checkArgs, flagValue, parseArgs, UsageError } from './args';
+import { parseCommandLine, UsageError } from './args';
 
 export const RESULTS_USAGE = `gaf-lab results DIR [--by COL,COL] [--metric testTop1] [--target X]
                    [--json] [--csv FILE] [--arrow FILE]
@@ -26,16 +26,19 @@ with its Welch 95% interval, matched on the --by columns that do not name the op
 
 /** `gaf-lab results DIR ...` */
 export async function resultsCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json']);
-  checkArgs(args, ['by', 'metric', 'target', 'json', 'csv', 'arrow'], { min: 1, max: 1, what: 'the folder of runs (gaf-lab results DIR)' });
+  const args = parseCommandLine(
+    argv,
+    { by: 'string', metric: 'string', target: 'string', json: 'boolean', csv: 'string', arrow: 'string' },
+    { min: 1, max: 1, what: 'the folder of runs (gaf-lab results DIR)' },
+  );
   const dir = args.positional[0]!;
   if (!fs.existsSync(dir)) throw new UsageError(`${dir} does not exist.`);
   if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder; give the folder that holds the runs.`);
-  const byText = flagValue(args, 'by');
+  const byText = args.values.by;
   const by = byText?.split(',').map((s) => s.trim()).filter(Boolean);
   if (by !== undefined && by.length === 0) throw new UsageError('--by needs at least one column name, e.g. --by model.name,optimizerLabel.');
-  const metric = flagValue(args, 'metric') ?? 'testTop1';
-  const targetText = flagValue(args, 'target');
+  const metric = args.values.metric ?? 'testTop1';
+  const targetText = args.values.target;
   const target = targetText === undefined ? undefined : Number(targetText);
   if (target !== undefined && !Number.isFinite(target)) throw new UsageError(`--target must be a number (e.g. 0.85 for 85% top-1), got "${targetText}".`);
   if (findRunDirs(dir).length === 0) {
@@ -51,14 +54,14 @@ export async function resultsCommand(argv: string[]): Promise<number> {
     }
   }
   const tables = resultsTables(runs, { by, metric, target });
-  const csv = flagValue(args, 'csv');
-  const arrow = flagValue(args, 'arrow');
+  const csv = args.values.csv;
+  const arrow = args.values.arrow;
   if (csv !== undefined) {
     writeCsv(tables.summary, csv);
     if (tables.comparison) writeCsv(tables.comparison, csv.replace(/(\.csv)?$/i, '.comparison.csv'));
   }
   if (arrow !== undefined) writeArrow(runs, arrow);
-  if (args.flags.get('json') === true) {
+  if (args.values.json === true) {
     const out = {
       dir,
       runCount: tables.runCount,

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { progressPrinter } from '../train/progress';
 import { resumeRun } from '../train/runner';
-import { checkArgs, parseArgs, UsageError } from './args';
+import { parseCommandLine, UsageError } from './args';
 import { reportRun } from './run-outcome';
 
 export const RESUME_USAGE = `gaf-lab resume RUN_DIR
@@ -14,8 +14,7 @@ exit code: 0 completed or diverged, 1 failed, 2 not a run folder, 130 interrupte
 
 /** `gaf-lab resume RUN_DIR` */
 export async function resumeCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  checkArgs(args, [], { min: 1, max: 1, what: 'the run folder (gaf-lab resume RUN_DIR)' });
+  const args = parseCommandLine(argv, {}, { min: 1, max: 1, what: 'the run folder (gaf-lab resume RUN_DIR)' });
   const dir = args.positional[0]!;
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
     throw new UsageError(

@@ -5,7 +5,7 @@
  * @module
  */
 import type { RunResult } from '../train/runner';
-import type { EpochMetrics } from '../train/manifest';
+import type { EpochMetrics } from '../run-format/index';
 
 const pct = (v: number | null | undefined): string => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : '–');
 const num = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : '–');

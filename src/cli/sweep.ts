@@ -1,17 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from '../train/config';
-import { readManifest } from '../train/manifest';
+import { ConfigError } from '../config/index';
+import { readManifest } from '../run-format/index';
 import { progressPrinter } from '../train/progress';
-import { readSweep, runSweep, runSweepWorker, sweepStatus } from '../train/sweep';
-import { checkArgs, flagValue, intFlag, parseArgs, UsageError } from './args';
+import { readSweep, runSweep, runSweepWorker, sweepStatus } from '../sweep/index';
+import { checkPositionals, intOption, parseCommandLine, UsageError } from './args';
 import { configInputError, readConfigArg } from './train';
 
 export const SWEEP_USAGE = `gaf-lab sweep SWEEP_CONFIG [--workers N]
 gaf-lab sweep --join SWEEP_DIR
 
 The first form expands the sweep config (a base experiment config and a grid; see
-src/train/sweep.ts) into the folder of its outDir and trains every run with N worker
+src/sweep/grid.ts) into the folder of its outDir and trains every run with N worker
 processes (default 1). Completed runs are skipped and interrupted ones resumed, so the same
 command continues a sweep.
 
@@ -57,10 +57,11 @@ function exitCode(sweepDir: string, waitedForAll: boolean, interrupted: boolean)
 
 /** `gaf-lab sweep SWEEP_CONFIG [--workers N]` and `gaf-lab sweep --join SWEEP_DIR`. */
 export async function sweepCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.flags.has('join')) {
-    checkArgs(args, ['join'], { min: 0, max: 0, what: 'nothing besides --join SWEEP_DIR' });
-    const dir = flagValue(args, 'join')!;
+  const args = parseCommandLine(argv, { workers: 'string', join: 'string' });
+  const dir = args.values.join;
+  if (dir !== undefined) {
+    if (args.values.workers !== undefined) throw new UsageError('--workers does not go with --join: a joining process is one worker.');
+    checkPositionals(args.positional, { min: 0, max: 0, what: 'nothing besides --join SWEEP_DIR' });
     if (!fs.existsSync(path.join(dir, 'sweep.json'))) {
       throw new UsageError(`${dir} is not a sweep folder (no sweep.json). Create it first with gaf-lab sweep SWEEP_CONFIG.`);
     }
@@ -80,8 +81,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       process.off('SIGTERM', stop);
     }
   }
-  checkArgs(args, ['workers'], { min: 1, max: 1, what: 'the sweep config file (gaf-lab sweep SWEEP_CONFIG), or --join SWEEP_DIR' });
-  const workers = intFlag(args, 'workers', 1);
+  checkPositionals(args.positional, { min: 1, max: 1, what: 'the sweep config file (gaf-lab sweep SWEEP_CONFIG), or --join SWEEP_DIR' });
+  const workers = intOption(args.values.workers, 'workers', 1);
   const config = readConfigArg(args.positional[0]!, 'sweep config');
   let result: Awaited<ReturnType<typeof runSweep>>;
   try {

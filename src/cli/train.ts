@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import { ConfigError, readConfigFile } from '../train/config';
+import { ConfigError, readConfigFile } from '../config/index';
 import { progressPrinter } from '../train/progress';
 import { runOrResume } from '../train/runner';
-import { checkArgs, flagValue, InputError, parseArgs, UsageError } from './args';
+import { InputError, parseCommandLine, UsageError } from './args';
 import { reportRun } from './run-outcome';
 
 export const TRAIN_USAGE = `gaf-lab train CONFIG [--out DIR]
@@ -37,9 +37,8 @@ export function configInputError(e: ConfigError, file: string, kind: 'experiment
 
 /** `gaf-lab train CONFIG [--out DIR]` */
 export async function trainCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  checkArgs(args, ['out'], { min: 1, max: 1, what: 'the config file (gaf-lab train CONFIG)' });
-  const out = flagValue(args, 'out');
+  const args = parseCommandLine(argv, { out: 'string' }, { min: 1, max: 1, what: 'the config file (gaf-lab train CONFIG)' });
+  const out = args.values.out;
   const raw = readConfigArg(args.positional[0]!, 'config file');
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${args.positional[0]} must hold a JSON object (an experiment config).`);
   const config = out !== undefined ? { ...(raw as Record<string, unknown>), outDir: out } : raw;

@@ -4,7 +4,7 @@
  * prefetching batches, CIFAR augmentation, and the downloader.
  */
 export { DatasetNotFoundError, DataFormatError } from './errors';
-export { DATA_DIR_ENV, defaultDataDir, packageRoot } from './paths';
+export { DATA_DIR_ENV, defaultDataDir } from './paths';
 export type { ImageSet, ImageShape, PixelArray, PixelFormat, Split } from './types';
 export { Rng, mixSeed, permutation } from './rng';
 export { parseIdx, readIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './idx';

@@ -4,43 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packageRoot } from '../provenance/package-root';
 import { DatasetNotFoundError } from './errors';
 
 /** Environment variable naming the root folder of all datasets (overrides `<repo>/data`). */
 export const DATA_DIR_ENV = 'GAF_DATA_DIR';
-
-let cachedRoot: string | undefined;
-
-/**
- * The gaf-lab package root: the nearest folder above this file whose package.json is named
- * `gaf-lab`. Found by walking up because the compiled file sits at different depths in
- * `dist/` and in the test build.
- */
-export function packageRoot(): string {
-  if (cachedRoot !== undefined) return cachedRoot;
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      try {
-        const name = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: unknown }).name;
-        if (name === 'gaf-lab') {
-          cachedRoot = dir;
-          return dir;
-        }
-      } catch {
-        // An unreadable package.json is not ours; keep walking up.
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      // Not inside the package (bundled or copied): the working directory is the best guess.
-      cachedRoot = process.cwd();
-      return cachedRoot;
-    }
-    dir = parent;
-  }
-}
 
 /**
  * The root folder datasets are downloaded to and looked up in by default:

@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * The built-in GAF kinds: the one list that configs, sweeps, JSON and the factories' table
+ * ({@link BUILTIN_GAFS}) are made from.
+ */
+export const GAF_KINDS = Object.freeze(['atan', 'tanh', 'log'] as const);
+
+/** One of {@link GAF_KINDS}: a GAF made from alpha and beta alone, so a config can name it. */
+export type BuiltinGafKind = (typeof GAF_KINDS)[number];
+
 /** The kinds of gradient activation function gaf-lab knows how to rebuild from JSON. */
-export type GafKind = 'atan' | 'tanh' | 'log' | 'custom';
+export type GafKind = BuiltinGafKind | 'custom';
 
 /** JSON form of a GAF: enough to rebuild it with {@link gafFromJSON}. */
 export interface GafJSON {
@@ -48,6 +57,9 @@ export interface GafParams {
   beta: number;
 }
 
+/** Both parameters of a built-in GAF must be > 0 (the config schema uses this rule too). */
+export const GAF_PARAM_RULE = Object.freeze({ min: 0, minOpen: true } as const);
+
 function checkParam(kind: string, field: 'alpha' | 'beta', v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new Error(
@@ -55,7 +67,7 @@ function checkParam(kind: string, field: 'alpha' | 'beta', v: unknown): number {
         `Example: gafs.${kind}({alpha: 0.1, beta: 20}).`,
     );
   }
-  if (v <= 0) {
+  if (v <= GAF_PARAM_RULE.min) {
     throw new Error(
       `gafs.${kind}: ${field} must be > 0, got ${v}. A non-positive ${field} flips or zeroes ` +
         `the gradient; the paper uses e.g. alpha=0.1, beta=20.`,
@@ -76,7 +88,7 @@ const fmt = (v: number): string => String(Number(v.toPrecision(6)));
 export const DEFAULT_GAF_PARAMS: Readonly<GafParams> = Object.freeze({ alpha: 0.3, beta: 4.5 });
 
 function builtin(
-  kind: 'atan' | 'tanh' | 'log',
+  kind: BuiltinGafKind,
   p: GafParams,
   f: (x: tf.Tensor) => tf.Tensor,
   fv: (x: number) => number,
@@ -185,33 +197,29 @@ export function custom(opts: CustomGafOptions): Gaf {
   return g;
 }
 
-/** Rebuilds a GAF from its JSON form (as written by `gaf.toJSON()`). */
+/** The factory of each built-in kind. */
+export const BUILTIN_GAFS: Readonly<Record<BuiltinGafKind, (params?: Partial<GafParams>) => Gaf>> = Object.freeze({ atan, tanh, log });
+
+const isBuiltin = (kind: unknown): kind is BuiltinGafKind => (GAF_KINDS as readonly unknown[]).includes(kind);
+
+/** Rebuilds a GAF from its JSON form (as written by `gaf.toJSON()`, or a config's `gaf` field). */
 export function gafFromJSON(json: GafJSON | string): Gaf {
   const j: unknown = typeof json === 'string' ? JSON.parse(json) : json;
   if (j === null || typeof j !== 'object' || !('kind' in j)) {
     throw new Error(`gafFromJSON: expected an object like {"kind":"atan","alpha":0.1,"beta":20}, got ${JSON.stringify(j)}.`);
   }
   const o = j as GafJSON;
-  switch (o.kind) {
-    case 'atan':
-      return atan({ alpha: o.alpha, beta: o.beta } as GafParams);
-    case 'tanh':
-      return tanh({ alpha: o.alpha, beta: o.beta } as GafParams);
-    case 'log':
-      return log({ alpha: o.alpha, beta: o.beta } as GafParams);
-    case 'custom': {
-      const g = o.name !== undefined ? customRegistry.get(o.name) : undefined;
-      if (!g) {
-        throw new Error(
-          `gafFromJSON: custom GAF "${o.name}" is not defined in this process. ` +
-            `Call gafs.custom({name: "${o.name}", fn}) before loading.`,
-        );
-      }
-      return g;
+  if (isBuiltin(o.kind)) return BUILTIN_GAFS[o.kind]({ alpha: o.alpha, beta: o.beta });
+  if (o.kind === 'custom') {
+    const g = o.name !== undefined ? customRegistry.get(o.name) : undefined;
+    if (!g) {
+      throw new Error(
+        `gafFromJSON: custom GAF "${o.name}" is not defined in this process. ` + `Call gafs.custom({name: "${o.name}", fn}) before loading.`,
+      );
     }
-    default:
-      throw new Error(`gafFromJSON: unknown kind "${String((o as { kind: unknown }).kind)}"; expected atan, tanh, log or custom.`);
+    return g;
   }
+  throw new Error(`gafFromJSON: unknown kind "${String((o as { kind: unknown }).kind)}"; expected ${[...GAF_KINDS, 'custom'].join(', ')}.`);
 }
 
 /** Factories of the GAF kinds: `gafs.atan({alpha, beta})`, `gafs.tanh`, `gafs.log`, `gafs.custom`. */

@@ -73,7 +73,7 @@ const CIFAR: [number, number, number] = [32, 32, 3];
 /**
  * Every model with its cached parameter counts. The counts are what building gives
  * (test/models-params.test.ts builds each model and checks them against this table, against
- * the reference's counts in GAF_REFERENCE.md and against hand derivations).
+ * the counts of the authors' PyTorch models and against hand derivations).
  */
 const ENTRIES: ModelEntry[] = [
   cifar('LeNet', 'lenet', 62006, 69656, 'LeNet-5 style: conv6-conv16 (5x5, ReLU, maxpool) fc120-fc84-fc', buildLeNet),

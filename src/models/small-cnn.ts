@@ -1,7 +1,7 @@
 /**
  * A small CNN for Fashion-MNIST (28x28x1) that also runs on 32x32x3:
  * conv3x3(32) + BN + ReLU + maxpool2, conv3x3(64) + BN + ReLU + maxpool2, flatten, dense.
- * Convolutions have no bias (BN follows). This is the model FACTS.md times.
+ * Convolutions have no bias (BN follows). This is the model docs/performance.md times.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

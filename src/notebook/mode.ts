@@ -4,7 +4,7 @@
  * @module
  */
 import * as path from 'node:path';
-import { packageRoot } from '../data/paths';
+import { packageRoot } from '../provenance/index';
 
 /** Environment variable that selects the notebooks' mode: `normal` (default) or `smoke`. */
 export const NOTEBOOK_MODE_ENV = 'GAF_NOTEBOOK_MODE';

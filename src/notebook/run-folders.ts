@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findRunDirs, readManifest } from '../results/run-files';
+import { findRunDirs, readManifest } from '../run-format/index';
 
 /** One results folder to look at, and what fills it. */
 export interface RunFolderEntry {

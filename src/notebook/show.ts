@@ -8,27 +8,15 @@ import { isTable, type ColumnTable } from '../results/arquero';
 import { display, type DisplayOptions } from '../plots/display';
 import { saveFigure, type SaveFigureOptions } from '../plots/save';
 import type { ProvenanceInput } from '../plots/provenance';
-import { packageRoot } from '../data/paths';
+import { packageRoot } from '../provenance/index';
 import type { VlSpec } from '../plots/spec';
+import { tslabModule, type TslabDisplay } from '../train/tslab';
 
 type Row = Record<string, unknown>;
-type TslabDisplay = { html(s: string): void; markdown(s: string): void; text(s: string): void };
 
 /** tslab's display when this code runs inside a tslab kernel, else null. */
 export function tslabDisplay(): TslabDisplay | null {
   return tslabModule()?.display ?? null;
-}
-
-/** tslab's module when running inside a tslab kernel (it has a cell to write to), else null. */
-export function tslabModule(): { display: TslabDisplay; newDisplay(): TslabDisplay } | null {
-  try {
-    // tslab's display throws "Not ready" outside a kernel; its jupyter module says whether one runs.
-    const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: unknown };
-    if (jupyter.lastWriteDisplayData == null) return null;
-    return require('tslab') as { display: TslabDisplay; newDisplay(): TslabDisplay };
-  } catch {
-    return null;
-  }
 }
 
 /** Options of {@link showTable}. */

@@ -5,7 +5,7 @@
  */
 import { flattenObject } from '../results/flatten';
 import { optimizerLabel } from '../results/load';
-import { expandSweep, parseSweepConfig } from '../train/sweep';
+import { expandSweep, parseSweepConfig } from '../sweep/index';
 
 /** One row of {@link sweepGridTable} (a type alias, so it passes as a table row). */
 export type SweepGridRow = {

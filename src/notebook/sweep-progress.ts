@@ -5,10 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readManifest, RUN_FILES, type RunStatus } from '../train/manifest';
+import { readManifest, RUN_FILES, type RunStatus } from '../run-format/index';
 import type { ProgressEvent } from '../train/progress';
-import { expandSweep, parseSweepConfig, readSweep } from '../train/sweep';
-import { progressLine, type ProgressLineOptions } from './progress';
+import { expandSweep, parseSweepConfig, readSweep } from '../sweep/index';
+import { progressLine, type ProgressLineOptions } from '../train/progress-line';
 
 /** Options of {@link sweepProgress}. */
 export interface SweepProgressOptions extends ProgressLineOptions {

@@ -2,7 +2,8 @@ import type { Gaf } from '../gaf/gaf';
 import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
 import { activate, addWeightDecay, scaleByAdam, scaleByLearningRate } from './transforms/index';
-import { checkGaf, checkKnownKeys, checkLearningRate, checkNumber } from './validate';
+import { numberField, readNumber } from './fields';
+import { checkGaf, checkKnownKeys, LEARNING_RATE_HINT } from './validate';
 
 /** Options of {@link adam} (the reference's Adam_atan; plain Adam with L2 decay without `gaf`). */
 export interface AdamOptions {
@@ -33,21 +34,32 @@ export interface AdamRecipe {
   clip: GradientClip | null;
 }
 
+const unitOpen = { min: 0, max: 1, maxOpen: true } as const;
+
+/** Defaults and ranges of {@link AdamOptions}' numbers (PyTorch's defaults). */
+export const ADAM_FIELDS = {
+  learningRate: numberField({ default: 1e-3, min: 0, hint: LEARNING_RATE_HINT }),
+  beta1: numberField({ default: 0.9, ...unitOpen }),
+  beta2: numberField({ default: 0.999, ...unitOpen }),
+  epsilon: numberField({ default: 1e-8, min: 0, minOpen: true }),
+  weightDecay: numberField({ default: 0, min: 0 }),
+};
+
 /** Option names accepted by {@link adam}. */
-export const ADAM_KEYS: readonly string[] = ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'gaf', 'clip'];
+export const ADAM_KEYS: readonly string[] = [...Object.keys(ADAM_FIELDS), 'gaf', 'clip'];
 
 /** Validates {@link AdamOptions}; returns the learning rate and the resolved recipe. */
 export function resolveAdam(opts: AdamOptions = {}, where = 'adam'): { learningRate: number; recipe: AdamRecipe } {
   checkKnownKeys(where, opts, ADAM_KEYS);
-  const unit = { min: 0, max: 1, maxOpen: true };
+  const f = ADAM_FIELDS;
   return {
-    learningRate: checkLearningRate(where, opts.learningRate ?? 1e-3),
+    learningRate: readNumber(where, 'learningRate', opts.learningRate, f.learningRate),
     recipe: {
       kind: 'adam',
-      beta1: checkNumber(where, 'beta1', opts.beta1 ?? 0.9, unit),
-      beta2: checkNumber(where, 'beta2', opts.beta2 ?? 0.999, unit),
-      epsilon: checkNumber(where, 'epsilon', opts.epsilon ?? 1e-8, { min: 0, minOpen: true }),
-      weightDecay: checkNumber(where, 'weightDecay', opts.weightDecay ?? 0, { min: 0 }),
+      beta1: readNumber(where, 'beta1', opts.beta1, f.beta1),
+      beta2: readNumber(where, 'beta2', opts.beta2, f.beta2),
+      epsilon: readNumber(where, 'epsilon', opts.epsilon, f.epsilon),
+      weightDecay: readNumber(where, 'weightDecay', opts.weightDecay, f.weightDecay),
       gaf: checkGaf(where, opts.gaf),
       clip: checkClip(where, opts.clip),
     },

@@ -1,7 +1,9 @@
-import * as gafs from '../gaf/gaf';
-import { resolveAdam } from './adam-recipe';
+import { BUILTIN_GAFS, DEFAULT_GAF_PARAMS, GAF_PARAM_RULE, type BuiltinGafKind, type GafParams } from '../gaf/gaf';
+import { ADAM_FIELDS, resolveAdam } from './adam-recipe';
+import { numberField } from './fields';
 import { GafOptimizer } from './gaf-optimizer';
-import { resolveAdaptiveSgd, resolveSgd, type GafPlacement } from './sgd-recipe';
+import type { Recipe } from './recipes';
+import { ADAPTIVE_SGD_FIELDS, resolveAdaptiveSgd, resolveSgd, type GafPlacement } from './sgd-recipe';
 import { checkKnownKeys } from './validate';
 
 /** Names of the optimizers in the authors' PyTorch code that {@link fromReference} rebuilds. */
@@ -52,15 +54,59 @@ export interface ReferenceOptions {
   epsilon?: number;
 }
 
+/** Ranges of every option a reference variant may take (their defaults depend on the variant). */
+export const REFERENCE_FIELDS = {
+  ...ADAPTIVE_SGD_FIELDS,
+  alpha: numberField(GAF_PARAM_RULE),
+  beta: numberField(GAF_PARAM_RULE),
+  beta1: ADAM_FIELDS.beta1,
+  beta2: ADAM_FIELDS.beta2,
+  epsilon: ADAM_FIELDS.epsilon,
+};
+
 const SGD_KEYS = ['learningRate', 'momentum', 'dampening', 'nesterov', 'weightDecay'];
 const GAF_KEYS = ['alpha', 'beta'];
 
-const FIXED_GAF: Record<string, { make: typeof gafs.atan; placement: GafPlacement }> = {
-  SGD_atan: { make: gafs.atan, placement: 'gradient' },
-  SGD_atanMom: { make: gafs.atan, placement: 'update' },
-  SGD_tanh_Mom: { make: gafs.tanh, placement: 'update' },
-  SGD_log_Mom: { make: gafs.log, placement: 'update' },
+/** The GAF each fixed-GAF SGD variant applies, and where. */
+const FIXED_GAF: Partial<Record<ReferenceOptimizerName, { kind: BuiltinGafKind; placement: GafPlacement }>> = {
+  SGD_atan: { kind: 'atan', placement: 'gradient' },
+  SGD_atanMom: { kind: 'atan', placement: 'update' },
+  SGD_tanh_Mom: { kind: 'tanh', placement: 'update' },
+  SGD_log_Mom: { kind: 'log', placement: 'update' },
 };
+
+/** Adam_atan's GAF when alpha or beta is left out: the reference's 0.1*atan(15x). */
+const ADAM_ATAN_GAF: Readonly<GafParams> = Object.freeze({ alpha: 0.1, beta: 15 });
+
+/**
+ * The settings of the optimizer the authors' code calls `name` (see {@link fromReference}),
+ * resolved and validated without building it.
+ */
+export function resolveReference(name: ReferenceOptimizerName, options: ReferenceOptions = {}): { learningRate: number; recipe: Recipe } {
+  if (!(REFERENCE_OPTIMIZERS as readonly string[]).includes(name)) {
+    throw new Error(`fromReference: unknown optimizer ${JSON.stringify(name)}; valid names: ${REFERENCE_OPTIMIZERS.join(', ')}.`);
+  }
+  const where = `fromReference(${name})`;
+  const { alpha, beta, shrink, gamma, beta1, beta2, epsilon, ...sgdOpts } = options;
+  const fixed = FIXED_GAF[name];
+  if (name === 'SGD_ori') {
+    checkKnownKeys(where, options, SGD_KEYS);
+    return resolveSgd({ ...sgdOpts, learningRate: sgdOpts.learningRate! }, where);
+  }
+  if (fixed) {
+    checkKnownKeys(where, options, [...SGD_KEYS, ...GAF_KEYS]);
+    const gaf = BUILTIN_GAFS[fixed.kind]({ alpha: alpha ?? DEFAULT_GAF_PARAMS.alpha, beta: beta ?? DEFAULT_GAF_PARAMS.beta });
+    return resolveSgd({ ...sgdOpts, learningRate: sgdOpts.learningRate!, gaf, gafPlacement: fixed.placement }, where);
+  }
+  if (name === 'SGD_atanMom_Ada') {
+    checkKnownKeys(where, options, [...SGD_KEYS, 'shrink', 'gamma']);
+    return resolveAdaptiveSgd({ ...sgdOpts, learningRate: sgdOpts.learningRate!, shrink: shrink!, gamma: gamma! }, where);
+  }
+  checkKnownKeys(where, options, ['learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon', ...GAF_KEYS]);
+  const gaf = BUILTIN_GAFS.atan({ alpha: alpha ?? ADAM_ATAN_GAF.alpha, beta: beta ?? ADAM_ATAN_GAF.beta });
+  const { learningRate, weightDecay } = sgdOpts;
+  return resolveAdam({ learningRate, weightDecay, beta1, beta2, epsilon, gaf }, where);
+}
 
 /**
  * The optimizer the authors' code calls `name`, with that code's defaults and semantics:
@@ -74,31 +120,6 @@ const FIXED_GAF: Record<string, { make: typeof gafs.atan; placement: GafPlacemen
  * @example fromReference('SGD_atanMom', {learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4, alpha: 0.1, beta: 20})
  */
 export function fromReference(name: ReferenceOptimizerName, options: ReferenceOptions = {}): GafOptimizer {
-  if (!(REFERENCE_OPTIMIZERS as readonly string[]).includes(name)) {
-    throw new Error(`fromReference: unknown optimizer ${JSON.stringify(name)}; valid names: ${REFERENCE_OPTIMIZERS.join(', ')}.`);
-  }
-  const where = `fromReference(${name})`;
-  const { alpha, beta, shrink, gamma, beta1, beta2, epsilon, ...sgdOpts } = options;
-  const fixed = FIXED_GAF[name];
-  if (name === 'SGD_ori') {
-    checkKnownKeys(where, options, SGD_KEYS);
-    const r = resolveSgd({ ...sgdOpts, learningRate: sgdOpts.learningRate! }, where);
-    return new GafOptimizer(r.learningRate, r.recipe);
-  }
-  if (fixed) {
-    checkKnownKeys(where, options, [...SGD_KEYS, ...GAF_KEYS]);
-    const gaf = fixed.make({ alpha: alpha ?? 0.3, beta: beta ?? 4.5 });
-    const r = resolveSgd({ ...sgdOpts, learningRate: sgdOpts.learningRate!, gaf, gafPlacement: fixed.placement }, where);
-    return new GafOptimizer(r.learningRate, r.recipe);
-  }
-  if (name === 'SGD_atanMom_Ada') {
-    checkKnownKeys(where, options, [...SGD_KEYS, 'shrink', 'gamma']);
-    const r = resolveAdaptiveSgd({ ...sgdOpts, learningRate: sgdOpts.learningRate!, shrink: shrink!, gamma: gamma! }, where);
-    return new GafOptimizer(r.learningRate, r.recipe);
-  }
-  checkKnownKeys(where, options, ['learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon', ...GAF_KEYS]);
-  const gaf = gafs.atan({ alpha: alpha ?? 0.1, beta: beta ?? 15 });
-  const { learningRate, weightDecay } = sgdOpts;
-  const r = resolveAdam({ learningRate, weightDecay, beta1, beta2, epsilon, gaf }, where);
-  return new GafOptimizer(r.learningRate, r.recipe);
+  const { learningRate, recipe } = resolveReference(name, options);
+  return new GafOptimizer(learningRate, recipe);
 }

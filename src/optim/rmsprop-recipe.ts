@@ -2,7 +2,8 @@ import type { Gaf } from '../gaf/gaf';
 import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
 import { activate, addWeightDecay, scaleByLearningRate, scaleByRms, trace } from './transforms/index';
-import { checkBoolean, checkGaf, checkKnownKeys, checkLearningRate, checkNumber } from './validate';
+import { booleanField, numberField, readBoolean, readNumber } from './fields';
+import { checkGaf, checkKnownKeys, LEARNING_RATE_HINT } from './validate';
 
 /** Options of {@link rmsprop} (PyTorch's RMSprop, with an optional GAF on the raw gradient). */
 export interface RmspropOptions {
@@ -36,22 +37,34 @@ export interface RmspropRecipe {
   clip: GradientClip | null;
 }
 
+const unitOpen = { min: 0, max: 1, maxOpen: true } as const;
+
+/** Defaults and ranges of {@link RmspropOptions}' numbers and flags (PyTorch's defaults). */
+export const RMSPROP_FIELDS = {
+  learningRate: numberField({ default: 1e-2, min: 0, hint: LEARNING_RATE_HINT }),
+  decay: numberField({ default: 0.99, ...unitOpen }),
+  epsilon: numberField({ default: 1e-8, min: 0, minOpen: true }),
+  momentum: numberField({ default: 0, ...unitOpen }),
+  centered: booleanField(false),
+  weightDecay: numberField({ default: 0, min: 0 }),
+};
+
 /** Option names accepted by {@link rmsprop}. */
-export const RMSPROP_KEYS: readonly string[] = ['learningRate', 'decay', 'epsilon', 'momentum', 'centered', 'weightDecay', 'gaf', 'clip'];
+export const RMSPROP_KEYS: readonly string[] = [...Object.keys(RMSPROP_FIELDS), 'gaf', 'clip'];
 
 /** Validates {@link RmspropOptions}; returns the learning rate and the resolved recipe. */
 export function resolveRmsprop(opts: RmspropOptions = {}, where = 'rmsprop'): { learningRate: number; recipe: RmspropRecipe } {
   checkKnownKeys(where, opts, RMSPROP_KEYS);
-  const unit = { min: 0, max: 1, maxOpen: true };
+  const f = RMSPROP_FIELDS;
   return {
-    learningRate: checkLearningRate(where, opts.learningRate ?? 1e-2),
+    learningRate: readNumber(where, 'learningRate', opts.learningRate, f.learningRate),
     recipe: {
       kind: 'rmsprop',
-      decay: checkNumber(where, 'decay', opts.decay ?? 0.99, unit),
-      epsilon: checkNumber(where, 'epsilon', opts.epsilon ?? 1e-8, { min: 0, minOpen: true }),
-      momentum: checkNumber(where, 'momentum', opts.momentum ?? 0, unit),
-      centered: checkBoolean(where, 'centered', opts.centered ?? false),
-      weightDecay: checkNumber(where, 'weightDecay', opts.weightDecay ?? 0, { min: 0 }),
+      decay: readNumber(where, 'decay', opts.decay, f.decay),
+      epsilon: readNumber(where, 'epsilon', opts.epsilon, f.epsilon),
+      momentum: readNumber(where, 'momentum', opts.momentum, f.momentum),
+      centered: readBoolean(where, 'centered', opts.centered, f.centered),
+      weightDecay: readNumber(where, 'weightDecay', opts.weightDecay, f.weightDecay),
       gaf: checkGaf(where, opts.gaf),
       clip: checkClip(where, opts.clip),
     },

@@ -2,7 +2,8 @@ import type { Gaf } from '../gaf/gaf';
 import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
 import { activate, adaptiveAtan, addWeightDecay, scaleByLearningRate, trace } from './transforms/index';
-import { checkBoolean, checkGaf, checkKnownKeys, checkLearningRate, checkNumber, checkOneOf, fail } from './validate';
+import { booleanField, numberField, readBoolean, readNumber } from './fields';
+import { checkGaf, checkKnownKeys, checkOneOf, fail, LEARNING_RATE_HINT } from './validate';
 
 /**
  * Where the GAF acts in SGD:
@@ -75,17 +76,39 @@ export interface AdaptiveSgdRecipe extends MomentumRecipe {
   gamma: number;
 }
 
-const MOMENTUM_KEYS = ['momentum', 'dampening', 'nesterov', 'weightDecay', 'clip'] as const;
+/** Defaults and ranges of the momentum settings shared by the SGD variants (PyTorch's). */
+export const MOMENTUM_FIELDS = {
+  momentum: numberField({ default: 0, min: 0, max: 1, maxOpen: true }),
+  dampening: numberField({ default: 0, min: 0, max: 1 }),
+  nesterov: booleanField(false),
+  weightDecay: numberField({ default: 0, min: 0, hint: 'The reference CIFAR runs used 5e-4.' }),
+};
+
+const sgdLearningRate = numberField({ min: 0, whyRequired: 'the reference has no default for SGD', hint: `e.g. {learningRate: 0.1}. ${LEARNING_RATE_HINT}` });
+const adaptiveHint = 'The reference runs used e.g. shrink=2, gamma=2.';
+
+/** Defaults and ranges of {@link SgdOptions}' numbers and flags. */
+export const SGD_FIELDS = { learningRate: sgdLearningRate, ...MOMENTUM_FIELDS };
+
+/** Defaults and ranges of {@link AdaptiveSgdOptions}' numbers and flags. */
+export const ADAPTIVE_SGD_FIELDS = {
+  learningRate: sgdLearningRate,
+  ...MOMENTUM_FIELDS,
+  shrink: numberField({ min: 0, minOpen: true, hint: adaptiveHint }),
+  gamma: numberField({ min: 0, minOpen: true, hint: adaptiveHint }),
+};
+
 /** Option names accepted by {@link sgd}. */
-export const SGD_KEYS: readonly string[] = ['learningRate', ...MOMENTUM_KEYS, 'gaf', 'gafPlacement'];
+export const SGD_KEYS: readonly string[] = [...Object.keys(SGD_FIELDS), 'clip', 'gaf', 'gafPlacement'];
 /** Option names accepted by {@link sgdAdaptiveGaf}. */
-export const ADAPTIVE_SGD_KEYS: readonly string[] = ['learningRate', ...MOMENTUM_KEYS, 'shrink', 'gamma'];
+export const ADAPTIVE_SGD_KEYS: readonly string[] = [...Object.keys(ADAPTIVE_SGD_FIELDS), 'clip'];
 
 function resolveMomentum(where: string, o: MomentumOptions): MomentumRecipe {
-  const momentum = checkNumber(where, 'momentum', o.momentum ?? 0, { min: 0, max: 1, maxOpen: true });
-  const dampening = checkNumber(where, 'dampening', o.dampening ?? 0, { min: 0, max: 1 });
-  const nesterov = checkBoolean(where, 'nesterov', o.nesterov ?? false);
-  const weightDecay = checkNumber(where, 'weightDecay', o.weightDecay ?? 0, { min: 0, hint: 'The reference CIFAR runs used 5e-4.' });
+  const f = MOMENTUM_FIELDS;
+  const momentum = readNumber(where, 'momentum', o.momentum, f.momentum);
+  const dampening = readNumber(where, 'dampening', o.dampening, f.dampening);
+  const nesterov = readBoolean(where, 'nesterov', o.nesterov, f.nesterov);
+  const weightDecay = readNumber(where, 'weightDecay', o.weightDecay, f.weightDecay);
   if (nesterov && (momentum === 0 || dampening !== 0)) {
     fail(
       where,
@@ -98,15 +121,10 @@ function resolveMomentum(where: string, o: MomentumOptions): MomentumRecipe {
   return { momentum, dampening, nesterov, weightDecay, clip: checkClip(where, o.clip) };
 }
 
-function requireLearningRate(where: string, v: unknown): number {
-  if (v === undefined) throw new Error(`${where}: learningRate is required (the reference has no default for SGD), e.g. {learningRate: 0.1}.`);
-  return checkLearningRate(where, v);
-}
-
 /** Validates {@link SgdOptions}; returns the learning rate and the resolved recipe. */
 export function resolveSgd(opts: SgdOptions, where = 'sgd'): { learningRate: number; recipe: SgdRecipe } {
   checkKnownKeys(where, opts, SGD_KEYS);
-  const learningRate = requireLearningRate(where, opts.learningRate);
+  const learningRate = readNumber(where, 'learningRate', opts.learningRate, SGD_FIELDS.learningRate);
   const recipe: SgdRecipe = {
     kind: 'sgd',
     ...resolveMomentum(where, opts),
@@ -119,13 +137,13 @@ export function resolveSgd(opts: SgdOptions, where = 'sgd'): { learningRate: num
 /** Validates {@link AdaptiveSgdOptions}; returns the learning rate and the resolved recipe. */
 export function resolveAdaptiveSgd(opts: AdaptiveSgdOptions, where = 'sgdAdaptiveGaf'): { learningRate: number; recipe: AdaptiveSgdRecipe } {
   checkKnownKeys(where, opts, ADAPTIVE_SGD_KEYS);
-  const learningRate = requireLearningRate(where, opts.learningRate);
-  const hint = 'The reference runs used e.g. shrink=2, gamma=2.';
+  const f = ADAPTIVE_SGD_FIELDS;
+  const learningRate = readNumber(where, 'learningRate', opts.learningRate, f.learningRate);
   const recipe: AdaptiveSgdRecipe = {
     kind: 'sgdAdaptiveGaf',
     ...resolveMomentum(where, opts),
-    shrink: checkNumber(where, 'shrink', opts.shrink, { min: 0, minOpen: true, hint }),
-    gamma: checkNumber(where, 'gamma', opts.gamma, { min: 0, minOpen: true, hint }),
+    shrink: readNumber(where, 'shrink', opts.shrink, f.shrink),
+    gamma: readNumber(where, 'gamma', opts.gamma, f.gamma),
   };
   return { learningRate, recipe };
 }

@@ -50,9 +50,12 @@ export function checkNumber(where: string, field: string, v: unknown, rule: Numb
   return v;
 }
 
+/** What a user who got the learning rate wrong wants to know. */
+export const LEARNING_RATE_HINT = 'Typical values: 0.1 for SGD, 1e-3 for Adam.';
+
 /** A learning rate: finite and >= 0. */
 export function checkLearningRate(where: string, v: unknown): number {
-  return checkNumber(where, 'learningRate', v, { min: 0, hint: 'Typical values: 0.1 for SGD, 1e-3 for Adam.' });
+  return checkNumber(where, 'learningRate', v, { min: 0, hint: LEARNING_RATE_HINT });
 }
 
 /** A boolean option. */

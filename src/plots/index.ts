@@ -14,7 +14,7 @@ export { compileSpec, renderSvg, renderPng, svgToPng, findSystemFonts } from './
 export type { RenderOptions, PngOptions } from './render';
 export { saveFigure, readProvenance } from './save';
 export type { SaveFigureOptions, SavedFigure } from './save';
-export { buildProvenance, gitState, packageVersions } from './provenance';
+export { buildProvenance } from './provenance';
 export type { Provenance, ProvenanceInput, ProvenanceRun } from './provenance';
 export { display } from './display';
 export type { DisplayOptions } from './display';

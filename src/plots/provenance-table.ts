@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readProvenance } from './save';
-import { packageRoot, type Provenance } from './provenance';
+import { packageRoot } from '../provenance/index';
+import type { Provenance } from './provenance';
 
 /** One row of {@link figureProvenanceTable}. */
 export type FigureProvenanceRow = {

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gitState, ownVersion, packageRoot, packageVersions } from '../provenance/index';
 
 /** What a figure was drawn from, as the caller knows it. */
 export interface ProvenanceInput {
@@ -43,55 +43,6 @@ export interface Provenance {
   extra?: Record<string, unknown>;
 }
 
-/** The folder of the gaf-lab package (for its git commit and version); falls back to the working directory. */
-export function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    try {
-      if (JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'gaf-lab') return dir;
-    } catch {
-      // not here; keep walking up
-    }
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
-}
-
-/**
- * HEAD's commit and whether tracked files differ from it; nulls when git or the repository is
- * absent. The committed figures in `figures/` are left out: redrawing them must not make the
- * figures drawn after the first one claim that the code was modified.
- */
-export function gitState(cwd: string = packageRoot()): { commit: string | null; dirty: boolean | null } {
-  const git = (args: string[]): string | null => {
-    try {
-      return execFileSync('git', args, { cwd, encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return null;
-    }
-  };
-  const commit = git(['rev-parse', 'HEAD']);
-  if (commit === null) return { commit: null, dirty: null };
-  const status = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)figures']);
-  return { commit, dirty: status === null ? null : status !== '' };
-}
-
-/** The installed version of each package, found by walking up node_modules folders (ES-only packages hide their package.json from require). */
-export function packageVersions(names: readonly string[]): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const name of names) {
-    out[name] = null;
-    for (let dir = __dirname; ; dir = path.dirname(dir)) {
-      try {
-        out[name] = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version ?? null;
-        break;
-      } catch {
-        if (path.dirname(dir) === dir) break;
-      }
-    }
-  }
-  return out;
-}
-
 function runsOf(input: ProvenanceInput['runs']): ProvenanceRun[] {
   if (input === undefined) return [];
   const items: unknown[] =
@@ -117,12 +68,6 @@ export function buildProvenance(figure: string, title: string | null, files: str
   const runs = runsOf(input.runs);
   const git = gitState();
   const root = packageRoot();
-  let own: string | null = null;
-  try {
-    own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version ?? null;
-  } catch {
-    own = null;
-  }
   return {
     figure,
     title,
@@ -138,7 +83,7 @@ export function buildProvenance(figure: string, title: string | null, files: str
     source: input.source ?? null,
     description: input.description ?? null,
     command: process.argv.map((a) => path.relative(root, a).startsWith('..') ? a : path.relative(root, a) || '.').join(' '),
-    packages: { 'gaf-lab': own, ...packageVersions(['vega', 'vega-lite', '@resvg/resvg-js', 'arquero']), node: process.version },
+    packages: { 'gaf-lab': ownVersion(), ...packageVersions(['vega', 'vega-lite', '@resvg/resvg-js', 'arquero']), node: process.version },
     ...(input.extra ? { extra: input.extra } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../results/atomic';
+import { writeFileAtomic } from '../run-format/index';
 import { buildProvenance, type Provenance, type ProvenanceInput } from './provenance';
 import { renderSvg, svgToPng, type PngOptions } from './render';
 import type { VlSpec } from './spec';

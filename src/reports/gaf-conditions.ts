@@ -8,30 +8,16 @@
  * verdicts come from the checker, not from that formula.
  * @module
  */
-import { checkConditions, type ConditionId } from '../gaf/conditions';
+import { checkConditions } from '../gaf/conditions';
 import { gafs } from '../gaf/gaf';
 import { FIGURE_CONFIG, VL_SCHEMA, type VlSpec } from '../plots/spec';
+import type { BuiltinGafKind } from '../gaf/gaf';
+import type { ConditionCell } from '../theory/gaf-table';
 
-/** The GAF kinds with (alpha, beta) parameters. */
-export type ParamGafKind = 'atan' | 'tanh' | 'log';
-
-/** One grid point's verdict. */
-export interface ConditionCell {
-  kind: ParamGafKind;
-  alpha: number;
-  beta: number;
-  /** g'(0) as the GAF reports it. */
-  slopeAtZero: number;
-  allHold: boolean;
-  /** The numbers (1-4, the paper's order) of the conditions that fail. */
-  failed: number[];
-  /** The failing conditions' ids. */
-  failedIds: ConditionId[];
-}
 
 /** Options of {@link conditionGrid}. */
 export interface ConditionGridOptions {
-  kind?: ParamGafKind;
+  kind?: BuiltinGafKind;
   alphas: readonly number[];
   betas: readonly number[];
   /** Points per sign of the checker's scan (default 400: enough for these smooth functions). */

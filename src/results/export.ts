@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { arquero, isTable, type ColumnTable } from './arquero';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../run-format/index';
 
 function check(table: unknown, where: string): asserts table is ColumnTable {
   if (!isTable(table)) throw new Error(`${where}: expected an arquero table (from loadRuns, summarizeRuns or compareToBaseline).`);

@@ -1,7 +1,5 @@
 export { loadRuns, loadGradStats, optimizerLabel, hasGaf, tableFromRecords, METRIC_COLUMNS } from './load';
 export type { LoadRunsOptions, GradStatsRow } from './load';
-export { readManifest, readJsonLines, findRunDirs, RUN_STATUSES } from './run-files';
-export type { RunManifest, RunStatus } from './run-files';
 export { flattenObject } from './flatten';
 export type { Cell } from './flatten';
 export { summarizeRuns } from './summarize';
@@ -13,6 +11,5 @@ export type { MeanCi, WelchCi, GroupStats } from './stats';
 export { formatMeanCi, formatDiff, formatSummary, formatComparison, markdownTable } from './format';
 export type { FormatOptions } from './format';
 export { writeCsv, writeArrow, readCsv, readArrow, toDanfo } from './export';
-export { writeFileAtomic } from './atomic';
 export { arquero } from './arquero';
 export type { ColumnTable } from './arquero';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { arquero, type ColumnTable } from './arquero';
 import { flattenObject, unionKeys, type Cell } from './flatten';
-import { findRunDirs, readJsonLines, readManifest, type RunManifest } from './run-files';
+import { findRunDirs, readJsonLines, readManifest, type RunManifest } from '../run-format/index';
 
 /** Columns taken from the manifest (besides the flattened config); they win over config keys of the same name. */
 const MANIFEST_COLUMNS = ['runId', 'status', 'seed', 'gitCommit', 'backend', 'startedAt', 'endedAt', 'epochsDone', 'message'] as const;

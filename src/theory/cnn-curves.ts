@@ -13,7 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../models/registry';
-import { batchOrder, checkFlatData, softmaxCrossEntropy, type FlatData } from './flat-data';
+import { classifierLoss, trainableVariables, trainStep } from '../train/step';
+import { batchOrder, checkFlatData, type FlatData } from './flat-data';
 import { fitRates, type RateFit } from './fit';
 import { checkNum, checkNumArray, fail } from './validate';
 
@@ -130,8 +131,8 @@ export function cnnLossCurves(options: CnnLossOptions): CnnLossResult {
         params = model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
         const optimizer = m.make(lr);
         try {
-          const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-          const f = (): number => tf.tidy(() => softmaxCrossEntropy(model.apply(evalX, { training: true }) as tf.Tensor, evalY).dataSync()[0]!);
+          const varList = trainableVariables(model);
+          const f = (): number => tf.tidy(() => classifierLoss(model, evalX, evalY, { training: true }).dataSync()[0]!);
           const f0 = f();
           const limit = options.divergeAbove ?? 10 * f0;
           const run = `${m.label}, lr ${lr}`;
@@ -145,7 +146,7 @@ export function cnnLossCurves(options: CnnLossOptions): CnnLossResult {
                 const ids = tf.tensor1d(idx, 'int32');
                 const xb = images(tf.gather(options.data.x, ids) as tf.Tensor2D);
                 const yb = tf.gather(options.data.y, ids);
-                optimizer.minimize(() => softmaxCrossEntropy(model.apply(xb, { training: true }) as tf.Tensor, yb), false, vars);
+                trainStep(model, optimizer, xb, yb, { varList });
               });
               t++;
               if (t % evalEvery === 0 || t === steps) {

@@ -42,7 +42,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { gafs, type Gaf } from '../gaf/gaf';
 import { sgd } from '../optim/factories';
-import { batchOrder, checkFlatData, softmaxCrossEntropy, type FlatData } from './flat-data';
+import { classifierLoss, trainStep, type Classifier } from '../train/step';
+import { batchOrder, checkFlatData, type FlatData } from './flat-data';
 import { fitRates, type RateFit } from './fit';
 import { bestLearningRate, relativeGrid } from './learning-rate';
 import { checkNum, checkNumArray, fail } from './validate';
@@ -62,23 +63,28 @@ interface Params {
   b: tf.Variable;
 }
 
+/** W and b as plain tensors: the point where {@link linearModel} is evaluated. */
+type Weights = { w: tf.Tensor; b: tf.Tensor };
+
 function checkProblem(where: string, p: SoftmaxProblem): { data: FlatData; l2: number } {
   if (!p || typeof p !== 'object') fail(where, 'problem', typeof p, '{data, l2?}');
   checkFlatData(where, p.data);
   return { data: p.data, l2: checkNum(where, 'l2', p.l2 ?? 1e-2, { min: 0 }) };
 }
 
-function objective(params: Params, x: tf.Tensor2D, y: tf.Tensor1D, l2: number): tf.Scalar {
-  return tf.tidy(() => {
-    const logits = tf.add(tf.matMul(x, params.w), params.b);
-    const ce = softmaxCrossEntropy(logits, y);
-    return l2 > 0 ? tf.add(ce, tf.mul(0.5 * l2, tf.sum(tf.square(params.w)))) : ce;
-  }) as tf.Scalar;
+/** The linear model x W + b as a classifier, for the shared loss and step. */
+function linearModel(params: Weights): Classifier {
+  return (x) => tf.add(tf.matMul(x, params.w), params.b);
+}
+
+/** (l2/2) ||W||^2, or nothing when l2 = 0. */
+function l2Penalty(params: Weights, l2: number): (() => tf.Scalar) | undefined {
+  return l2 > 0 ? () => tf.mul(0.5 * l2, tf.sum(tf.square(params.w))) as tf.Scalar : undefined;
 }
 
 /** F at the current parameters on the whole data set, as a number. */
 function fullObjective(params: Params, data: FlatData, l2: number): number {
-  return tf.tidy(() => objective(params, data.x, data.y, l2).dataSync()[0]!);
+  return tf.tidy(() => classifierLoss(linearModel(params), data.x, data.y, { penalty: l2Penalty(params, l2) }).dataSync()[0]!);
 }
 
 /**
@@ -178,6 +184,8 @@ export function runSoftmaxRegression(problem: SoftmaxProblem, make: () => tf.Opt
   // Built inside tidy so the zero tensors the variables copy are freed.
   const params: Params = tf.tidy(() => ({ w: tf.variable(tf.zeros([data.features, data.classes])), b: tf.variable(tf.zeros([data.classes])) }));
   const optimizer = make();
+  const model = linearModel(params);
+  const stepOptions = { varList: [params.w, params.b], penalty: l2Penalty(params, l2) };
   try {
     const f0 = fullObjective(params, data, l2);
     const divergeAbove = options.divergeAbove ?? 1e3 * Math.max(1, f0);
@@ -191,9 +199,9 @@ export function runSoftmaxRegression(problem: SoftmaxProblem, make: () => tf.Opt
     };
     if (full) {
       for (let t = 0; t < steps && !diverged; t++) {
-        const cost = optimizer.minimize(() => objective(params, data.x, data.y, l2), true, [params.w, params.b])!;
-        const f = cost.dataSync()[0]!;
-        cost.dispose();
+        const { loss } = trainStep(model, optimizer, data.x, data.y, stepOptions);
+        const f = loss.dataSync()[0]!;
+        loss.dispose();
         // The cost is F at the parameters before this step: that is F after t steps.
         if (t % evalEvery === 0) record(t, f);
         else if (!Number.isFinite(f) || f > divergeAbove) record(t, f);
@@ -209,7 +217,7 @@ export function runSoftmaxRegression(problem: SoftmaxProblem, make: () => tf.Opt
             const ids = tf.tensor1d(idx, 'int32');
             const xb = tf.gather(data.x, ids) as tf.Tensor2D;
             const yb = tf.gather(data.y, ids) as tf.Tensor1D;
-            optimizer.minimize(() => objective(params, xb, yb, l2), false, [params.w, params.b]);
+            trainStep(model, optimizer, xb, yb, stepOptions);
           });
           t++;
           if (t % evalEvery === 0 || t === steps) record(t, fullObjective(params, data, l2));
@@ -442,9 +450,8 @@ export function learningRateEquivalence(problem: SoftmaxProblem, options: Equiva
     const w = tf.zeros([data.features, data.classes]);
     const bias = tf.zeros([data.classes]);
     const grads = tf.grads((wv: tf.Tensor, bv: tf.Tensor) => {
-      const logits = tf.add(tf.matMul(data.x, wv as tf.Tensor2D), bv);
-      const ce = softmaxCrossEntropy(logits, data.y);
-      return l2 > 0 ? tf.add(ce, tf.mul(0.5 * l2, tf.sum(tf.square(wv)))) : ce;
+      const at = { w: wv, b: bv };
+      return classifierLoss(linearModel(at), data.x, data.y, { penalty: l2Penalty(at, l2) });
     })([w, bias]);
     return Math.max(...grads.map((g) => tf.max(tf.abs(g)).dataSync()[0]!));
   });

@@ -26,7 +26,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradientStats, ObserveOptions } from '../optim/observe';
-import { accuracyOf, batchOrder, checkFlatData, softmaxCrossEntropy, type FlatData } from './flat-data';
+import { classifierLoss, crossEntropy, logitsOf, trainableVariables, trainStep } from '../train/step';
+import { accuracyOf, batchOrder, checkFlatData, type FlatData } from './flat-data';
 import { checkNum, checkOneOf, fail } from './validate';
 
 /** Hidden-layer activations of {@link deepMlp}. */
@@ -144,9 +145,9 @@ export function gradientNormsByLayer(model: tf.LayersModel, batch: FlatData | { 
   checkFlatData(where, batch as FlatData, model.inputs[0]?.shape[1] ?? undefined);
   const threshold = checkNum(where, 'tinyThreshold', options.tinyThreshold ?? 1e-3, { min: 0, minOpen: true });
   const info = variableMap(model);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = trainableVariables(model);
   const stats = tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => softmaxCrossEntropy(model.apply(batch.x, { training: true }) as tf.Tensor, batch.y), vars);
+    const { grads } = tf.variableGrads(() => classifierLoss(model, batch.x, batch.y, { training: true }), vars);
     const parts = vars.map((v) => {
       const g = grads[v.name]!;
       const a = tf.abs(g);
@@ -235,8 +236,8 @@ export function evaluateModel(model: tf.LayersModel, data: FlatData): { loss: nu
     const [l, a] = tf.tidy(() => {
       const xb = data.x.slice([i, 0], [k, -1]);
       const yb = data.y.slice([i], [k]);
-      const logits = model.apply(xb) as tf.Tensor;
-      return [softmaxCrossEntropy(logits, yb).dataSync()[0]!, accuracyOf(logits, yb)];
+      const logits = logitsOf(model, xb, false);
+      return [crossEntropy(logits, yb).dataSync()[0]!, accuracyOf(logits, yb)];
     });
     lossSum += l! * k;
     hits += a! * k;
@@ -265,7 +266,7 @@ export function trainWithStats(options: TrainWithStatsOptions): TrainWithStatsRe
   checkFlatData(where, evalData, model.inputs[0]?.shape[1] ?? undefined);
 
   const info = variableMap(model);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const varList = trainableVariables(model);
   const initial = evaluateModel(model, evalData);
   const stats: LayerStatsRow[] = [];
   const losses: StepLossRow[] = [];
@@ -283,7 +284,7 @@ export function trainWithStats(options: TrainWithStatsOptions): TrainWithStatsRe
           const ids = tf.tensor1d(idx, 'int32');
           const xb = tf.gather(data.x, ids);
           const yb = tf.gather(data.y, ids);
-          return optimizer.minimize(() => softmaxCrossEntropy(model.apply(xb, { training: true }) as tf.Tensor, yb), true, vars)!;
+          return trainStep(model, optimizer, xb, yb, { varList }).loss;
         });
         const loss = cost.dataSync()[0]!;
         cost.dispose();

@@ -3,7 +3,7 @@
  * (notebook 1: what alpha*beta > 1 means, which conditions a GAF meets).
  */
 import { checkConditions, type CheckOptions, type ConditionId } from '../gaf/conditions';
-import type { Gaf } from '../gaf/gaf';
+import type { BuiltinGafKind, Gaf } from '../gaf/gaf';
 import { checkNum, fail } from './validate';
 
 /** What a curve needs of a GAF: its name, g(x) and g'(x). Every {@link Gaf} qualifies. */
@@ -11,6 +11,20 @@ export interface CurveGaf {
   readonly name: string;
   value(x: number): number;
   derivative(x: number): number;
+}
+
+/** The verdict of the four conditions on one GAF of a grid over (alpha, beta). */
+export interface ConditionCell {
+  kind: BuiltinGafKind;
+  alpha: number;
+  beta: number;
+  /** g'(0) as the GAF reports it. */
+  slopeAtZero: number;
+  allHold: boolean;
+  /** The numbers (1-4, the paper's order) of the conditions that fail. */
+  failed: number[];
+  /** The failing conditions' ids. */
+  failedIds: ConditionId[];
 }
 
 /** One sample of one GAF curve. */

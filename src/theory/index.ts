@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { gafCurveRows, conditionTable, enlargementLimit, gafProfileRows } from './gaf-table';
-export type { CurveGaf, GafCurveRow, GafCurveOptions, ConditionRow, EnlargementOptions, GafProfileRow } from './gaf-table';
+export type { CurveGaf, GafCurveRow, GafCurveOptions, ConditionRow, EnlargementOptions, GafProfileRow, ConditionCell } from './gaf-table';
 export { runTrajectory, labelledTrajectories } from './trajectory';
 export type { TheoryProblem, OptimizerFactory, TrajectoryRow, TrajectoryOptions, TrajectoryResult, LabelledOptimizer, LabelledTrajectoryRow } from './trajectory';
 export { bestLearningRate, relativeGrid, DEFAULT_LR_FACTORS } from './learning-rate';
@@ -46,7 +46,7 @@ export { saddle2d, monkeySaddle, quarticSaddle, saddleMethod, predictedEscapeSte
 export type { SaddleProblem, SaddleMethod, EscapeOptions, EscapeResult, EscapeRow, EscapeTimesOptions } from './saddle';
 export { lossSurface } from './surface';
 export type { SurfaceRow, SurfaceOptions } from './surface';
-export { loadFlatFashionMnist, disposeFlatData, softmaxCrossEntropy, accuracyOf } from './flat-data';
+export { loadFlatFashionMnist, disposeFlatData, accuracyOf } from './flat-data';
 export type { FlatData, FlatFashionOptions } from './flat-data';
 export { deepMlp, gradientNormsByLayer, trainWithStats, evaluateModel, compareOnDeepNet, DEEP_INIT_SCALES, VANISHING_DEMO } from './deep-net';
 export type {

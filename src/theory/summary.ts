@@ -3,9 +3,8 @@
  * notebooks: they state what the rows say (ratios, exponents, where a method wins or loses)
  * without the reader having to scan a table, and they are computed, never typed in.
  */
-import type { ConditionCell } from '../reports/gaf-conditions';
 import { leastSquares } from './fit';
-import type { GafProfileRow } from './gaf-table';
+import type { ConditionCell, GafProfileRow } from './gaf-table';
 import type { ItersVsConditionRow } from './quadratic';
 import type { EscapeRow } from './saddle';
 import { fail } from './validate';

@@ -29,6 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Gaf } from '../gaf/gaf';
 import { gafs } from '../gaf/gaf';
 import { sgd } from '../optim/factories';
+import { classifierLoss, trainableVariables } from '../train/step';
 import {
   compareOnDeepNet,
   deepMlp,
@@ -40,7 +41,7 @@ import {
   type ObservableOptimizer,
   type TrainWithStatsResult,
 } from './deep-net';
-import { checkFlatData, softmaxCrossEntropy, type FlatData } from './flat-data';
+import { checkFlatData, type FlatData } from './flat-data';
 import { checkNum, checkNumArray, fail } from './validate';
 
 /** A network configuration with a label for tables and legends. */
@@ -111,12 +112,12 @@ export function layerProfiles(options: LayerProfileOptions): LayerProfileRow[] {
     try {
       checkFlatData(where, options.data, model.inputs[0]?.shape[1] ?? undefined);
       const info = variableMap(model);
-      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const vars = trainableVariables(model);
       // One read-back per network: [transform][variable][l2, maxAbs, tiny].
       const stats = tf.tidy(() => {
         const x = options.data.x.slice([0, 0], [batch, -1]);
         const y = options.data.y.slice([0], [batch]);
-        const { grads } = tf.variableGrads(() => softmaxCrossEntropy(model.apply(x, { training: true }) as tf.Tensor, y), vars);
+        const { grads } = tf.variableGrads(() => classifierLoss(model, x, y, { training: true }), vars);
         const parts: tf.Tensor[] = [];
         for (const t of transforms) {
           for (const v of vars) {

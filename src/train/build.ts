@@ -1,12 +1,9 @@
 /**
- * Builds what a run needs from its config: the optimizer, the model, the datasets and loaders.
+ * Builds what a run needs from its resolved config: the model, the datasets and loaders (the
+ * optimizer comes from `optimizerFromSettings`).
  * @module
  */
 import type * as tf from '@tensorflow/tfjs';
-import { gafs, type Gaf } from '../gaf/gaf';
-import { adam, rmsprop, sgd, sgdAdaptiveGaf } from '../optim/factories';
-import { GafOptimizer } from '../optim/gaf-optimizer';
-import { fromReference } from '../optim/reference';
 import { createModel } from '../models/registry';
 import { cifarEvalTransform, cifarTrainTransform } from '../data/augment';
 import { loadCifar10, loadCifar100 } from '../data/cifar';
@@ -14,25 +11,7 @@ import { ArrayDataset, DataLoader, stratifiedSubset, takeFirst, type ImageSource
 import { imagenetDataset } from '../data/imagefolder';
 import { loadFashionMnist, loadMnist } from '../data/mnist';
 import type { ImageSet } from '../data/types';
-import type { ExperimentConfig, ResolvedConfig } from './config';
-
-/** The optimizer a config's `optimizer` section describes. */
-export function buildOptimizer(o: ExperimentConfig['optimizer']): GafOptimizer {
-  const gaf = (g: { kind: 'atan' | 'tanh' | 'log'; alpha: number; beta: number } | null | undefined): Gaf | null =>
-    g == null ? null : gafs[g.kind]({ alpha: g.alpha, beta: g.beta });
-  switch (o.name) {
-    case 'sgd':
-      return sgd({ ...o.options, gaf: gaf(o.gaf), gafPlacement: o.placement, clip: o.clip });
-    case 'sgdAdaptiveGaf':
-      return sgdAdaptiveGaf({ ...o.options, clip: o.clip });
-    case 'adam':
-      return adam({ ...o.options, gaf: gaf(o.gaf), clip: o.clip });
-    case 'rmsprop':
-      return rmsprop({ ...o.options, gaf: gaf(o.gaf), clip: o.clip });
-    case 'reference':
-      return fromReference(o.variant, o.options);
-  }
-}
+import type { ResolvedConfig } from '../config/index';
 
 /** A fresh model with the config's seeded initialisation. */
 export function buildModel(r: ResolvedConfig): tf.LayersModel {

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LoaderState } from '../data/dataset';
-import { writeFileDurable, writeJsonAtomic } from './files';
+import { syncFolder, writeFileAtomic, writeJsonAtomic } from '../run-format/index';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -32,9 +32,8 @@ export function fileIO(dir: string): tf.io.IOHandler {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new Error('fileIO: binary (GraphDef) model topologies are not supported; save a tf.LayersModel.');
       }
-      fs.mkdirSync(dir, { recursive: true });
       const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
-      writeFileDurable(path.join(dir, WEIGHTS_BIN), new Uint8Array(weights));
+      writeFileAtomic(path.join(dir, WEIGHTS_BIN), new Uint8Array(weights));
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         format: artifacts.format,
@@ -44,7 +43,7 @@ export function fileIO(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      writeFileDurable(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
@@ -107,10 +106,9 @@ export async function saveOptimizerState(optimizer: tf.Optimizer, model: tf.Laye
   try {
     const names = new Map(model.weights.map((w) => [w.name, w.originalName]));
     const { data, specs } = await tf.io.encodeWeights(renameSlots(weights, names));
-    fs.mkdirSync(dir, { recursive: true });
-    writeFileDurable(path.join(dir, OPTIMIZER_BIN), new Uint8Array(tf.io.CompositeArrayBuffer.join(data)));
+    writeFileAtomic(path.join(dir, OPTIMIZER_BIN), new Uint8Array(tf.io.CompositeArrayBuffer.join(data)));
     const json = { format: 'gaf-lab-optimizer/1', className: optimizer.getClassName(), config: optimizer.getConfig(), weights: specs };
-    writeFileDurable(path.join(dir, OPTIMIZER_JSON), JSON.stringify(json, null, 1));
+    writeFileAtomic(path.join(dir, OPTIMIZER_JSON), JSON.stringify(json, null, 1));
   } finally {
     tf.dispose(weights.map((w) => w.tensor));
   }
@@ -165,19 +163,6 @@ function tempName(kind: string, name: string): string {
   return `.${kind}-${name}-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Not every platform can fsync a folder; the renames are still atomic.
-  }
-}
-
 /**
  * Writes a checkpoint to `<root>/<name>/` atomically: everything goes into a temporary folder
  * first; then an existing `<name>` is renamed aside, the new folder renamed in, and the old one
@@ -193,8 +178,9 @@ export async function saveCheckpoint(root: string, name: string, parts: Checkpoi
   await parts.model.save(fileIO(tmp));
   await saveOptimizerState(parts.optimizer, parts.model, tmp);
   const state: CheckpointState = { format: 'gaf-lab-checkpoint/1', ...parts.state, savedAt: new Date().toISOString() };
+  // Every file above went through writeFileAtomic, which flushes the file and the folder, so the
+  // folder is complete on disk before it is renamed in.
   writeJsonAtomic(path.join(tmp, STATE_JSON), state);
-  fsyncDir(tmp);
   const final = path.join(root, name);
   let old: string | undefined;
   if (fs.existsSync(final)) {
@@ -202,7 +188,7 @@ export async function saveCheckpoint(root: string, name: string, parts: Checkpoi
     fs.renameSync(final, old);
   }
   fs.renameSync(tmp, final);
-  fsyncDir(root);
+  syncFolder(root);
   if (old) fs.rmSync(old, { recursive: true, force: true });
   removeLeftovers(root, name);
   return final;

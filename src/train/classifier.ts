@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataLoader } from '../data/dataset';
+import { crossEntropy, trainableVariables, trainStep } from './step';
 
 /** What one epoch of {@link trainEpoch} measured. */
 export interface TrainEpochResult {
@@ -50,12 +51,6 @@ export interface TrainEpochOptions {
   signal?: AbortSignal;
 }
 
-/** Softmax cross-entropy of logits against integer labels, averaged over the batch. */
-function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  const onehot = tf.oneHot(labels.toInt(), logits.shape[logits.shape.length - 1]!);
-  return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-}
-
 /** [top-1 hits, top-5 hits] of a batch as one tensor. */
 function hits(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => {
@@ -90,7 +85,7 @@ export async function trainEpoch(
 ): Promise<TrainEpochResult> {
   const o: TrainEpochOptions = typeof options === 'function' ? { onBatch: options } : options;
   const t0 = performance.now();
-  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const varList = trainableVariables(model);
   let lossSum = 0;
   let top1 = 0;
   let top5 = 0;
@@ -101,17 +96,7 @@ export async function trainEpoch(
   for await (const b of loader.epoch(epoch)) {
     if (o.learningRate) setLearningRate(optimizer, (lr = o.learningRate(b.batch)));
     else lr = (optimizer as unknown as { learningRate?: number }).learningRate;
-    let hit: tf.Tensor1D | undefined;
-    const loss = optimizer.minimize(
-      () => {
-        const logits = model.apply(b.x, { training: true }) as tf.Tensor;
-        // The gradient tape frees the logits when minimize returns: count the hits while they live.
-        hit = tf.keep(hits(logits, b.y));
-        return crossEntropy(logits, b.y);
-      },
-      true,
-      varList,
-    ) as tf.Scalar;
+    const { loss, measured: hit } = trainStep(model, optimizer, b.x, b.y, { varList, measure: hits });
     const [lv, hv] = [(await loss.data())[0]!, await hit!.data()];
     tf.dispose([loss, hit!]);
     b.dispose();

@@ -5,7 +5,7 @@
  * epoch, so the output stays short.
  * @module
  */
-import type { EpochMetrics, RunStatus } from './manifest';
+import type { EpochMetrics, RunStatus } from '../run-format/index';
 
 /** What {@link runExperiment} reports while it works. */
 export type ProgressEvent =

@@ -14,16 +14,15 @@ import * as path from 'node:path';
 import { initBackend } from '../backend/init';
 import { registerWasmGradientKernels } from '../backend/wasm-kernels/index';
 import type { GafOptimizer } from '../optim/gaf-optimizer';
-import { buildData, buildModel, buildOptimizer, type RunData } from './build';
+import { buildData, buildModel, type RunData } from './build';
+import { optimizerFromSettings } from '../optim/settings';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { evaluate, trainEpoch, type EvalResult, type TrainEpochResult } from './classifier';
-import { resolveConfig, runDirOf, runIdOf, type ResolvedConfig } from './config';
-import { appendJsonLine, appendJsonLines, filterJsonLines } from './files';
+import { resolveConfig, runDirOf, runIdOf, type ResolvedConfig } from '../config/index';
 import {
-  gitState,
-  hostInfo,
-  packageVersions,
-  processAlive,
+  appendJsonLine,
+  appendJsonLines,
+  filterJsonLines,
   readManifest,
   readMetrics,
   RUN_FILES,
@@ -31,7 +30,8 @@ import {
   type EpochMetrics,
   type RunManifest,
   type RunStatus,
-} from './manifest';
+} from '../run-format/index';
+import { gitState, hostInfo, ownVersion, packageVersions, processAlive } from '../provenance/index';
 import type { ProgressEvent } from './progress';
 import { learningRateAt } from './schedule';
 
@@ -77,6 +77,19 @@ export interface GradStatsLine {
   actTinyFraction: number;
 }
 
+/** The packages whose versions decide a run's numbers. */
+const RUN_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+function runPackages(): Record<string, string> {
+  const found = Object.entries({ 'gaf-lab': ownVersion(), ...packageVersions(RUN_PACKAGES) }).filter((e): e is [string, string] => e[1] !== null);
+  return Object.fromEntries(found);
+}
+
+function gitStateFields(): { gitCommit: string | null; gitDirty: boolean | null } {
+  const g = gitState();
+  return { gitCommit: g.commit, gitDirty: g.dirty };
+}
+
 /**
  * Trains a config from scratch into `<outDir>/<runId>/`. Throws when that folder already holds
  * a run (use {@link resumeRun} or {@link runOrResume}); config errors throw a ConfigError
@@ -99,15 +112,15 @@ export async function runExperiment(config: unknown, options: RunOptions = {}): 
   fs.rmSync(runDir, { recursive: true, force: true });
   fs.mkdirSync(runDir, { recursive: true });
   const now = new Date().toISOString();
-  const manifest: RunManifest = {
+  const manifest: RunManifest<ResolvedConfig> = {
     format: 'gaf-lab-run/1',
     runId: runIdOf(resolved),
     status: 'running',
     config: resolved,
     seed: resolved.seed,
-    ...gitState(),
+    ...gitStateFields(),
     backend,
-    packages: packageVersions(),
+    packages: runPackages(),
     host: hostInfo(),
     pid: process.pid,
     startedAt: now,
@@ -129,7 +142,7 @@ export async function resumeRun(runDir: string, options: RunOptions = {}): Promi
   if (!fs.existsSync(path.join(runDir, RUN_FILES.manifest))) {
     throw new Error(`${runDir} is not a run folder (no manifest.json). Start the run with runExperiment / gaf-lab train CONFIG.`);
   }
-  const manifest = readManifest(runDir);
+  const manifest = readManifest<ResolvedConfig>(runDir);
   const done = { runId: manifest.runId, runDir, status: manifest.status, epochsDone: manifest.epochsDone, startEpoch: manifest.epochsDone };
   if (manifest.status === 'completed' || manifest.status === 'diverged') {
     return { ...done, message: manifest.message, final: manifest.final, alreadyDone: true };
@@ -168,8 +181,9 @@ export async function runOrResume(config: unknown, options: RunOptions = {}): Pr
 async function startBackend(r: ResolvedConfig): Promise<string> {
   const active = (tf.engine() as unknown as { backendName: string | null }).backendName;
   if (active && (active === r.backend || (r.backend === 'auto' && active !== 'cpu'))) {
-    // A wasm backend set up without initBackend lacks gaf-lab's gradient kernels.
-    if (active === 'wasm' && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined) registerWasmGradientKernels();
+    // A wasm backend set up without initBackend lacks the gradient kernels conv nets need
+    // (only added: what tfjs has is left as the user set it up).
+    if (active === 'wasm') registerWasmGradientKernels();
     return active;
   }
   const report = await initBackend(r.backend === 'auto' ? undefined : r.backend);
@@ -217,7 +231,7 @@ function weightsFinite(model: tf.LayersModel): boolean {
 async function train(
   runDir: string,
   r: ResolvedConfig,
-  manifest: RunManifest,
+  manifest: RunManifest<ResolvedConfig>,
   data: RunData,
   from: { resume: boolean; checkpoint?: string },
   options: RunOptions,
@@ -228,7 +242,7 @@ async function train(
     checkpoints: path.join(runDir, RUN_FILES.checkpoints),
   };
   const model = buildModel(r);
-  const optimizer = buildOptimizer(r.optimizer);
+  const optimizer = optimizerFromSettings(r.optimizer);
   const stop = stopSignal(options);
   const emit = options.onProgress ?? (() => undefined);
   let startEpoch = 0;

@@ -11,6 +11,9 @@ import { reluGradConfig } from './relu';
 
 const OVERRIDES: readonly tf.GradConfig[] = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig, reluGradConfig];
 
+/** The kernels whose gradient {@link registerFastGradients} replaces. */
+export const OVERRIDDEN_GRADIENTS: readonly string[] = OVERRIDES.map((c) => c.kernelName);
+
 /** tfjs-core's configs, remembered when first replaced. */
 const originals = new Map<string, tf.GradConfig | undefined>();
 

@@ -11,7 +11,6 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
-import { setFastTraining } from '../fast-training';
 
 /** What one gaf-lab wasm kernel is for and where its limits are. */
 export interface WasmGradientKernelInfo {
@@ -70,13 +69,7 @@ const CONFIGS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, depthwi
 /**
  * Registers, for backend 'wasm', each kernel of {@link WASM_GRADIENT_KERNELS} that no one has
  * registered yet (a later tfjs-backend-wasm that ships its own keeps its own).
- *
- * It also turns on gaf-lab's training speed-ups (`setFastTraining(true)`: faster versions
- * of some wasm kernels, and batch-norm, Mean and Sum gradients with fewer full-tensor passes,
- * which apply to every backend), so that every code path that prepares wasm for training gets
- * them; `setFastTraining(false)` switches them off again. The kernel speed-ups replace
- * tfjs-backend-wasm's own kernels, so they are installed only once that package has been
- * imported (initBackend calls this again after loading it).
+ * It only adds kernels: replacing what tfjs has is `setFastTraining`'s job.
  *
  * Safe to call any number of times, before or after `tf.setBackend('wasm')`: kernels are
  * looked up by name when they run.
@@ -89,11 +82,9 @@ export function registerWasmGradientKernels(): string[] {
     tf.registerKernel(config);
     registered.push(config.kernelName);
   }
-  setFastTraining(true);
   return registered;
 }
 
 export { setIm2colBudget, DEFAULT_IM2COL_BUDGET_FLOATS } from './tap-groups';
 export { registerWasmFastKernels, unregisterWasmFastKernels, WASM_FAST_KERNELS } from './fast-kernels';
-export { setFastTraining } from '../fast-training';
 export type { WasmFastKernelInfo } from './fast-kernels';

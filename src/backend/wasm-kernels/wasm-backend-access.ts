@@ -3,7 +3,8 @@
  * backend's own kernels from inside a kernel.
  *
  * Why not public tf ops: inside a kernelFunc the engine is in the middle of running a
- * kernel, and calling tf ops from there breaks its bookkeeping (FACTS.md). So composite
+ * kernel, and calling tf ops from there breaks its bookkeeping (tfjs 4.22 loses track of the
+ * tensors). So composite
  * kernels call other wasm kernels' kernelFuncs directly and free what they allocate with
  * `backend.disposeData`, which {@link Scratch} does for them.
  * @module

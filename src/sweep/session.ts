@@ -6,9 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readManifest } from './manifest';
-import { formatDuration } from './progress';
-import { parseSweepConfig, runSweep, sweepStatus, type SweepOptions } from './sweep';
+import { readManifest } from '../run-format/index';
+import { formatDuration } from '../train/progress';
+import { sweepStatus } from './folder';
+import { parseSweepConfig } from './grid';
+import { runSweep, type SweepOptions } from './spawn';
 
 /** Options of {@link trainSweep}. */
 export interface TrainSweepOptions extends SweepOptions {

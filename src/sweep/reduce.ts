@@ -4,7 +4,7 @@
  * on fewer models, seeds and optimizer variants, for a few epochs on a tiny subset.
  * @module
  */
-import { parseSweepConfig, type SweepConfig } from './sweep';
+import { parseSweepConfig, type SweepConfig } from './grid';
 
 /** What {@link reduceSweep} changes; everything it does not name is kept from the sweep. */
 export interface SweepReduction {

@@ -1,9 +1,10 @@
 /**
- * A progress line for long notebook cells that updates in place instead of flooding the output.
+ * A progress line for long work (notebook cells, ablation studies) that updates in place in a
+ * notebook cell instead of flooding the output, and prints a line now and then elsewhere.
  * @module
  */
-import { formatDuration } from '../train/progress';
-import { tslabModule } from './show';
+import { formatDuration } from './progress';
+import { tslabModule } from './tslab';
 
 /** A progress reporter made by {@link progressLine}. */
 export interface ProgressLine {

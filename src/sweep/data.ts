@@ -9,8 +9,8 @@ import { loadCifar10, loadCifar100 } from '../data/cifar';
 import { imagenetDataset } from '../data/imagefolder';
 import { loadFashionMnist, loadMnist } from '../data/mnist';
 import { writeSyntheticCifar, writeSyntheticImageFolder } from '../data/synthetic';
-import type { ResolvedConfig } from './config';
-import { expandSweep, parseSweepConfig } from './sweep';
+import type { ResolvedConfig } from '../config/index';
+import { expandSweep, parseSweepConfig } from './grid';
 
 /** Sizes of the synthetic data {@link prepareSweepData} writes in smoke runs. */
 export interface SyntheticDataSpec {

@@ -1,16 +1,16 @@
 /**
- * Script entry of a sweep worker process: `node sweep-worker.js SWEEP_DIR`. {@link runSweep}
+ * Script entry of a sweep worker process: `node worker-main.js SWEEP_DIR`. {@link runSweep}
  * starts these; an external scheduler may too. Exit code 0 when the worker ran out of work,
  * 130 when a signal stopped it, 1 on an error.
  * @module
  */
-import { progressPrinter } from './progress';
-import { runSweepWorker } from './sweep';
+import { progressPrinter } from '../train/progress';
+import { runSweepWorker } from './worker';
 
 async function main(): Promise<number> {
   const dir = process.argv[2];
   if (!dir) {
-    console.error('usage: node sweep-worker.js SWEEP_DIR');
+    console.error('usage: node worker-main.js SWEEP_DIR');
     return 1;
   }
   const id = process.env['GAF_SWEEP_WORKER'] ?? String(process.pid);

@@ -1,0 +1,149 @@
+/**
+ * The experiment config's schema: what a config file may say, with every default. The
+ * optimizer section is the optimizer layer's own schema. The fields are described in
+ * docs/run-format.md.
+ * @module
+ */
+import { z } from 'zod';
+import { modelNames, normalizeModelName, closestModelName } from '../models/registry';
+import { optimizerSettingsSchema } from '../optim/settings';
+
+/** Datasets an experiment can train on. */
+export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'imagenet'] as const;
+/** Backends a config can ask for; `auto` lets `initBackend` choose (GAF_BACKEND still applies). */
+export const CONFIG_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const num = () => z.number().finite();
+const posInt = () => z.number().int().positive();
+
+const subset = z
+  .object({ first: posInt().nullable().default(null), perClass: posInt().nullable().default(null) })
+  .strict()
+  .refine((s) => s.first === null || s.perClass === null, {
+    message: 'give either first (the first n images) or perClass (n random images of every class), not both',
+  });
+
+const dataset = z
+  .object({
+    name: z.enum(DATASET_NAMES),
+    /** Training subset; null: the whole training split. */
+    subset: subset.nullable().default(null),
+    /** Test subset; null: the whole test split. */
+    testSubset: subset.nullable().default(null),
+    /** Where the files are; null: the loaders' default search ($GAF_DATA_DIR, <repo>/data, system folders). */
+    dataDir: z.string().min(1).nullable().default(null),
+    /** Training augmentation; null: on for cifar10/cifar100/imagenet, off (and unavailable) for MNIST-like sets. */
+    augment: z.boolean().nullable().default(null),
+    /** ImageNet only: side of the square crops (default 224). */
+    imageSize: posInt().nullable().default(null),
+  })
+  .strict();
+
+const model = z
+  .object({
+    name: z.string().superRefine((name, ctx) => {
+      if (!modelNames().some((m) => normalizeModelName(m) === normalizeModelName(name))) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `unknown model ${JSON.stringify(name)} (did you mean "${closestModelName(name)}"?); allowed values (case-insensitive): ${modelNames().join(', ')}`,
+        });
+      }
+    }),
+    options: z
+      .object({
+        init: z.enum(['pytorch', 'glorot']).default('pytorch'),
+        /** null: from the dataset. */
+        numClasses: posInt().nullable().default(null),
+        /** [height, width, channels]; null: from the dataset. */
+        inputShape: z.tuple([posInt(), posInt(), posInt()]).nullable().default(null),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+const schedule = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant'), warmupEpochs: z.number().int().min(0).default(0) }).strict(),
+  z
+    .object({
+      kind: z.literal('cosine'),
+      warmupEpochs: z.number().int().min(0).default(0),
+      /** Epochs of the half cosine period; null: the run's epochs (the reference recipe). */
+      tMax: posInt().nullable().default(null),
+      etaMin: num().min(0).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('step'),
+      warmupEpochs: z.number().int().min(0).default(0),
+      milestones: z.array(posInt()).min(1),
+      gamma: num().positive().default(0.1),
+    })
+    .strict(),
+]);
+
+const gradStats = z
+  .object({ every: posInt().default(1), tinyThreshold: num().positive().default(1e-3) })
+  .strict();
+
+/** The zod schema of an experiment config (the input form; see {@link parseConfig}). */
+export const experimentConfigSchema = z
+  .object({
+    /** The JSON Schema an editor checks the file against; ignored by gaf-lab. */
+    $schema: z.string().optional(),
+    /** Free label; also the start of the run id (default: a slug of the config). */
+    name: z.string().min(1).nullable().default(null),
+    dataset,
+    model,
+    optimizer: optimizerSettingsSchema,
+    schedule: schedule.default({ kind: 'constant' }),
+    epochs: posInt(),
+    batchSize: posInt(),
+    /** Batch size of evaluation (does not change the numbers, only speed and memory). */
+    evalBatchSize: posInt().default(256),
+    /** Seeds the weight initialisation and the data order (and augmentation). */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    /** Evaluate on the test set every n epochs (and always after the last). */
+    evalEvery: posInt().default(1),
+    /** Gradient statistics to gradstats.jsonl every n optimizer steps; null: none. */
+    gradStats: gradStats.nullable().default(null),
+    backend: z.enum(CONFIG_BACKENDS).default('auto'),
+    /** Folder that receives the run folder `<outDir>/<runId>/`. */
+    outDir: z.string().min(1).default('runs'),
+    /** `last`: keep only checkpoints/last; `all`: also checkpoints/epoch-NNNN after every epoch. */
+    keepCheckpoints: z.enum(['last', 'all']).default('last'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const mnistLike = c.dataset.name === 'fashion-mnist' || c.dataset.name === 'mnist';
+    if (mnistLike && c.dataset.augment === true) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['dataset', 'augment'],
+        message: `no augmentation is defined for ${c.dataset.name}; allowed values: false or null`,
+      });
+    }
+    if (c.dataset.name !== 'imagenet' && c.dataset.imageSize !== null) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['dataset', 'imageSize'], message: 'only ImageNet has a choosable image size; leave it out' });
+    }
+    if (c.schedule.warmupEpochs > c.epochs) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['schedule', 'warmupEpochs'],
+        message: `${c.schedule.warmupEpochs} is more than epochs (${c.epochs}); allowed: 0..${c.epochs}`,
+      });
+    }
+    if (c.schedule.kind === 'step') {
+      const m = c.schedule.milestones;
+      if (m.some((v, i) => i > 0 && v <= m[i - 1]!)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['schedule', 'milestones'], message: `must be strictly increasing epoch numbers, got ${JSON.stringify(m)}` });
+      }
+    }
+  });
+
+/** An experiment config as written by hand (optional fields may be left out). */
+export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
+/** An experiment config after validation: every default filled in (and `$schema` dropped). */
+export type ExperimentConfig = Omit<z.output<typeof experimentConfigSchema>, '$schema'>;
+

@@ -1,0 +1,131 @@
+/**
+ * The optimizer as plain data: the `optimizer` section of an experiment config. Its schema is
+ * made from the same field specs the factories check with, so both share one set of defaults
+ * and ranges; {@link resolveOptimizerSettings} gives the settings an optimizer would run with,
+ * without building one, and {@link optimizerFromSettings} builds it.
+ * @module
+ */
+import { z } from 'zod';
+import { DEFAULT_GAF_PARAMS, GAF_KINDS, GAF_PARAM_RULE, gafFromJSON, type Gaf } from '../gaf/gaf';
+import { ADAM_FIELDS, resolveAdam } from './adam-recipe';
+import { CLIP_KINDS } from './clip';
+import { numberField, zodFields } from './fields';
+import { GafOptimizer } from './gaf-optimizer';
+import { recipeToConfig, type Recipe } from './recipes';
+import { REFERENCE_FIELDS, REFERENCE_OPTIMIZERS, resolveReference } from './reference';
+import { RMSPROP_FIELDS, resolveRmsprop } from './rmsprop-recipe';
+import { ADAPTIVE_SGD_FIELDS, GAF_PLACEMENTS, resolveAdaptiveSgd, resolveSgd, SGD_FIELDS } from './sgd-recipe';
+
+/** Optimizer families a config's `optimizer.name` can be. */
+export const OPTIMIZER_NAMES = ['sgd', 'sgdAdaptiveGaf', 'adam', 'rmsprop', 'reference'] as const;
+
+const gafParam = (defaultValue: number) => zodFields({ p: numberField({ ...GAF_PARAM_RULE, default: defaultValue }) }).p;
+
+/** One alpha or beta of a built-in GAF, without a default (sweep grids list them). */
+export const gafParamSchema = (): z.ZodNumber => zodFields({ p: numberField(GAF_PARAM_RULE) }).p;
+
+/** A built-in GAF as a config names it (`gafFromJSON` builds it). */
+export const gafSettingsSchema = z
+  .object({ kind: z.enum(GAF_KINDS), alpha: gafParam(DEFAULT_GAF_PARAMS.alpha), beta: gafParam(DEFAULT_GAF_PARAMS.beta) })
+  .strict();
+
+/** Gradient clipping on the raw gradient (see `GradientClip`); null: none. */
+export const clipSettingsSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal(CLIP_KINDS[0]), value: z.number().finite().positive() }).strict(),
+    z.object({ kind: z.literal(CLIP_KINDS[1]), maxNorm: z.number().finite().positive() }).strict(),
+  ])
+  .nullable()
+  .default(null);
+
+/** The zod schema of a config's `optimizer` section. */
+export const optimizerSettingsSchema = z.discriminatedUnion('name', [
+  z
+    .object({
+      name: z.literal('sgd'),
+      options: z.object(zodFields(SGD_FIELDS)).strict(),
+      gaf: gafSettingsSchema.nullable().default(null),
+      placement: z.enum(GAF_PLACEMENTS as readonly ['gradient', 'update']).default('gradient'),
+      clip: clipSettingsSchema,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('sgdAdaptiveGaf'),
+      options: z.object(zodFields(ADAPTIVE_SGD_FIELDS)).strict(),
+      gaf: z.null({ message: 'sgdAdaptiveGaf computes its own atan GAF from shrink and gamma: leave gaf out' }).default(null),
+      placement: z.literal('update').default('update'),
+      clip: clipSettingsSchema,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('adam'),
+      options: z.object(zodFields(ADAM_FIELDS)).strict().default({}),
+      gaf: gafSettingsSchema.nullable().default(null),
+      placement: z.literal('gradient').default('gradient'),
+      clip: clipSettingsSchema,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('rmsprop'),
+      options: z.object(zodFields(RMSPROP_FIELDS)).strict().default({}),
+      gaf: gafSettingsSchema.nullable().default(null),
+      placement: z.literal('gradient').default('gradient'),
+      clip: clipSettingsSchema,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('reference'),
+      /** The class name in the authors' code; which options it takes is checked when resolving. */
+      variant: z.enum(REFERENCE_OPTIMIZERS),
+      options: z.object(zodFields(REFERENCE_FIELDS, true)).strict().default({}),
+    })
+    .strict(),
+]);
+
+/** A config's `optimizer` section as written (defaults may be left out). */
+export type OptimizerSettingsInput = z.input<typeof optimizerSettingsSchema>;
+/** A config's `optimizer` section after validation: every default filled in. */
+export type OptimizerSettings = z.output<typeof optimizerSettingsSchema>;
+
+/** What an optimizer built from some settings runs with: its learning rate and resolved recipe. */
+export interface ResolvedOptimizer {
+  learningRate: number;
+  recipe: Recipe;
+}
+
+const gafOf = (g: { kind: string; alpha: number; beta: number } | null): Gaf | null => (g === null ? null : gafFromJSON(g as Parameters<typeof gafFromJSON>[0]));
+
+/**
+ * The learning rate and recipe that validated settings stand for, checked once more by the
+ * factories' own rules (which also catch what a schema cannot, e.g. Nesterov without
+ * momentum). Builds nothing.
+ */
+export function resolveOptimizerSettings(s: OptimizerSettings): ResolvedOptimizer {
+  switch (s.name) {
+    case 'sgd':
+      return resolveSgd({ ...s.options, gaf: gafOf(s.gaf), gafPlacement: s.placement, clip: s.clip });
+    case 'sgdAdaptiveGaf':
+      return resolveAdaptiveSgd({ ...s.options, clip: s.clip });
+    case 'adam':
+      return resolveAdam({ ...s.options, gaf: gafOf(s.gaf), clip: s.clip });
+    case 'rmsprop':
+      return resolveRmsprop({ ...s.options, gaf: gafOf(s.gaf), clip: s.clip });
+    case 'reference':
+      return resolveReference(s.variant, s.options);
+  }
+}
+
+/** Every setting the optimizer runs with, as plain data (the same as its `getConfig()`). */
+export function effectiveSettings(r: ResolvedOptimizer): Record<string, unknown> {
+  return recipeToConfig(r.learningRate, r.recipe) as Record<string, unknown>;
+}
+
+/** The optimizer that validated settings describe. */
+export function optimizerFromSettings(s: OptimizerSettings | ResolvedOptimizer): GafOptimizer {
+  const r = 'recipe' in s ? s : resolveOptimizerSettings(s);
+  return new GafOptimizer(r.learningRate, r.recipe);
+}
