@@ -17,7 +17,10 @@
  * point at dist/. See notebooks/README.md.
  *
  * `npm install` prunes links it does not know about, so this runs from scripts/setup-jupyter.sh
- * and should also run after every install (package.json "postinstall"). Idempotent.
+ * and from package.json "prepare", which npm runs after `npm ci` and a plain `npm install` in
+ * this repository (not after `npm install SOME-PACKAGE`). Not "postinstall": that also runs
+ * where gaf-lab is installed as another project's dependency, which has nothing to link.
+ * Idempotent.
  */
 const fs = require('node:fs');
 const path = require('node:path');

@@ -183,6 +183,9 @@ export {
   optimizerLabel,
   hasGaf,
   summarizeRuns,
+  defaultGroupBy,
+  findDuplicateRuns,
+  NON_TRAINING_FIELDS,
   compareToBaseline,
   meanCi,
   welchCi,
@@ -198,7 +201,7 @@ export {
   toDanfo,
   arquero,
 } from './results/index';
-export type { LoadRunsOptions, GradStatsRow, SummarizeOptions, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions, ColumnTable } from './results/index';
+export type { LoadRunsOptions, GradStatsRow, SummarizeOptions, DuplicateRuns, MixedField, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions, ColumnTable } from './results/index';
 
 // Figures
 export {

@@ -93,3 +93,11 @@ test('the built-in GAF kinds are listed once, in gaf/gaf.ts', () => {
     ['src/gaf/gaf.ts'],
   );
 });
+
+test('docs/api.md names every value the package root and gaf-lab/internals export', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'api.md'), 'utf8');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const entries = [require('../src/index') as object, require('../src/internals') as object];
+  const missing = entries.flatMap((e) => Object.keys(e)).filter((name) => !doc.includes(`\`${name}\``));
+  assert.deepEqual(missing, []);
+});

@@ -16,7 +16,8 @@ function configFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) return configFiles(p);
-    return /\.json$/.test(e.name) ? [p] : [];
+    // configs/schema/ holds the configs' JSON Schemas (test/config-schema.test.ts), not configs.
+    return /\.json$/.test(e.name) && !e.name.endsWith('.schema.json') ? [p] : [];
   });
 }
 

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli, COMMANDS } from '../src/cli/main';
 import { exitCodeOf, reportRun } from '../src/cli/run-outcome';
+import { satisfiesEngines } from '../src/cli/doctor';
 import { ROOT } from './repo-root';
 
 /** Runs the CLI with console output captured. */
@@ -199,6 +200,7 @@ function scriptCases(): Record<string, ScriptCase> {
     'bench-models.ts': ts('bench-models'),
     'probe-wasm-training-kernels.ts': ts('probe-wasm-training-kernels'),
     'profile-step.ts': ts('profile-step'),
+    'write-config-schemas.ts': ts('write-config-schemas'),
     'link-self.js': { cmd: process.execPath, args: [path.join(ROOT, 'scripts', 'link-self.js')] },
     'bench_models_torch.py': { ...py('bench_models_torch.py'), before: ['count'] },
     'execute_notebook.py': py('execute_notebook.py'),
@@ -253,4 +255,16 @@ test('the main job answers --help without training and refuses an unknown option
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^main job: unknown option --worker; options: --workers VALUE, /);
   assert.match(bad.stderr, /\n\nnpm run main /, 'with the usage');
+});
+
+test("doctor's Node check reads package.json engines: require(esm) of arquero needs 20.19+, 22.12+ or 23+", () => {
+  const range = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  // Expected from the meaning of ^A.B.C (same major, at least A.B.C) and >=A.
+  const expected: [string, boolean][] = [
+    ['18.20.4', false], ['20.0.0', false], ['20.18.3', false], ['20.19.0', true], ['20.20.2', true], ['21.7.3', false],
+    ['22.11.0', false], ['22.12.0', true], ['23.0.0', true], ['24.4.1', true],
+  ];
+  for (const [version, ok] of expected) assert.equal(satisfiesEngines(version, range), ok, `${version} against ${range}`);
+  assert.equal(satisfiesEngines(process.versions.node, range), true, 'the Node running the tests is in the range');
+  assert.equal(satisfiesEngines('20.20.2', '>=20 || weird'), true, 'an unknown part counts as satisfied');
 });

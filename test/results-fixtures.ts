@@ -46,34 +46,47 @@ export interface FixtureRun {
   under?: string;
   message?: string;
   gitCommit?: string;
+  /** Learning rate of the optimizer (default 0.1); a non-default one is part of the run id. */
+  learningRate?: number;
+  /** Config `name` (default `fixture`); a non-default one is part of the run id. */
+  name?: string;
+  /** Config `outDir` (default `runs`) and `evalBatchSize` (default 256). */
+  outDir?: string;
+  evalBatchSize?: number;
+  /** Config `epochs` (default: the length of testTop1, i.e. a run that did all its epochs). */
+  epochs?: number;
+  /** Manifest `endedAt` (default 2025-01-01T00:10:00.000Z). */
+  endedAt?: string;
 }
 
 /** A resolved config with every field docs/run-format.md lists. */
 export function fixtureConfig(r: FixtureRun): Record<string, unknown> {
   return {
-    name: 'fixture',
+    name: r.name ?? 'fixture',
     dataset: { name: r.dataset ?? 'fashion-mnist', subset: { first: 512, perClass: null }, testSubset: { first: 256, perClass: null }, dataDir: 'data', augment: false },
     model: { name: r.model ?? 'small-cnn', options: {} },
     optimizer: {
       name: r.optimizer ?? 'sgd',
-      options: { learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4 },
+      options: { learningRate: r.learningRate ?? 0.1, momentum: 0.9, weightDecay: 5e-4 },
       gaf: r.gaf ?? null,
       placement: r.placement ?? 'gradient',
     },
     schedule: { kind: 'cosine', warmupEpochs: 0, milestones: [30, 60], gamma: 0.1 },
-    epochs: r.testTop1.length,
+    epochs: r.epochs ?? r.testTop1.length,
     batchSize: 64,
+    evalBatchSize: r.evalBatchSize ?? 256,
     seed: r.seed,
     evalEvery: 1,
     gradStats: { every: 10, tinyThreshold: 1e-6 },
     backend: 'wasm',
-    outDir: 'runs',
+    outDir: r.outDir ?? 'runs',
   };
 }
 
 export function runIdOf(r: FixtureRun): string {
   const gaf = r.gaf ? `${r.gaf.kind}-a${r.gaf.alpha}-b${r.gaf.beta}` : 'none';
-  return `${r.dataset ?? 'fmnist'}-${r.model ?? 'small-cnn'}-${r.optimizer ?? 'sgd'}-${gaf}-s${r.seed}-abc123`;
+  const extra = `${r.learningRate !== undefined ? `-lr${r.learningRate}` : ''}${r.name !== undefined ? `-${r.name}` : ''}`;
+  return `${r.dataset ?? 'fmnist'}-${r.model ?? 'small-cnn'}-${r.optimizer ?? 'sgd'}-${gaf}${extra}-s${r.seed}-abc123`;
 }
 
 /** Writes one run folder under `root` and returns its path. */
@@ -108,7 +121,7 @@ export function writeRun(root: string, r: FixtureRun): string {
     packages: { '@tensorflow/tfjs': '4.22.0', '@tensorflow/tfjs-backend-wasm': '4.22.0' },
     host: { hostname: 'test', platform: 'linux', arch: 'x64', cpus: 2, node: 'v20.20.2' },
     startedAt: '2025-01-01T00:00:00.000Z',
-    ...(status === 'running' ? {} : { endedAt: '2025-01-01T00:10:00.000Z' }),
+    ...(status === 'running' ? {} : { endedAt: r.endedAt ?? '2025-01-01T00:10:00.000Z' }),
     epochsDone: lines.length,
     ...(r.message ? { message: r.message } : {}),
   };

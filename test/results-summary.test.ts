@@ -74,10 +74,11 @@ test('summarizeRuns: best differs from final when accuracy dips; loss metrics pr
 test('summarizeRuns: diverged and unfinished runs are counted, not averaged', () => {
   const root = tempDir('diverged');
   [1, 2, 3].forEach((seed, i) => writeRun(root, { seed, testTop1: curve([0.9, 0.92, 0.94][i]!) }));
-  writeRun(root, { seed: 4, status: 'diverged', testTop1: [0.5, null], message: 'loss is NaN' });
-  writeRun(root, { seed: 5, status: 'diverged', testTop1: [] });
-  writeRun(root, { seed: 6, status: 'running', testTop1: [0.3] });
-  writeRun(root, { seed: 7, status: 'failed', testTop1: [] });
+  // All seven runs were configured for 5 epochs, like the completed ones.
+  writeRun(root, { seed: 4, status: 'diverged', testTop1: [0.5, null], message: 'loss is NaN', epochs: 5 });
+  writeRun(root, { seed: 5, status: 'diverged', testTop1: [], epochs: 5 });
+  writeRun(root, { seed: 6, status: 'running', testTop1: [0.3], epochs: 5 });
+  writeRun(root, { seed: 7, status: 'failed', testTop1: [], epochs: 5 });
   const s = summarizeRuns(loadRuns(root), { by: ['optimizer.name'] }).objects()[0] as Row;
   assert.equal(s.runs, 7);
   assert.equal(s.n, 3);
@@ -107,12 +108,13 @@ test('summarizeRuns: a single seed is flagged, has no CI, and prints as "n=1, no
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('summarizeRuns: duplicate seeds in a group are flagged; bad columns are named', () => {
+test('summarizeRuns: pooled configs flag their repeated seeds; bad columns are named', () => {
   const root = tempDir('dup');
   writeRun(root, { seed: 1, testTop1: [0.6, 0.7] });
   writeRun(root, { seed: 1, model: 'lenet', testTop1: [0.5, 0.6] });
   const t = loadRuns(root);
-  const s = summarizeRuns(t, { by: ['dataset.name'] }).objects()[0] as Row;
+  assert.throws(() => summarizeRuns(t, { by: ['dataset.name'] }), /differ in more than the seed: model\.name \(lenet, small-cnn\)/);
+  const s = summarizeRuns(t, { by: ['dataset.name'], allowMixedConfigs: true }).objects()[0] as Row;
   assert.equal(s.duplicateSeeds, true);
   assert.throws(() => summarizeRuns(t, { by: ['model'] }), /no column "model"\. Columns are: runId, status, .*model\.name/);
   assert.throws(() => summarizeRuns(t, { by: ['epoch'] }), /column "epoch" changes within run/);

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+// The module object itself (not the namespace copy), so that test doubles of its functions are seen by the code under test.
+import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -8,6 +10,7 @@ import {
   appendJsonLines,
   filterJsonLines,
   findRunDirs,
+  makeDirs,
   readJson,
   readJsonLines,
   readManifest,
@@ -66,13 +69,68 @@ test('writeFileAtomic: a folder that is a file fails before anything is written,
 test('writeError: a full disk and a read-only folder get advice; the code and cause are kept', () => {
   const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: system text`), { code });
   const full = writeError('/out/runs/manifest.json', errno('ENOSPC')) as NodeJS.ErrnoException;
-  assert.match(full.message, /^Cannot write \/out\/runs\/manifest\.json: disk full: free space or choose another output folder \(ENOSPC: system text\)\.$/);
+  assert.equal(
+    full.message,
+    'Cannot write /out/runs/manifest.json: disk full: free space on the disk of /out/runs or choose another output folder (--out on the command line, outDir in a config) (ENOSPC: system text).',
+  );
   assert.equal(full.code, 'ENOSPC');
   assert.equal((full.cause as Error).message, 'ENOSPC: system text');
-  for (const code of ['EROFS', 'EACCES', 'EPERM']) {
-    assert.match(writeError('/out/runs/a.csv', errno(code)).message, /^Cannot write \/out\/runs\/a\.csv: \/out\/runs is not writable: choose a writable folder/, code);
+  const why = { EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'permission denied' };
+  for (const [code, reason] of Object.entries(why)) {
+    assert.equal(
+      writeError('/out/runs/a.csv', errno(code)).message,
+      `Cannot write /out/runs/a.csv: /out/runs is not writable (${reason}): choose another output folder (--out on the command line, outDir in a config) (${code}: system text).`,
+    );
   }
+  // A folder the system refused to create: the folder named is its parent, where the write was refused.
+  const mkdirErr = Object.assign(errno('EROFS'), { syscall: 'mkdir', path: '/ro/runs' });
+  assert.match(writeError('/ro/runs/r1', mkdirErr, 'create folder').message, /^Cannot create folder \/ro\/runs\/r1: \/ro is not writable \(read-only file system\)/);
   assert.equal(writeError('/x/y', new Error('odd failure')).message, 'Cannot write /x/y: odd failure.');
+});
+
+test('makeDirs: the error names the level that could not be made and its real cause (not the ENOENT of a recursive mkdir)', (t) => {
+  const dir = tempDir('mkdirs');
+  makeDirs(path.join(dir, 'a', 'b'));
+  makeDirs(path.join(dir, 'a', 'b')); // exists: nothing to do
+  assert.ok(fs.statSync(path.join(dir, 'a', 'b')).isDirectory());
+  // A read-only folder, simulated (root may write anywhere): mkdir refuses every level below dir/ro.
+  const ro = path.join(dir, 'ro');
+  fs.mkdirSync(ro);
+  const real = fs.mkdirSync;
+  t.mock.method(nodeFs, 'mkdirSync', (p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+    if (String(p).startsWith(ro + path.sep)) throw Object.assign(new Error(`EROFS: read-only file system, mkdir '${String(p)}'`), { code: 'EROFS', syscall: 'mkdir', path: String(p) });
+    return real(p, o);
+  });
+  const target = path.join(ro, 'runs', 'r1');
+  assert.throws(
+    () => makeDirs(target),
+    (e: NodeJS.ErrnoException) => e.code === 'EROFS' && e.message.startsWith(`Cannot create folder ${target}: ${ro} is not writable (read-only file system): choose another output folder`),
+  );
+  assert.throws(() => writeFileAtomic(path.join(target, 'manifest.json'), '{}'), (e: Error) => e.message.includes(`${ro} is not writable (read-only file system)`));
+  t.mock.restoreAll();
+  // A level that is a file.
+  fs.writeFileSync(path.join(dir, 'file'), 'x');
+  assert.throws(() => makeDirs(path.join(dir, 'file', 'sub')), (e: Error) => e.message.startsWith(`Cannot create folder ${path.join(dir, 'file', 'sub')}: a part of ${path.join(dir, 'file')} is a file`));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('appendJsonLine: a write that fails part-way (full disk) is cut back, so no half line stays for the next append to glue onto', (t) => {
+  const dir = tempDir('append-full');
+  const file = path.join(dir, 'm.jsonl');
+  appendJsonLine(file, { epoch: 1 });
+  const before = fs.readFileSync(file, 'utf8');
+  const real = fs.writeFileSync;
+  // A disk that takes 5 bytes of the line, then is full.
+  t.mock.method(nodeFs, 'writeFileSync', (target: number | string, data: string) => {
+    real(target, data.slice(0, 5));
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+  });
+  assert.throws(() => appendJsonLine(file, { epoch: 2, trainLoss: 0.5 }), (e: NodeJS.ErrnoException) => e.code === 'ENOSPC' && e.message.startsWith(`Cannot write ${file}: disk full`));
+  t.mock.restoreAll();
+  assert.equal(fs.readFileSync(file, 'utf8'), before, 'the torn part was cut off');
+  appendJsonLine(file, { epoch: 2 });
+  assert.deepEqual(readJsonLines(file), [{ epoch: 1 }, { epoch: 2 }]);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('toJson: non-finite numbers become null, indentation as asked', () => {

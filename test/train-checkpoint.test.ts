@@ -8,7 +8,7 @@ import { initBackend } from '../src/backend/init';
 import { gafs } from '../src/gaf/gaf';
 import { adam, sgd } from '../src/optim/index';
 import { createModel } from '../src/models/index';
-import { fileIO, findCheckpoint, loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint';
+import { CheckpointDamagedError, fileIO, findCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint } from '../src/train/checkpoint';
 
 before(async () => {
   await initBackend('wasm');
@@ -133,10 +133,11 @@ test('atomic checkpoints: crash debris is ignored and cleaned; a checkpoint set 
   assert.equal((await loadCheckpoint(findCheckpoint(root)!, { model: m2 })).epoch, 1);
   for (const [k, v] of epoch1) assert.deepEqual(weightsOf(m2).get(k), v, k);
 
-  // The next save replaces `last` and removes the debris.
+  // The next save replaces `last`, keeps the one it replaces as `previous`, and removes the debris.
   step(model, opt, 2);
   await saveCheckpoint(root, 'last', { model, optimizer: opt, state: { ...state, epoch: 2 } });
-  assert.deepEqual(fs.readdirSync(root), ['last']);
+  assert.deepEqual(fs.readdirSync(root).sort(), ['last', 'previous']);
+  assert.equal(readCheckpointState(path.join(root, 'previous')).epoch, 1);
 
   // A crash between "rename last aside" and "rename new into place": only the set-aside copy exists.
   const aside = path.join(root, '.old-last-999-xyz');
@@ -146,7 +147,18 @@ test('atomic checkpoints: crash debris is ignored and cleaned; a checkpoint set 
   assert.equal((await loadCheckpoint(aside, { model: m2, optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }) })).epoch, 2);
   // Saving again keeps the set-aside copy until the new one is in place, then cleans up.
   await saveCheckpoint(root, 'last', { model, optimizer: opt, state: { ...state, epoch: 3 } });
-  assert.deepEqual(fs.readdirSync(root), ['last']);
+  assert.deepEqual(fs.readdirSync(root).sort(), ['last', 'previous']);
+  assert.deepEqual([readCheckpointState(path.join(root, 'last')).epoch, readCheckpointState(path.join(root, 'previous')).epoch], [3, 1]);
+  // One more: epoch 3 becomes previous, epoch 1 is dropped.
+  await saveCheckpoint(root, 'last', { model, optimizer: opt, state: { ...state, epoch: 4 } });
+  assert.deepEqual(fs.readdirSync(root).sort(), ['last', 'previous']);
+  assert.deepEqual([readCheckpointState(path.join(root, 'last')).epoch, readCheckpointState(path.join(root, 'previous')).epoch], [4, 3]);
+  // A crash after `last` became `previous` and before the new one was renamed in: previous is the newest.
+  fs.renameSync(path.join(root, 'last'), path.join(root, '.old-previous-1-a'));
+  fs.renameSync(path.join(root, 'previous'), path.join(root, 'last-gone'));
+  fs.renameSync(path.join(root, '.old-previous-1-a'), path.join(root, 'previous'));
+  fs.rmSync(path.join(root, 'last-gone'), { recursive: true });
+  assert.equal(findCheckpoint(root), path.join(root, 'previous'));
   assert.equal(findCheckpoint(path.join(root, 'nothing-here')), undefined);
   model.dispose();
   m2.dispose();
@@ -168,7 +180,7 @@ test('damaged or mismatched checkpoints give errors that name the file and the p
   await assert.rejects(loadCheckpoint(dir, { model: other }), /does not fit model/);
   const w = path.join(dir, 'weights.bin');
   fs.truncateSync(w, fs.statSync(w).size - 8);
-  await assert.rejects(loadCheckpoint(dir, { model }), /weights\.bin has \d+ bytes, its manifest describes \d+; the file is damaged/);
+  await assert.rejects(loadCheckpoint(dir, { model }), (e: Error) => e instanceof CheckpointDamagedError && new RegExp(`^Checkpoint ${dir} is damaged: weights\\.bin has \\d+ bytes, \\d+ were written \\(cut short\\)\\.$`).test(e.message));
   model.dispose();
   other.dispose();
   opt.dispose();

@@ -60,10 +60,11 @@ test('a grid expands into resolved run configs with deterministic, distinct run 
 
 test('claims: exclusive while the holder lives; a dead holder\'s lock is taken over once', () => {
   const dir = path.join(root, 'claims');
-  fs.mkdirSync(path.join(dir, 'locks'), { recursive: true });
+  fs.mkdirSync(dir, { recursive: true });
   const first = claimRun(dir, 'run-a');
   assert.ok(first);
-  assert.equal(first.pid, process.pid);
+  assert.equal(first.info.pid, process.pid);
+  assert.equal(first.file, path.join(fs.realpathSync(dir), 'run-a.lock'), 'the claim is the run folder\'s own lock');
   assert.equal(claimRun(dir, 'run-a'), undefined, 'held by a live process (this one)');
   releaseRun(dir, 'run-a', 'completed');
   assert.ok(claimRun(dir, 'run-a'), 'free again after release');
@@ -72,12 +73,14 @@ test('claims: exclusive while the holder lives; a dead holder\'s lock is taken o
   // A lock left by a process that has exited on this host.
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const deadPid = Number(dead.stdout);
-  fs.writeFileSync(path.join(dir, 'locks', 'run-b.lock'), JSON.stringify({ runId: 'run-b', pid: deadPid, hostname: os.hostname(), startedAt: 'then' }));
+  const lock = (runId: string, pid: number, hostname: string): string =>
+    JSON.stringify({ format: 'gaf-lab-run-lock/1', runId, token: `t-${runId}`, pid, hostname, startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() });
+  fs.writeFileSync(path.join(dir, 'run-b.lock'), lock('run-b', deadPid, os.hostname()));
   const taken = claimRun(dir, 'run-b');
   assert.ok(taken, 'stale lock taken over');
   assert.equal(claimRun(dir, 'run-b'), undefined, 'and now held by this live process');
-  // A lock held by a live process on another host is never taken over (its pid means nothing here).
-  fs.writeFileSync(path.join(dir, 'locks', 'run-c.lock'), JSON.stringify({ runId: 'run-c', pid: deadPid, hostname: `${os.hostname()}-elsewhere`, startedAt: 'then' }));
+  // A lock of another host with a fresh heartbeat is not taken over (its pid means nothing here).
+  fs.writeFileSync(path.join(dir, 'run-c.lock'), lock('run-c', deadPid, `${os.hostname()}-elsewhere`));
   assert.equal(claimRun(dir, 'run-c'), undefined);
   const claims = readClaims(dir);
   assert.deepEqual(
@@ -86,7 +89,8 @@ test('claims: exclusive while the holder lives; a dead holder\'s lock is taken o
       ['release', 'run-a', null, 'completed'],
       ['takeover', 'run-b', deadPid, null],
     ],
-  );
+  );  releaseRun(dir, 'run-b');
+  assert.equal(fs.existsSync(path.join(dir, 'run-b.lock')), false);
 });
 
 test('two worker processes on one sweep folder finish the grid, each run exactly once', async (t) => {
@@ -116,7 +120,7 @@ test('two worker processes on one sweep folder finish the grid, each run exactly
     assert.equal(mine[0]!.pid, m.pid, 'the claiming worker trained it');
     assert.ok(fs.existsSync(path.join(dir, 'configs', `${runId}.json`)), 'a config file per run for external schedulers');
   }
-  assert.deepEqual(fs.readdirSync(path.join(dir, 'locks')), [], 'no lock left behind');
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.lock')), [], 'no lock left behind');
   const workers = new Set(claims.map((c) => c.pid));
   t.diagnostic(`runs per worker: ${[...workers].map((p) => claims.filter((c) => c.pid === p && c.event === 'claim').length).join(' + ')}`);
 

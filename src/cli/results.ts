@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { writeArrow, writeCsv } from '../results/export';
+import { describeMixedFields, mixedFields } from '../results/grouping';
 import { loadRuns } from '../results/load';
+import { NON_TRAINING_FIELDS } from '../results/run-config';
 import { findRunDirs } from '../run-format/index';
 import { DEFAULT_BY, formatResultsTables, resultsTables, tableRows } from '../reports/results-tables';
 import { parseCommandLine, UsageError } from './args';
@@ -14,8 +16,16 @@ confidence half-width (Student t) and n, with diverged and unfinished runs count
 runs contain plain SGD and SGD+GAF, it also prints each GAF variant's difference from SGD
 with its Welch 95% interval, matched on the --by columns that do not name the optimizer.
 
-  --by COL,COL   group columns (default ${DEFAULT_BY.join(',')}); any column of the runs
-                 table, e.g. optimizer.gaf.alpha,optimizer.gaf.beta
+A row holds runs that differ only in the seed and in fields that change nothing trained:
+  ${Object.keys(NON_TRAINING_FIELDS).join(', ')}.
+Copies of a run (same config and seed, e.g. in two folders) are named in a warning and
+counted once: a completed copy before a diverged or failed one, then the newest.
+
+  --by COL,COL   group columns; any column of the runs table, e.g.
+                 optimizer.gaf.alpha,optimizer.gaf.beta. Default:
+                 ${DEFAULT_BY.join(',')} and every other config field
+                 that differs between the runs. A --by that would put runs differing in
+                 other fields in one row is refused, naming them
   --metric M     testTop1 (default), testTop5, testLoss, trainLoss, trainTop1, ...
   --target X     also report the epochs each group needed to reach X (e.g. 0.85)
   --json         print {summary, comparison, ...} as JSON instead of the tables
@@ -53,6 +63,16 @@ export async function resultsCommand(argv: string[]): Promise<number> {
       throw new UsageError(`the runs have no column "${c}".${near.length ? ` Similar: ${near.join(', ')}.` : ''} Config columns are dotted paths such as model.name, optimizer.gaf.kind; metrics: testTop1, testLoss, trainLoss, ...`);
     }
   }
+  if (by !== undefined) {
+    const mixed = mixedFields(runs, by);
+    if (mixed.length > 0) {
+      const fix = [...by, ...mixed.map((f) => f.column)].join(',');
+      throw new UsageError(
+        `--by ${by.join(',')} would average runs that differ in more than the seed: ${describeMixedFields(mixed)}. ` +
+          `Group by these fields too (--by ${fix}), or leave out --by to group by every field that differs.`,
+      );
+    }
+  }
   const tables = resultsTables(runs, { by, metric, target });
   const csv = args.values.csv;
   const arrow = args.values.arrow;
@@ -65,6 +85,7 @@ export async function resultsCommand(argv: string[]): Promise<number> {
     const out = {
       dir,
       runCount: tables.runCount,
+      duplicates: tables.duplicates,
       metric: tables.metric,
       by: tables.by,
       summary: tableRows(tables.summary),

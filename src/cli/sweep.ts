@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../config/index';
 import { readManifest } from '../run-format/index';
 import { progressPrinter } from '../train/progress';
-import { readSweep, runSweep, runSweepWorker, sweepStatus } from '../sweep/index';
+import { readSweep, runSweep, runSweepWorker, sweepStatus, unfinishedRuns, type UnfinishedRun, type WorkerExit } from '../sweep/index';
 import { checkPositionals, intOption, parseCommandLine, UsageError } from './args';
 import { configInputError, readConfigArg } from './train';
 
@@ -16,13 +16,19 @@ processes (default 1). Completed runs are skipped and interrupted ones resumed, 
 command continues a sweep.
 
 --join adds one more worker (this process) to an existing sweep folder: for external
-schedulers, or other machines sharing the folder's filesystem. Workers claim runs with lock
-files, so no run is trained twice.
+schedulers, or other machines sharing the folder's filesystem. Workers claim runs with the
+run folders' locks (the ones gaf-lab train and resume take), so no run is trained twice.
 
-Both print the status of every run at the end.
+A worker process that dies (killed, crashed) is replaced, and its run is taken over and
+resumed from its last checkpoint. If this command itself is stopped or killed, its workers
+stop after their current step; running it again continues the sweep.
 
-exit code: 0 every run this command waited for completed or diverged, 1 a run failed,
-           2 bad command line or invalid sweep config, 130 interrupted`;
+Both print the status of every run at the end, and list the runs that are not done with how
+to continue.
+
+exit code: 0 every run of the sweep completed or diverged (with --join: or is being trained by
+           another live process), 1 a run failed or is not done, 2 bad command line or invalid
+           sweep config, 130 interrupted`;
 
 const pct = (v: number | null | undefined): string => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : '–');
 
@@ -46,13 +52,43 @@ export function formatSweepStatus(sweepDir: string): string {
   return [`sweep ${sweepDir}: ${runs.length} runs (${total})`, line(header), ...rows.map(line)].join('\n');
 }
 
-/** Exit code from the runs' statuses: a failed run is 1, an interrupted or pending one (when all were waited for) 130. */
-function exitCode(sweepDir: string, waitedForAll: boolean, interrupted: boolean): number {
-  const runs = sweepStatus(sweepDir);
-  if (runs.some((r) => r.status === 'failed')) return 1;
+/** One line per worker process that died: the run it held, how it ended, who took over. */
+export function formatWorkerDeaths(exits: WorkerExit[]): string[] {
+  return exits
+    .filter((e) => e.died)
+    .map((e) => {
+      const how = e.signal ? `was killed by ${e.signal} (no exit code)` : `exited with code ${e.code}`;
+      const held = e.heldRuns.length ? ` while training ${e.heldRuns.join(', ')}` : ' holding no run';
+      const next = e.replacedBy !== undefined ? `; worker ${e.replacedBy} was started in its place` : '; no worker was started in its place';
+      return `gaf-lab sweep: worker ${e.worker} (pid ${e.pid}) ${how}${held}${next}.`;
+    });
+}
+
+/** The runs that are not done, each with what holds it up, and how to continue. */
+export function formatUnfinished(sweepDir: string, runs: UnfinishedRun[], continueWith: string): string[] {
+  if (!runs.length) return [];
+  const total = sweepStatus(sweepDir).length;
+  const lines = [`gaf-lab sweep: ${runs.length} of ${total} run(s) not done:`];
+  for (const r of runs) {
+    const holder = r.holder ? `, being trained by pid ${r.holder.pid} on host ${r.holder.hostname} since ${r.holder.startedAt}` : '';
+    lines.push(`  ${r.runId}: ${r.status}, ${r.epochsDone} epoch(s) done${holder}${r.message ? `: ${r.message}` : ''}`);
+  }
+  if (runs.some((r) => r.status === 'failed' && !r.holder)) {
+    lines.push(`A failed run is not retried by the sweep: fix what its message says, then gaf-lab resume ${path.join(sweepDir, 'RUN_ID')}.`);
+  }
+  if (runs.some((r) => r.holder)) lines.push('A run being trained by another process is finished by that process.');
+  if (runs.some((r) => r.status !== 'failed' && !r.holder)) lines.push(`To continue: ${continueWith}`);
+  return lines;
+}
+
+/**
+ * Exit code from the runs: 1 when a run failed, else 130 when the command was stopped, else 1
+ * when a run is not done (for a joining worker, one that no other live process trains), else 0.
+ */
+function exitCode(runs: UnfinishedRun[], interrupted: boolean, joining: boolean): number {
+  if (runs.some((r) => r.status === 'failed' && !r.holder)) return 1;
   if (interrupted) return 130;
-  if (waitedForAll && runs.some((r) => r.status === 'interrupted' || r.status === 'pending')) return 130;
-  return 0;
+  return runs.some((r) => !(joining && r.holder)) ? 1 : 0;
 }
 
 /** `gaf-lab sweep SWEEP_CONFIG [--workers N]` and `gaf-lab sweep --join SWEEP_DIR`. */
@@ -74,8 +110,11 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       const report = await runSweepWorker(dir, { onProgress: progressPrinter({ prefix: `[worker ${process.pid}] `, tty: false }), signal: controller.signal });
       console.log(`\nthis worker trained ${report.trained.length} run(s); ${report.alreadyDone.length} had ended; ${report.busy.length} held by other workers`);
       for (const f of report.trained.filter((r) => r.status === 'failed')) console.error(`run ${f.runId} failed: ${f.message}`);
-      console.log(`\n${formatSweepStatus(path.resolve(dir))}`);
-      return report.trained.some((r) => r.status === 'failed') ? 1 : report.interrupted ? 130 : 0;
+      const sweepDir = path.resolve(dir);
+      console.log(`\n${formatSweepStatus(sweepDir)}`);
+      const left = unfinishedRuns(sweepDir);
+      for (const l of formatUnfinished(sweepDir, left, `gaf-lab sweep --join ${dir}`)) console.error(l);
+      return report.trained.some((r) => r.status === 'failed') ? 1 : exitCode(left, report.interrupted, true);
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -92,10 +131,12 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) throw configInputError(e, args.positional[0]!, 'sweep');
     throw e;
   }
-  const bad = result.workerExitCodes.filter((c) => c !== 0 && c !== 130);
-  if (bad.length) console.error(`gaf-lab sweep: ${bad.length} worker process(es) exited with an error (codes ${bad.join(', ')}).`);
+  for (const l of formatWorkerDeaths(result.workerExits)) console.error(l);
   console.log(`\n${formatSweepStatus(result.sweepDir)}`);
-  const interrupted = result.workerExitCodes.some((c) => c === 130);
-  const code = exitCode(result.sweepDir, true, interrupted);
-  return code === 0 && bad.length ? 1 : code;
+  const left = unfinishedRuns(result.sweepDir);
+  const again = `gaf-lab sweep ${args.positional[0]!}${workers > 1 ? ` --workers ${workers}` : ''} (or gaf-lab sweep --join ${result.sweepDir} from more processes)`;
+  for (const l of formatUnfinished(result.sweepDir, left, again)) console.error(l);
+  const failedHere = (result.report?.trained ?? []).filter((r) => r.status === 'failed');
+  for (const f of failedHere) if (!left.some((r) => r.runId === f.runId && r.status === 'failed')) console.error(`gaf-lab sweep: run ${f.runId} failed: ${f.message}`);
+  return failedHere.length ? 1 : exitCode(left, result.interrupted, false);
 }

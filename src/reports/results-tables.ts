@@ -6,8 +6,11 @@
  */
 import { arquero, type ColumnTable } from '../results/arquero';
 import { compareToBaseline } from '../results/compare';
+import { describeDuplicates, findDuplicateRuns, type DuplicateRuns } from '../results/duplicates';
 import type { Cell } from '../results/flatten';
 import { formatComparison, formatSummary } from '../results/format';
+import { DEFAULT_GROUP_COLUMNS, defaultGroupBy } from '../results/grouping';
+import { rowsByRun } from '../results/run-config';
 import { summarizeRuns } from '../results/summarize';
 
 /** How a run's optimizer stands in the SGD-vs-GAF comparison. */
@@ -48,7 +51,11 @@ export function isOptimizerColumn(c: string): boolean {
 
 /** Options of {@link resultsTables}. */
 export interface ResultsTablesOptions {
-  /** Group columns of the summary; default `dataset.name`, `model.name`, `optimizerLabel`. */
+  /**
+   * Group columns of the summary. Default: `dataset.name`, `model.name`, `optimizerLabel` and
+   * every other training config field that differs between the runs (`defaultGroupBy`). Runs
+   * grouped together must differ only in the seed, else `summarizeRuns` refuses.
+   */
   by?: string[];
   /** Metric column; default `testTop1`. */
   metric?: string;
@@ -60,8 +67,10 @@ export interface ResultsTablesOptions {
 export interface ResultsTables {
   by: string[];
   metric: string;
-  /** Number of runs in the table. */
+  /** Number of runs in the table, each duplicate set counted once. */
   runCount: number;
+  /** Copies of a run (same training config and seed) found in the table; each set is counted once. */
+  duplicates: DuplicateRuns[];
   summary: ColumnTable;
   /** Null when the runs lack a baseline or a GAF variant, or the comparison is ambiguous (see `comparisonNote`). */
   comparison: ColumnTable | null;
@@ -71,30 +80,32 @@ export interface ResultsTables {
   comparisonBy: string[];
 }
 
-/** Default group columns of the summary. */
-export const DEFAULT_BY = ['dataset.name', 'model.name', 'optimizerLabel'];
+/** The group columns a default summary always starts with (see `defaultGroupBy` for the rest). */
+export const DEFAULT_BY: readonly string[] = DEFAULT_GROUP_COLUMNS;
 
 /**
  * Summarizes the runs of `loadRuns(dir)` across seeds and, when there are plain-SGD baseline
  * runs and SGD+GAF runs, compares each GAF variant with the baseline of the same group (the
- * `by` columns that do not describe the optimizer).
+ * `by` columns that do not describe the optimizer). Duplicate runs are counted once and listed
+ * in `duplicates`; a `by` that would mix configurations throws (see `summarizeRuns`).
  */
 export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions = {}): ResultsTables {
-  const by = options.by ?? DEFAULT_BY;
+  const by = options.by ?? defaultGroupBy(runs);
   const metric = options.metric ?? 'testTop1';
   const table = withGafRole(runs);
-  const runCount = new Set(Array.from(table.array('runId') as ArrayLike<unknown>)).size;
+  const duplicates = findDuplicateRuns(table);
+  const runCount = rowsByRun(table).size - duplicates.reduce((s, d) => s + d.dropped.length, 0);
   const summary = summarizeRuns(table, { by, metric, target: options.target });
   const roles = new Set(Array.from(table.array(ROLE_COLUMN) as ArrayLike<GafRole>));
   const comparisonBy = by.filter((c) => !isOptimizerColumn(c));
-  const base = { by, metric, runCount, summary, comparisonBy };
+  const base = { by, metric, runCount, duplicates, summary, comparisonBy };
   if (!roles.has('baseline') || !roles.has('gaf')) {
     const missing = !roles.has('baseline') ? 'no plain-SGD baseline run' : 'no SGD+GAF run';
     return { ...base, comparison: null, comparisonNote: `no SGD vs SGD+GAF comparison: ${missing}.` };
   }
-  // One summary row per optimizer within each matched group; the role column marks the sides.
-  const sides = summarizeRuns(table, { by: [...comparisonBy, 'optimizerLabel', ROLE_COLUMN], metric, target: options.target });
   try {
+    // One summary row per optimizer within each matched group; the role column marks the sides.
+    const sides = summarizeRuns(table, { by: [...comparisonBy, 'optimizerLabel', ROLE_COLUMN], metric, target: options.target });
     const comparison = compareToBaseline(sides, { baseline: { [ROLE_COLUMN]: 'baseline' }, treatment: { [ROLE_COLUMN]: 'gaf' }, by: comparisonBy });
     const on = comparisonBy.length ? `matched on ${comparisonBy.join(', ')}` : 'all runs pooled';
     return { ...base, comparison, comparisonNote: `SGD+GAF vs plain SGD, ${on}.` };
@@ -103,9 +114,10 @@ export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions =
   }
 }
 
-/** The tables as text (Markdown pipe tables, readable in a terminal). */
+/** The tables as text (Markdown pipe tables, readable in a terminal), after a warning line per set of duplicate runs. */
 export function formatResultsTables(t: ResultsTables): string {
-  const parts = [`Summary across seeds (${t.runCount} runs, metric ${t.metric}):`, '', formatSummary(t.summary)];
+  const warnings = t.duplicates.map(describeDuplicates);
+  const parts = [...(warnings.length ? [...warnings, ''] : []), `Summary across seeds (${t.runCount} runs, metric ${t.metric}):`, '', formatSummary(t.summary)];
   parts.push('');
   if (t.comparison) parts.push(`Comparison: ${t.comparisonNote}`, '', formatComparison(t.comparison));
   else parts.push(t.comparisonNote);

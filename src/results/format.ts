@@ -49,10 +49,41 @@ function byColumns(table: ColumnTable, known: Set<string>): string[] {
   return names.slice(0, first < 0 ? names.length : first);
 }
 
+/** Short names from short to long: `learningRate`, `options.learningRate`, `optimizer.options.learningRate`; `model.name` reads `model`. */
+function nameCandidates(column: string): string[] {
+  if (column === 'optimizerLabel') return ['optimizer', column];
+  const parts = column.split('.');
+  const tails = parts.map((_, i) => parts.slice(parts.length - 1 - i).join('.'));
+  return parts.length > 1 && parts[parts.length - 1] === 'name' ? [parts[parts.length - 2]!, ...tails.slice(1)] : tails;
+}
+
+/**
+ * Readable headers for table columns: the last part of a dotted config column
+ * (`optimizer.options.learningRate` reads `learningRate`, `model.name` reads `model`,
+ * `optimizerLabel` reads `optimizer`), lengthened from the end where two would read alike
+ * (`subset.perClass`, `testSubset.perClass`).
+ */
+export function shortColumnNames(columns: readonly string[]): string[] {
+  const options = columns.map(nameCandidates);
+  const level = columns.map(() => 0);
+  for (;;) {
+    const names = options.map((o, i) => o[level[i]!]!);
+    let bumped = false;
+    names.forEach((n, i) => {
+      if (names.some((m, j) => j !== i && m === n) && level[i]! < options[i]!.length - 1) {
+        level[i] = level[i]! + 1;
+        bumped = true;
+      }
+    });
+    if (!bumped) return names;
+  }
+}
+
 const SUMMARY_STATS = new Set(['metric', 'runs', 'n']);
 
 /**
- * The summary of {@link summarizeRuns} as a Markdown table: the group columns, final and best
+ * The summary of {@link summarizeRuns} as a Markdown table: the group columns (under
+ * {@link shortColumnNames}), final and best
  * value (mean ± CI half-width, n), epochs to target when asked for, diverged and unfinished runs.
  */
 export function formatSummary(summary: ColumnTable, options: FormatOptions = {}): string {
@@ -64,7 +95,7 @@ export function formatSummary(summary: ColumnTable, options: FormatOptions = {})
   const unit = o.percent ? ' (%)' : '';
   const level = Math.round(num(rows[0]?.level ?? 0.95) * 100);
   const hasTarget = summary.columnNames().includes('target');
-  const header = [...by, `final ${String(metric)}${unit}`, `best ${String(metric)}${unit}`];
+  const header = [...shortColumnNames(by), `final ${String(metric)}${unit}`, `best ${String(metric)}${unit}`];
   if (hasTarget) header.push(`epochs to ${o.percent ? `${(num(rows[0]?.target) * 100).toFixed(1)}%` : String(rows[0]?.target)}`);
   header.push('runs', 'diverged', 'unfinished');
   const body = rows.map((r) => {
@@ -93,7 +124,7 @@ export function formatComparison(comparison: ColumnTable, options: FormatOptions
   const o = { ...options, percent: options.percent ?? isAccuracy(rows[0]?.metric ?? 'testTop1') };
   const unit = o.percent ? ' (%)' : '';
   const level = Math.round(num(rows[0]?.level ?? 0.95) * 100);
-  const header = [...by, 'baseline', `baseline${unit}`, 'treatment', `treatment${unit}`, `difference${unit} [${level}% CI]`, 'diverged (b/t)'];
+  const header = [...shortColumnNames(by), 'baseline', `baseline${unit}`, 'treatment', `treatment${unit}`, `difference${unit} [${level}% CI]`, 'diverged (b/t)'];
   const body = rows.map((r) => [
     ...by.map((c) => cell(r[c])),
     cell(r.baselineLabel),

@@ -27,6 +27,21 @@ export interface LoadRunsOptions {
   filter?: (manifest: RunManifest) => boolean;
 }
 
+/** The config columns {@link optimizerLabel} reads: the label tells runs apart on these. */
+export const OPTIMIZER_LABEL_COLUMNS = [
+  'optimizer.name',
+  'optimizer.variant',
+  'optimizer.options.alpha',
+  'optimizer.options.beta',
+  'optimizer.clip.kind',
+  'optimizer.clip.value',
+  'optimizer.clip.maxNorm',
+  'optimizer.gaf.kind',
+  'optimizer.gaf.alpha',
+  'optimizer.gaf.beta',
+  'optimizer.placement',
+] as const;
+
 /**
  * A short readable name of a run's optimizer and GAF, used to group and label runs: `sgd`,
  * `sgd + 0.1*atan(20x)`, `sgd + 0.2*tanh(10x) on update`, `reference SGD_atan (alpha 0.1, beta 20)`.

@@ -1,11 +1,18 @@
 import { arquero, isTable, type ColumnTable } from './arquero';
+import { findDuplicateRuns } from './duplicates';
 import type { Cell } from './flatten';
+import { defaultGroupBy, describeMixedFields, mixedFields } from './grouping';
+import { rowsByRun } from './run-config';
 import { meanCi } from './stats';
 
 /** Options of {@link summarizeRuns}. */
 export interface SummarizeOptions {
-  /** Columns that define a group (seeds are aggregated within a group), e.g. `['model.name', 'optimizerLabel']`. */
-  by: string[];
+  /**
+   * Columns that define a group (seeds are aggregated within a group), e.g.
+   * `['model.name', 'optimizerLabel']`. Default: `defaultGroupBy(table)`, every training config
+   * field that differs between the runs, so a group holds runs that differ only in the seed.
+   */
+  by?: string[];
   /** Metric column to summarize; default `testTop1`. */
   metric?: string;
   /**
@@ -22,10 +29,18 @@ export interface SummarizeOptions {
    * value. Diverged, failed and unfinished runs are always counted in their own columns.
    */
   include?: 'completed' | 'all';
+  /**
+   * Pool runs whose training config differs in fields outside `by` (default false: such a
+   * grouping is refused with an error naming the fields, since its mean would mix
+   * configurations). Duplicates are counted once either way.
+   */
+  allowMixedConfigs?: boolean;
 }
 
 /** One run reduced to the numbers a summary needs. */
 interface RunDigest {
+  /** The run's folder (or id): see `rowsByRun`. */
+  run: string;
   runId: string;
   status: string;
   seed: Cell;
@@ -49,21 +64,15 @@ function requireColumns(table: ColumnTable, cols: string[], where: string): void
 }
 
 function digestRuns(table: ColumnTable, by: string[], metric: string, higher: boolean, target: number | undefined): RunDigest[] {
-  const runs = new Map<string, Record<string, unknown>[]>();
-  for (const row of table.objects() as Record<string, unknown>[]) {
-    const id = String(row.runId);
-    let list = runs.get(id);
-    if (!list) runs.set(id, (list = []));
-    list.push(row);
-  }
   const better = (a: number, b: number): boolean => (higher ? a > b : a < b);
   const digests: RunDigest[] = [];
-  for (const [runId, rows] of runs) {
+  for (const [run, rows] of rowsByRun(table)) {
+    const runId = String(rows[0]!.runId);
     const key = by.map((c) => (rows[0]![c] ?? null) as Cell);
     for (const r of rows) {
       by.forEach((c, i) => {
         if ((r[c] ?? null) !== key[i]) {
-          throw new Error(`summarizeRuns: column "${c}" changes within run ${runId} (${String(key[i])} vs ${String(r[c])}); group only by per-run columns (config, seed, status).`);
+          throw new Error(`summarizeRuns: column "${c}" changes within run ${run} (${String(key[i])} vs ${String(r[c])}); group only by per-run columns (config, seed, status).`);
         }
       });
     }
@@ -79,6 +88,7 @@ function digestRuns(table: ColumnTable, by: string[], metric: string, higher: bo
       if (target !== undefined && Number.isNaN(epochsToTarget) && (higher ? v >= target : v <= target)) epochsToTarget = r.epoch as number;
     }
     digests.push({
+      run,
       runId,
       status: String(rows[0]!.status),
       seed: (rows[0]!.seed ?? null) as Cell,
@@ -110,9 +120,12 @@ export function compareKeys(a: readonly Cell[], b: readonly Cell[]): number {
 
 /**
  * Aggregates runs across seeds: one row per group of `by` values, with
- * - `runs` (all runs in the group), `n` (runs in the statistics), `completed`, `diverged`,
- *   `failed`, `unfinished` (running or interrupted), `seeds` (the seeds used, comma-separated),
- *   `duplicateSeeds` (true when a seed occurs twice: the group mixes configs or repeats a run),
+ * - `runs` (the runs in the group, each counted once), `n` (runs in the statistics),
+ *   `completed`, `diverged`, `failed`, `unfinished` (running or interrupted), `duplicates`
+ *   (run folders left out as copies of a counted run: same training config and seed, see
+ *   `findDuplicateRuns`), `seeds` (the seeds used, comma-separated), `duplicateSeeds` (true
+ *   when a seed occurs twice among the counted runs: configs pooled with `allowMixedConfigs`, or
+ *   a table without config columns, where copies cannot be told from replicates),
  * - `final*` (metric at each run's last epoch) and `best*` (best over epochs):
  *   `Mean`, `Sd`, `CiLow`, `CiHigh`, `CiHalfWidth` (Student t, n - 1 df),
  * - `singleSeed`: true when n < 2, in which case sd and the CI are NaN: one seed is an
@@ -121,20 +134,42 @@ export function compareKeys(a: readonly Cell[], b: readonly Cell[]): number {
  *
  * Diverged runs are not averaged in by default (their last accuracy is not a trained model's);
  * they are counted in `diverged`, so a method that diverges more often is visible.
+ *
+ * A group holds one configuration: when runs grouped together differ in a training config
+ * field outside `by` (other than the seed), this throws naming the fields, unless
+ * `allowMixedConfigs` is set. Without `by`, the groups are `defaultGroupBy(table)`.
  */
-export function summarizeRuns(table: ColumnTable, options: SummarizeOptions): ColumnTable {
+export function summarizeRuns(table: ColumnTable, options: SummarizeOptions = {}): ColumnTable {
   if (!isTable(table)) throw new Error('summarizeRuns: expected the arquero table returned by loadRuns(dir).');
-  const by = options.by;
-  if (!Array.isArray(by)) throw new Error("summarizeRuns: options.by must be an array of column names, e.g. ['model.name', 'optimizerLabel'].");
+  if (options.by !== undefined && !Array.isArray(options.by)) throw new Error("summarizeRuns: options.by must be an array of column names, e.g. ['model.name', 'optimizerLabel'], or left out.");
+  const by = options.by ?? defaultGroupBy(table);
   const metric = options.metric ?? 'testTop1';
   const higher = options.higherIsBetter ?? !/loss$/i.test(metric);
   const level = options.level ?? 0.95;
   const include = options.include ?? 'completed';
   if (include !== 'completed' && include !== 'all') throw new Error(`summarizeRuns: include must be 'completed' or 'all', got ${JSON.stringify(include)}.`);
   requireColumns(table, ['runId', 'status', 'epoch', metric, ...by], 'summarizeRuns');
+  const digests = digestRuns(table, by, metric, higher, options.target);
+  if (options.allowMixedConfigs !== true) {
+    const mixed = mixedFields(table, by);
+    if (mixed.length > 0) {
+      throw new Error(
+        `summarizeRuns: runs grouped by ${JSON.stringify(by)} differ in more than the seed: ${describeMixedFields(mixed)}. ` +
+          `Add ${mixed.length > 1 ? 'these columns' : 'this column'} to by, leave by out to group by every field that differs, or set allowMixedConfigs to pool them knowingly.`,
+      );
+    }
+  }
 
+  // Copies of a run (same training config and seed) count once.
+  const copiesOf = new Map<string, number>();
+  const leftOut = new Set<string>();
+  for (const d of findDuplicateRuns(table)) {
+    copiesOf.set(d.kept, d.dropped.length);
+    for (const x of d.dropped) leftOut.add(x);
+  }
   const groups = new Map<string, RunDigest[]>();
-  for (const d of digestRuns(table, by, metric, higher, options.target)) {
+  for (const d of digests) {
+    if (leftOut.has(d.run)) continue;
     const k = JSON.stringify(d.key);
     let list = groups.get(k);
     if (!list) groups.set(k, (list = []));
@@ -157,6 +192,7 @@ export function summarizeRuns(table: ColumnTable, options: SummarizeOptions): Co
       diverged: runs.filter((r) => r.diverged).length,
       failed: runs.filter((r) => r.status === 'failed').length,
       unfinished: runs.filter((r) => r.status === 'running' || r.status === 'interrupted').length,
+      duplicates: runs.reduce((s, r) => s + (copiesOf.get(r.run) ?? 0), 0),
       seeds: [...seeds].sort((a, b) => Number(a) - Number(b)).join(','),
       duplicateSeeds: new Set(seeds).size < seeds.length,
       singleSeed: final.n < 2,

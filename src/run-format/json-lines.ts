@@ -7,11 +7,29 @@
 import * as fs from 'node:fs';
 import { toJson, writeError, writeFileAtomic } from './atomic-write';
 
+/**
+ * Appends `text` in one write. A write that fails part-way (a full disk) is cut back to the
+ * file's size before it, so the file never keeps half a line that a later append would glue
+ * onto.
+ */
 function append(file: string, text: string): void {
+  let fd: number | undefined;
+  let size = 0;
   try {
-    fs.appendFileSync(file, text);
+    fd = fs.openSync(file, 'a');
+    size = fs.fstatSync(fd).size;
+    fs.writeFileSync(fd, text);
   } catch (e) {
+    if (fd !== undefined) {
+      try {
+        fs.ftruncateSync(fd, size);
+      } catch {
+        // the write error below is what the caller needs to see; a torn last line is ignored by readers anyway
+      }
+    }
     throw writeError(file, e);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -84,10 +84,32 @@ export interface RunManifest<C = Record<string, unknown>> {
   epochsDone: number;
   /** Why the run diverged, failed or was interrupted. */
   message?: string;
-  /** Each resume: when, from which completed epoch, by which process. */
-  resumes: { at: string; fromEpoch: number; pid: number; hostname: string }[];
+  /**
+   * Each resume: when, from which completed epoch, by which process; `checkpoint` is the folder
+   * resumed from (relative to the run folder; null when none was left and training restarted at
+   * epoch 0) and `verified` whether its checksums were checked (false for checkpoints written
+   * before checkpoints had checksums). Entries written before these two fields existed lack them.
+   */
+  resumes: { at: string; fromEpoch: number; pid: number; hostname: string; checkpoint?: string | null; verified?: boolean }[];
+  /** Damaged checkpoints found on resume and passed over for an earlier one (absent when none ever was). */
+  recoveries?: CheckpointRecovery[];
   /** The last metrics line of a completed run. */
   final?: EpochMetrics;
+}
+
+/** A damaged checkpoint that a resume passed over, recorded in the manifest's `recoveries`. */
+export interface CheckpointRecovery {
+  /** When it was found. */
+  at: string;
+  /** The damaged checkpoint folder, relative to the run folder (e.g. `checkpoints/last`). */
+  damaged: string;
+  /** What is wrong with it (e.g. `weights.bin: sha256 mismatch ...`). */
+  problem: string;
+  /** Where the damaged folder was moved to be kept for inspection (null when it could not be moved). */
+  movedTo: string | null;
+  /** The checkpoint used instead, relative to the run folder, and its epoch. */
+  used: string;
+  usedEpoch: number;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -11,6 +11,8 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   gradstats: 'gradstats.jsonl',
   checkpoints: 'checkpoints',
+  /** Space kept free while a run trains, for its final status on a full disk (see space-reserve.ts). */
+  reserve: '.space-reserve',
 } as const;
 
 /**

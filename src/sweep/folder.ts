@@ -5,11 +5,11 @@
  * - `configs/<runId>.json`: each run's resolved config, trainable on its own
  *   (`gaf-lab train <sweep>/configs/<runId>.json`) by an external scheduler;
  * - `<runId>/`: the run folders (docs/run-format.md);
- * - `locks/<runId>.lock`: held while a worker trains the run ({pid, hostname, startedAt});
+ * - `<runId>.lock`: the run lock (train/run-lock.ts), held while a process trains the run;
  * - `claims.jsonl`: one line per claim, takeover and release, for auditing.
  *
- * This module creates and reads the folder and the runs' status; `locks.ts` owns `locks/` and
- * `claims.jsonl`.
+ * This module creates and reads the folder and the runs' status; `locks.ts` owns the claims
+ * and `claims.jsonl`.
  * @module
  */
 import * as fs from 'node:fs';
@@ -51,7 +51,6 @@ export function prepareSweep(config: unknown): { sweepDir: string; runs: SweepRu
     return { sweepDir, runs };
   }
   fs.mkdirSync(path.join(sweepDir, 'configs'), { recursive: true });
-  fs.mkdirSync(path.join(sweepDir, 'locks'), { recursive: true });
   for (const r of runs) writeJsonAtomic(path.join(sweepDir, 'configs', `${r.runId}.json`), r.config);
   const body: SweepFile = {
     format: 'gaf-lab-sweep/1',

@@ -13,6 +13,8 @@ const record = z.record(z.unknown());
 /** The zod schema of a sweep config. */
 export const sweepConfigSchema = z
   .object({
+    /** The JSON Schema an editor checks the file against; ignored by gaf-lab. */
+    $schema: z.string().optional(),
     name: z.string().min(1).nullable().default(null),
     /** The sweep folder. */
     outDir: z.string().min(1),

@@ -1,23 +1,19 @@
 /**
- * Run claims in a sweep folder: a run is claimed with a lock file `locks/<runId>.lock` created
- * exclusively (`open(..., 'wx')`), so no two workers train the same run; a lock left by a dead
- * process on this host is taken over. Every claim, takeover and release is logged to
- * `claims.jsonl`.
+ * Run claims in a sweep folder, layered on the run lock (train/run-lock.ts): a worker claims a
+ * run by taking the lock of its run folder, `<sweep>/<runId>.lock`, the same lock that
+ * `gaf-lab train` and `resume` take, so a sweep worker and a hand-started resume can never
+ * train one run at once. A dead holder's lock is taken over. Every claim, takeover and release
+ * is logged to `claims.jsonl`, which is also how the sweep's parent learns which run a dead
+ * worker held.
  * @module
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { appendJsonLine, readJsonLines, type RunStatus } from '../run-format/index';
-import { processAlive } from '../provenance/index';
+import { lockHolderAlive, readRunLock, tryLockRun, type RunLock, type RunLockInfo } from '../train/run-lock';
 
-/** What a lock file holds. */
-export interface LockInfo {
-  runId: string;
-  pid: number;
-  hostname: string;
-  startedAt: string;
-}
+/** What a claim's lock file holds (the run lock's content). */
+export type LockInfo = RunLockInfo;
 
 /** One line of `claims.jsonl`. */
 export interface ClaimRecord {
@@ -31,84 +27,39 @@ export interface ClaimRecord {
   status?: RunStatus;
 }
 
-const lockFile = (sweepDir: string, runId: string): string => path.join(sweepDir, 'locks', `${runId}.lock`);
-
-function readLock(file: string): LockInfo | undefined {
-  try {
-    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
-    return typeof v.pid === 'number' ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function createLock(file: string, runId: string): LockInfo | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw e;
-  }
-  const info: LockInfo = { runId, pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() };
-  try {
-    fs.writeFileSync(fd, JSON.stringify(info));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return info;
-}
-
-/** A lock whose holder is certainly gone: same host and dead pid, or unreadable and older than a minute. */
-function isStale(file: string, info: LockInfo | undefined): boolean {
-  if (info) return info.hostname === os.hostname() && !processAlive(info.pid);
-  try {
-    return Date.now() - fs.statSync(file).mtimeMs > 60_000;
-  } catch {
-    return false;
-  }
-}
+/** The claims this process holds, by run folder. */
+const claims = new Map<string, RunLock>();
 
 /**
- * Claims a run for this process. Returns the lock info, or undefined when another live
- * process holds it. A stale lock (its process is dead on this host) is taken over under a
- * second exclusive lock (`.takeover`), so that two workers cannot both take it over.
+ * Claims a run for this process by taking its run lock. Returns the lock, or undefined when
+ * another live process holds it. Taking over a dead holder's lock is logged as `takeover`.
  */
-export function claimRun(sweepDir: string, runId: string): LockInfo | undefined {
-  const file = lockFile(sweepDir, runId);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const mine = createLock(file, runId);
-  if (mine) return mine;
-  const holder = readLock(file);
-  if (!isStale(file, holder)) return undefined;
-  const guard = `${file}.takeover`;
-  const guardInfo = createLock(guard, runId);
-  if (!guardInfo) {
-    // A takeover in progress, or one whose process died: clear the latter for the next try.
-    if (isStale(guard, readLock(guard))) fs.rmSync(guard, { force: true });
-    return undefined;
-  }
-  try {
-    const now = readLock(file);
-    // Someone else may have replaced the stale lock since we read it.
-    if (now?.pid !== holder?.pid || now?.startedAt !== holder?.startedAt) return undefined;
-    fs.rmSync(file, { force: true });
-    const taken = createLock(file, runId);
-    if (taken) logClaim(sweepDir, { event: 'takeover', runId, previousPid: holder?.pid });
-    return taken;
-  } finally {
-    fs.rmSync(guard, { force: true });
-  }
+export function claimRun(sweepDir: string, runId: string): RunLock | undefined {
+  const runDir = path.resolve(sweepDir, runId);
+  const lock = tryLockRun(runDir);
+  if (!lock) return undefined;
+  if (lock.tookOver) logClaim(sweepDir, { event: 'takeover', runId, ...(lock.tookOver !== 'unreadable' ? { previousPid: lock.tookOver.pid } : {}) });
+  claims.set(runDir, lock);
+  return lock;
 }
 
-/** Releases a run claimed by this process. */
+/** Releases a run claimed by this process (logged with `status` when given). */
 export function releaseRun(sweepDir: string, runId: string, status?: RunStatus): void {
-  const file = lockFile(sweepDir, runId);
-  const holder = readLock(file);
-  if (holder && holder.pid !== process.pid) throw new Error(`releaseRun: ${runId} is held by process ${holder.pid}, not by this one (${process.pid}).`);
+  const runDir = path.resolve(sweepDir, runId);
+  const lock = claims.get(runDir);
+  if (!lock) {
+    const holder = readRunLock(runDir);
+    throw new Error(`releaseRun: ${runId} is not claimed by this process (${process.pid})${holder ? `; pid ${holder.pid} on host ${holder.hostname} holds it` : ''}.`);
+  }
   if (status !== undefined) logClaim(sweepDir, { event: 'release', runId, status });
-  fs.rmSync(file, { force: true });
+  claims.delete(runDir);
+  lock.release();
+}
+
+/** The live holder of a run's lock, or undefined when the run is free (or its holder is gone). */
+export function liveHolder(sweepDir: string, runId: string): RunLockInfo | undefined {
+  const holder = readRunLock(path.resolve(sweepDir, runId));
+  return holder && lockHolderAlive(holder) ? holder : undefined;
 }
 
 /** Appends one record of this process to `claims.jsonl`. */
@@ -119,4 +70,15 @@ export function logClaim(sweepDir: string, r: Omit<ClaimRecord, 'pid' | 'hostnam
 /** The records of `claims.jsonl`. */
 export function readClaims(sweepDir: string): ClaimRecord[] {
   return readJsonLines<ClaimRecord>(path.join(sweepDir, 'claims.jsonl'));
+}
+
+/** The runs that process `pid` on this host had claimed and not released, by `claims.jsonl`. */
+export function unreleasedClaims(sweepDir: string, pid: number): string[] {
+  const open = new Set<string>();
+  for (const c of readClaims(sweepDir)) {
+    if (c.pid !== pid || c.hostname !== os.hostname()) continue;
+    if (c.event === 'claim') open.add(c.runId);
+    else if (c.event === 'release') open.delete(c.runId);
+  }
+  return [...open];
 }

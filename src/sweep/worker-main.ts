@@ -2,6 +2,12 @@
  * Script entry of a sweep worker process: `node worker-main.js SWEEP_DIR`. {@link runSweep}
  * starts these; an external scheduler may too. Exit code 0 when the worker ran out of work,
  * 130 when a signal stopped it, 1 on an error.
+ *
+ * Started by {@link runSweep}, the worker has an IPC channel to its parent. When the channel
+ * closes (the parent died, even by SIGKILL) or the parent sends `stop`, the worker stops after
+ * the step in flight, like on a first Ctrl-C: the run is left `interrupted` and its lock
+ * released, and running the sweep again resumes it. So no worker outlives its sweep. `stop-now`
+ * exits at once (a second Ctrl-C); the run is then resumed from its last checkpoint.
  * @module
  */
 import { progressPrinter } from '../train/progress';
@@ -24,6 +30,16 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (process.send) {
+    process.on('disconnect', () => {
+      if (!controller.signal.aborted) console.error(`[worker ${id}] the sweep's parent process is gone: stopping after the current step`);
+      controller.abort();
+    });
+    process.on('message', (m: unknown) => {
+      if (m === 'stop') controller.abort();
+      if (m === 'stop-now') process.exit(130);
+    });
+  }
   const report = await runSweepWorker(dir, { onProgress, signal: controller.signal });
   const failed = report.trained.filter((r) => r.status === 'failed');
   for (const f of failed) console.error(`[worker ${id}] run ${f.runId} failed: ${f.message}`);

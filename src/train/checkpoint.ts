@@ -6,25 +6,65 @@
  *
  * A checkpoint folder holds `model.json` + `weights.bin` (tfjs layers format, every weight
  * including the batch-norm moving statistics), `optimizer.json` + `optimizer.bin`, and
- * `state.json`, written last.
+ * `state.json`, written last with the size and SHA-256 of the others (checkpoint-files.ts).
+ * `last` keeps the checkpoint before it as `previous`, so a damaged `last` has a fallback
+ * (checkpoint-recovery.ts).
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LoaderState } from '../data/dataset';
-import { syncFolder, writeFileAtomic, writeJsonAtomic } from '../run-format/index';
+import { makeDirs, syncFolder, writeError, writeFileAtomic } from '../run-format/index';
+import {
+  CHECKPOINT_FILES,
+  CheckpointDamagedError,
+  readCheckpointContents,
+  readCheckpointFile,
+  readCheckpointState,
+  writeCheckpointState,
+  type CheckpointPosition,
+  type CheckpointState,
+} from './checkpoint-files';
 
-const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
-const OPTIMIZER_JSON = 'optimizer.json';
-const OPTIMIZER_BIN = 'optimizer.bin';
-const STATE_JSON = 'state.json';
+export { readCheckpointState, CheckpointDamagedError, isVerified, CHECKPOINT_FORMAT, UNVERIFIED_CHECKPOINT_FORMAT } from './checkpoint-files';
+export type { CheckpointState, FileDigest } from './checkpoint-files';
+
+const MODEL_JSON = CHECKPOINT_FILES.model;
+const WEIGHTS_BIN = CHECKPOINT_FILES.weights;
+const OPTIMIZER_JSON = CHECKPOINT_FILES.optimizer;
+const OPTIMIZER_BIN = CHECKPOINT_FILES.optimizerData;
+const STATE_JSON = CHECKPOINT_FILES.state;
+
+/** The checkpoint a run resumes from. */
+export const LAST_CHECKPOINT = 'last';
+/** The checkpoint `last` replaced, kept until the next one is written. */
+export const PREVIOUS_CHECKPOINT = 'previous';
+
+/** Reads a file of a folder; the error names the file and, when it is missing, what the folder should hold. */
+type FileReader = (name: string) => Buffer;
+
+/**
+ * The reader of a folder's files: a checkpoint (it has `state.json`) is read and checked as a
+ * whole; a plain model folder is read file by file.
+ */
+function readerFor(dir: string): FileReader {
+  if (fs.existsSync(path.join(dir, STATE_JSON))) return readCheckpointContents(dir).read;
+  return (name) => readCheckpointFile(dir, name);
+}
+
+function parseJson<T>(dir: string, name: string, b: Buffer): T {
+  try {
+    return JSON.parse(b.toString('utf8')) as T;
+  } catch (e) {
+    throw new CheckpointDamagedError(dir, name, `is not valid JSON (${(e as Error).message})`);
+  }
+}
 
 /**
  * An IO handler that saves a LayersModel into a folder (`model.json` and one `weights.bin`) and
  * loads it back: `await model.save(fileIO(dir))`, `await tf.loadLayersModel(fileIO(dir))`.
  * `model.save` writes every weight, trainable or not, so batch-norm moving statistics survive.
+ * Loading a checkpoint folder checks its digests first.
  */
 export function fileIO(dir: string): tf.io.IOHandler {
   return {
@@ -47,43 +87,39 @@ export function fileIO(dir: string): tf.io.IOHandler {
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
-      const file = path.join(dir, MODEL_JSON);
+      let read: FileReader;
       let modelJson: tf.io.ModelJSON;
       try {
-        modelJson = JSON.parse(fs.readFileSync(file, 'utf8')) as tf.io.ModelJSON;
+        read = readerFor(dir);
+        modelJson = parseJson<tf.io.ModelJSON>(dir, MODEL_JSON, read(MODEL_JSON));
       } catch (e) {
-        throw new Error(`fileIO: cannot read ${file}: ${(e as Error).message}`);
+        if (e instanceof CheckpointDamagedError && e.file === MODEL_JSON && e.problem === 'is missing') {
+          throw new Error(`fileIO: ${path.join(dir, MODEL_JSON)} does not exist; a model folder holds model.json and weights.bin (written by model.save(fileIO(dir))).`);
+        }
+        throw e;
       }
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => readWeights(dir, manifest));
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => readWeights(read, manifest));
     },
   };
 }
 
-function readWeights(dir: string, manifest: tf.io.WeightsManifestConfig): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
+function readWeights(read: FileReader, manifest: tf.io.WeightsManifestConfig): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
   const specs = manifest.flatMap((g) => g.weights);
   const buffers = manifest.flatMap((g) =>
     g.paths.map((p) => {
-      const b = fs.readFileSync(path.join(dir, p));
+      const b = read(p);
       return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
     }),
   );
   return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
 }
 
-function readModelWeights(dir: string): tf.NamedTensorMap {
-  const modelJson = JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
-  const [specs, data] = readWeights(dir, modelJson.weightsManifest);
-  checkByteCount(dir, WEIGHTS_BIN, specs, data.byteLength);
-  return tf.io.decodeWeights(data, specs);
-}
-
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
+/** Checks that a weights file holds as many bytes as its manifest describes (the one check a checkpoint without digests gets). */
 function checkByteCount(dir: string, file: string, specs: tf.io.WeightsManifestEntry[], bytes: number): void {
   const want = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.dtype] ?? 4), 0);
-  if (want !== bytes) {
-    throw new Error(`Checkpoint ${dir}: ${file} has ${bytes} bytes, its manifest describes ${want}; the file is damaged.`);
-  }
+  if (want !== bytes) throw new CheckpointDamagedError(dir, file, `has ${bytes} bytes, its manifest describes ${want}; the file is damaged`);
 }
 
 /** Saved name of an optimizer slot `variable/slot`: the model weight's original (process-independent) name. */
@@ -114,15 +150,27 @@ export async function saveOptimizerState(optimizer: tf.Optimizer, model: tf.Laye
   }
 }
 
-/** Restores what {@link saveOptimizerState} wrote, mapping slot names to `model`'s variables. */
-export async function loadOptimizerState(optimizer: tf.Optimizer, model: tf.LayersModel, dir: string): Promise<void> {
-  const json = JSON.parse(fs.readFileSync(path.join(dir, OPTIMIZER_JSON), 'utf8')) as { className: string; weights: tf.io.WeightsManifestEntry[] };
+/** The optimizer part of a checkpoint, parsed and size-checked but not yet applied. */
+interface OptimizerData {
+  json: { className: string; weights: tf.io.WeightsManifestEntry[] };
+  bin: Buffer;
+}
+
+function readOptimizerData(dir: string, read: FileReader): OptimizerData {
+  const json = parseJson<OptimizerData['json']>(dir, OPTIMIZER_JSON, read(OPTIMIZER_JSON));
+  if (typeof json?.className !== 'string' || !Array.isArray(json.weights)) {
+    throw new CheckpointDamagedError(dir, OPTIMIZER_JSON, 'lacks className or weights');
+  }
+  const bin = read(OPTIMIZER_BIN);
+  checkByteCount(dir, OPTIMIZER_BIN, json.weights, bin.byteLength);
+  return { json, bin };
+}
+
+async function applyOptimizerData(optimizer: tf.Optimizer, model: tf.LayersModel, dir: string, { json, bin }: OptimizerData): Promise<void> {
   if (json.className !== optimizer.getClassName()) {
     throw new Error(`Checkpoint ${dir}: optimizer state was saved from ${json.className}, cannot restore it into ${optimizer.getClassName()}.`);
   }
-  const b = fs.readFileSync(path.join(dir, OPTIMIZER_BIN));
-  checkByteCount(dir, OPTIMIZER_BIN, json.weights, b.byteLength);
-  const map = tf.io.decodeWeights(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, json.weights);
+  const map = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer, json.weights);
   const names = new Map(model.weights.map((w) => [w.originalName, w.name]));
   const list = renameSlots(json.weights.map((s) => ({ name: s.name, tensor: map[s.name]! })), names);
   try {
@@ -134,73 +182,115 @@ export async function loadOptimizerState(optimizer: tf.Optimizer, model: tf.Laye
   }
 }
 
-/** `state.json` of a checkpoint: where training stands. */
-export interface CheckpointState {
-  format: 'gaf-lab-checkpoint/1';
-  /** Epochs completed (1-based number of the last completed epoch). */
-  epoch: number;
-  /** Optimizer steps taken. */
-  step: number;
-  /** Where the training loader stands (its order and augmentation are functions of seed and epoch). */
-  loader: LoaderState;
-  /**
-   * Random state: gaf-lab's data pipeline derives every random choice from (seed, epoch,
-   * sample), so the loader state is all there is; tfjs's own unseeded RNG (dropout) is not
-   * captured, which is why resumable runs use models without dropout.
-   */
-  rng: { dataSeed: number };
-  savedAt: string;
+/**
+ * Restores what {@link saveOptimizerState} wrote, mapping slot names to `model`'s variables.
+ * In a checkpoint folder the digests of `state.json` are checked first.
+ */
+export async function loadOptimizerState(optimizer: tf.Optimizer, model: tf.LayersModel, dir: string): Promise<void> {
+  await applyOptimizerData(optimizer, model, dir, readOptimizerData(dir, readerFor(dir)));
 }
 
 /** What a checkpoint is made of. */
 export interface CheckpointParts {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
-  state: Omit<CheckpointState, 'format' | 'savedAt'>;
+  state: CheckpointPosition;
 }
 
 function tempName(kind: string, name: string): string {
   return `.${kind}-${name}-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
+function removeQuietly(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // a folder that cannot be removed (read-only now) is debris the next save or resume ignores
+  }
+}
+
+/**
+ * A system error while writing a checkpoint, said about the checkpoint (`Cannot write checkpoint
+ * <root>/last: disk full: ...`) rather than about a file in the temporary folder that is gone.
+ */
+function checkpointWriteError(checkpoint: string, e: unknown): unknown {
+  if ((e as NodeJS.ErrnoException).code === undefined) return e;
+  return writeError(checkpoint, (e as Error).cause ?? e, 'write checkpoint');
+}
+
+function rename(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    throw writeError(to, e, `rename ${from} to`);
+  }
+}
+
 /**
  * Writes a checkpoint to `<root>/<name>/` atomically: everything goes into a temporary folder
- * first; then an existing `<name>` is renamed aside, the new folder renamed in, and the old one
- * deleted. A crash leaves a complete `<name>` (or, between the two renames, the complete old one
- * aside, which {@link findCheckpoint} picks up), plus perhaps a temporary folder that is ignored
- * and cleaned on the next save.
+ * first, `state.json` with the digests last; then the folder is renamed in. For
+ * `name = 'last'` an existing `last` becomes `previous` (the old `previous` is set aside and
+ * deleted only once the new `last` is in place); for other names the old folder is set aside
+ * and deleted. A crash leaves complete checkpoints under `last`, `previous` or a set-aside name,
+ * which {@link findCheckpoint} and the recovery find, plus perhaps a temporary folder that is
+ * ignored and cleaned on the next save. A failed save (a full disk) removes its temporary
+ * folder and throws an error naming the file and the fix.
  * @returns the checkpoint folder.
  */
 export async function saveCheckpoint(root: string, name: string, parts: CheckpointParts): Promise<string> {
-  fs.mkdirSync(root, { recursive: true });
-  removeLeftovers(root, name);
+  makeDirs(root);
+  removeLeftovers(root, name, false);
   const tmp = path.join(root, tempName('tmp', name));
-  await parts.model.save(fileIO(tmp));
-  await saveOptimizerState(parts.optimizer, parts.model, tmp);
-  const state: CheckpointState = { format: 'gaf-lab-checkpoint/1', ...parts.state, savedAt: new Date().toISOString() };
-  // Every file above went through writeFileAtomic, which flushes the file and the folder, so the
-  // folder is complete on disk before it is renamed in.
-  writeJsonAtomic(path.join(tmp, STATE_JSON), state);
-  const final = path.join(root, name);
-  let old: string | undefined;
-  if (fs.existsSync(final)) {
-    old = path.join(root, tempName('old', name));
-    fs.renameSync(final, old);
+  try {
+    await parts.model.save(fileIO(tmp));
+    await saveOptimizerState(parts.optimizer, parts.model, tmp);
+    // Every file above went through writeFileAtomic, which flushes the file and the folder, so
+    // the folder is complete on disk before it is renamed in.
+    writeCheckpointState(tmp, parts.state);
+  } catch (e) {
+    removeQuietly(tmp);
+    throw checkpointWriteError(path.join(root, name), e);
   }
-  fs.renameSync(tmp, final);
+  const final = path.join(root, name);
+  const drop: string[] = [];
+  try {
+    if (fs.existsSync(final)) {
+      if (name === LAST_CHECKPOINT && isComplete(final)) {
+        const previous = path.join(root, PREVIOUS_CHECKPOINT);
+        if (fs.existsSync(previous)) {
+          const aside = path.join(root, tempName('old', PREVIOUS_CHECKPOINT));
+          rename(previous, aside);
+          drop.push(aside);
+        }
+        rename(final, previous);
+      } else {
+        // (an incomplete `last` is not worth keeping as `previous`: it would push out a complete one)
+        const aside = path.join(root, tempName('old', name));
+        rename(final, aside);
+        drop.push(aside);
+      }
+    }
+    rename(tmp, final);
+  } catch (e) {
+    removeQuietly(tmp);
+    throw e;
+  }
   syncFolder(root);
-  if (old) fs.rmSync(old, { recursive: true, force: true });
-  removeLeftovers(root, name);
+  drop.forEach(removeQuietly);
+  removeLeftovers(root, name, true);
   return final;
 }
 
-/** Deletes temporary folders of `name` left by a crash (never a complete set-aside copy while `name` is missing). */
-function removeLeftovers(root: string, name: string): void {
-  const hasFinal = isComplete(path.join(root, name));
+/**
+ * Deletes temporary folders of `name` left by a crash; after a save (`saved`) also set-aside
+ * copies, once the folders that replace them exist (`last` and `previous` for `last`).
+ */
+function removeLeftovers(root: string, name: string, saved: boolean): void {
+  const family = name === LAST_CHECKPOINT ? [LAST_CHECKPOINT, PREVIOUS_CHECKPOINT] : [name];
+  const replaced = saved && family.every((f) => isComplete(path.join(root, f)));
   for (const e of fs.readdirSync(root)) {
-    if (e.startsWith(`.tmp-${name}-`) || (hasFinal && e.startsWith(`.old-${name}-`))) {
-      fs.rmSync(path.join(root, e), { recursive: true, force: true });
-    }
+    const old = family.some((f) => e.startsWith(`.old-${f}-`));
+    if (e.startsWith(`.tmp-${name}-`) || (replaced && old)) removeQuietly(path.join(root, e));
   }
 }
 
@@ -208,43 +298,76 @@ function isComplete(dir: string): boolean {
   return fs.existsSync(path.join(dir, STATE_JSON));
 }
 
+/** Epoch recorded in a checkpoint's state, or -1 when it cannot be read (such a folder is tried last). */
+function epochOf(dir: string): number {
+  try {
+    return readCheckpointState(dir).epoch;
+  } catch {
+    return -1;
+  }
+}
+
 /**
- * The folder of checkpoint `name` under `root`, or undefined when there is none. A process
- * killed between the two renames of {@link saveCheckpoint} leaves the previous checkpoint set
- * aside under a temporary name: it is found here. Unfinished temporary folders are ignored.
+ * The checkpoint folders under `root` a run may resume from, best first: `last` (when the
+ * folder exists at all, complete or not: a damaged `last` is reported, not skipped), then by
+ * epoch, newest first, `previous`, copies set aside by an interrupted save and, with
+ * `includeEpochs`, the `epoch-NNNN` folders of `keepCheckpoints: all`. Set-aside copies without
+ * `state.json` are half-deleted debris and left out, as are temporary and `damaged-*` folders.
  */
-export function findCheckpoint(root: string, name = 'last'): string | undefined {
+export function checkpointCandidates(root: string, includeEpochs = true): string[] {
+  if (!fs.existsSync(root)) return [];
+  const rank = (e: string): number => {
+    if (e === PREVIOUS_CHECKPOINT) return 0;
+    if (e.startsWith(`.old-${LAST_CHECKPOINT}-`)) return 1;
+    if (e.startsWith(`.old-${PREVIOUS_CHECKPOINT}-`)) return 2;
+    if (includeEpochs && /^epoch-\d+$/.test(e)) return 3;
+    return -1;
+  };
+  const entries = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory());
+  const others = entries
+    .map((e) => e.name)
+    .filter((e) => rank(e) >= 0 && (!e.startsWith('.old-') || isComplete(path.join(root, e))))
+    .map((e) => ({ dir: path.join(root, e), epoch: epochOf(path.join(root, e)), rank: rank(e) }))
+    .sort((a, b) => b.epoch - a.epoch || a.rank - b.rank)
+    .map((c) => c.dir);
+  const last = entries.some((e) => e.name === LAST_CHECKPOINT) ? [path.join(root, LAST_CHECKPOINT)] : [];
+  return [...last, ...others];
+}
+
+/**
+ * The folder of checkpoint `name` under `root`, or undefined when there is none. For `last`
+ * this is the newest complete checkpoint of the rotation: `last`, or after a crash in the middle
+ * of a save, `previous` or a copy set aside under a temporary name. Nothing is verified here
+ * (see {@link loadCheckpoint} and {@link loadLatestCheckpoint}); unfinished temporary folders are ignored.
+ */
+export function findCheckpoint(root: string, name = LAST_CHECKPOINT): string | undefined {
   const final = path.join(root, name);
   if (isComplete(final)) return final;
+  if (name === LAST_CHECKPOINT) return checkpointCandidates(root, false).find(isComplete);
   if (!fs.existsSync(root)) return undefined;
   const aside = fs
     .readdirSync(root)
     .filter((e) => e.startsWith(`.old-${name}-`) && isComplete(path.join(root, e)))
     .map((e) => path.join(root, e));
-  if (aside.length === 0) return undefined;
-  return aside.sort((a, b) => readCheckpointState(b).epoch - readCheckpointState(a).epoch)[0];
-}
-
-/** Reads `state.json` of a checkpoint folder. */
-export function readCheckpointState(dir: string): CheckpointState {
-  const file = path.join(dir, STATE_JSON);
-  let s: CheckpointState;
-  try {
-    s = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointState;
-  } catch (e) {
-    throw new Error(`Cannot read checkpoint state ${file}: ${(e as Error).message}`);
-  }
-  if (s.format !== 'gaf-lab-checkpoint/1') throw new Error(`${file}: unknown checkpoint format ${JSON.stringify(s.format)}.`);
-  return s;
+  return aside.sort((a, b) => epochOf(b) - epochOf(a))[0];
 }
 
 /**
  * Loads a checkpoint into an existing model (weights matched by their original names; every
- * weight of the model must be present) and optimizer. Returns the checkpoint's state.
+ * weight of the model must be present) and optimizer, and returns its state. Every file is
+ * read and checked against the digests in `state.json` before anything is loaded: a missing,
+ * cut short or altered file throws {@link CheckpointDamagedError} and leaves model and
+ * optimizer untouched. A checkpoint of format /1 (written before checksums) loads with only
+ * its sizes checked; {@link isVerified} of the returned state tells which it was.
  */
 export async function loadCheckpoint(dir: string, parts: { model: tf.LayersModel; optimizer?: tf.Optimizer }): Promise<CheckpointState> {
-  const state = readCheckpointState(dir);
-  const weights = readModelWeights(dir);
+  const contents = readCheckpointContents(dir);
+  const modelJson = parseJson<tf.io.ModelJSON>(dir, MODEL_JSON, contents.read(MODEL_JSON));
+  if (!Array.isArray(modelJson?.weightsManifest)) throw new CheckpointDamagedError(dir, MODEL_JSON, 'lacks weightsManifest');
+  const [specs, data] = readWeights(contents.read, modelJson.weightsManifest);
+  checkByteCount(dir, WEIGHTS_BIN, specs, data.byteLength);
+  const optimizerData = parts.optimizer ? readOptimizerData(dir, contents.read) : undefined;
+  const weights = tf.io.decodeWeights(data, specs);
   try {
     parts.model.loadWeights(weights, true);
   } catch (e) {
@@ -252,6 +375,6 @@ export async function loadCheckpoint(dir: string, parts: { model: tf.LayersModel
   } finally {
     tf.dispose(Object.values(weights));
   }
-  if (parts.optimizer) await loadOptimizerState(parts.optimizer, parts.model, dir);
-  return state;
+  if (parts.optimizer && optimizerData) await applyOptimizerData(parts.optimizer, parts.model, dir, optimizerData);
+  return contents.state;
 }

@@ -34,7 +34,13 @@ export type ProgressEvent =
       lr: number | undefined;
     }
   | { type: 'epoch'; epochs: number; metrics: EpochMetrics }
-  | { type: 'end'; runId: string; status: RunStatus; epochsDone: number; message?: string };
+  | { type: 'end'; runId: string; status: RunStatus; epochsDone: number; message?: string }
+  /**
+   * Something the user must know that does not stop the run (a damaged checkpoint passed over
+   * for an earlier one, a checkpoint loaded without verification). The runner also writes it to
+   * stderr, so {@link progressPrinter} does not print it again.
+   */
+  | { type: 'warning'; runId: string; message: string };
 
 /** Options of {@link progressPrinter}. */
 export interface ProgressPrinterOptions {
@@ -141,6 +147,8 @@ export function progressPrinter(options: ProgressPrinterOptions = {}): (e: Progr
         lineOpen = false;
         out(`${prefix}${formatEpochLine(e.metrics, e.epochs)}\n`);
         lastLine = now();
+        return;
+      case 'warning':
         return;
       case 'end':
         endLine();

@@ -16,23 +16,29 @@ import { registerWasmGradientKernels } from '../backend/wasm-kernels/index';
 import type { GafOptimizer } from '../optim/gaf-optimizer';
 import { buildData, buildModel, type RunData } from './build';
 import { optimizerFromSettings } from '../optim/settings';
-import { findCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { LAST_CHECKPOINT, saveCheckpoint } from './checkpoint';
+import { loadLatestCheckpoint, type RecoveredCheckpoint } from './checkpoint-recovery';
 import { evaluate, trainEpoch, type EvalResult, type TrainEpochResult } from './classifier';
 import { resolveConfig, runDirOf, runIdOf, type ResolvedConfig } from '../config/index';
 import {
   appendJsonLine,
   appendJsonLines,
   filterJsonLines,
+  makeDirs,
   readManifest,
   readMetrics,
+  reserveSpace,
   RUN_FILES,
+  writeFileAtomic,
   writeManifest,
   type EpochMetrics,
   type RunManifest,
   type RunStatus,
+  type SpaceReserve,
 } from '../run-format/index';
-import { gitState, hostInfo, ownVersion, packageVersions, processAlive } from '../provenance/index';
+import { gitState, hostInfo, ownVersion, packageVersions } from '../provenance/index';
 import type { ProgressEvent } from './progress';
+import { lockRun, runLockFile, type RunLock, type RunLockedError } from './run-lock';
 import { learningRateAt } from './schedule';
 
 /** Options of {@link runExperiment} and {@link resumeRun}. */
@@ -46,6 +52,12 @@ export interface RunOptions {
    * exits at once). Default true; turn off when the caller handles signals itself.
    */
   handleSignals?: boolean;
+  /**
+   * The run folder's lock, when the caller holds it (a sweep worker's claim); the call then
+   * neither takes nor releases it. Without it the call takes the lock before it looks into
+   * the folder and releases it when it ends (see run-lock.ts).
+   */
+  lock?: RunLock;
 }
 
 /** How a call of {@link runExperiment} / {@link resumeRun} ended. */
@@ -91,13 +103,36 @@ function gitStateFields(): { gitCommit: string | null; gitDirty: boolean | null 
 }
 
 /**
+ * Runs `body` as the run folder's one owner: with the caller's lock, or with one taken here
+ * (a {@link RunLockedError} naming the holder when another live process has it) and released
+ * however `body` ends. A lock found to belong to another process now stops the run like a signal.
+ */
+async function withRunLock<T>(runDir: string, options: RunOptions, body: (o: RunOptions) => Promise<T>): Promise<T> {
+  const given = options.lock;
+  if (given && (given.file !== runLockFile(runDir) || !given.held)) {
+    throw new Error(`RunOptions.lock must be a held lock of ${path.resolve(runDir)}; it is ${given.held ? '' : 'a released lock '}of ${given.runDir}.`);
+  }
+  const lock = given ?? lockRun(runDir);
+  try {
+    return await body({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost });
+  } finally {
+    if (!given) lock.release();
+  }
+}
+
+/**
  * Trains a config from scratch into `<outDir>/<runId>/`. Throws when that folder already holds
- * a run (use {@link resumeRun} or {@link runOrResume}); config errors throw a ConfigError
- * before anything is written.
+ * a run (use {@link resumeRun} or {@link runOrResume}) or another process is training it
+ * ({@link RunLockedError}); config errors throw a ConfigError before anything is written.
  */
 export async function runExperiment(config: unknown, options: RunOptions = {}): Promise<RunResult> {
   const resolved = resolveConfig(config);
   const runDir = runDirOf(resolved);
+  return withRunLock(runDir, options, (o) => startRun(resolved, runDir, o));
+}
+
+/** {@link runExperiment} once the lock is held. */
+async function startRun(resolved: ResolvedConfig, runDir: string, options: RunOptions): Promise<RunResult> {
   const manifestFile = path.join(runDir, RUN_FILES.manifest);
   if (fs.existsSync(manifestFile)) {
     const m = readManifest(runDir);
@@ -110,7 +145,7 @@ export async function runExperiment(config: unknown, options: RunOptions = {}): 
   const data = buildData(resolved);
   // A folder without a manifest is the debris of a start that died before writing it.
   fs.rmSync(runDir, { recursive: true, force: true });
-  fs.mkdirSync(runDir, { recursive: true });
+  makeDirs(runDir);
   const now = new Date().toISOString();
   const manifest: RunManifest<ResolvedConfig> = {
     format: 'gaf-lab-run/1',
@@ -129,37 +164,38 @@ export async function runExperiment(config: unknown, options: RunOptions = {}): 
     resumes: [],
   };
   writeManifest(runDir, manifest);
-  fs.writeFileSync(path.join(runDir, RUN_FILES.metrics), '');
+  writeFileAtomic(path.join(runDir, RUN_FILES.metrics), '');
   return train(runDir, resolved, manifest, data, { resume: false }, options);
 }
 
 /**
  * Continues the run in `runDir` from its last checkpoint (or from the start when it has none).
- * A completed or diverged run is left as it is. Refuses a run that a live process on this host
- * is still training.
+ * A completed or diverged run is left as it is. Refuses a run that another live process is
+ * training ({@link RunLockedError}).
  */
 export async function resumeRun(runDir: string, options: RunOptions = {}): Promise<RunResult> {
   if (!fs.existsSync(path.join(runDir, RUN_FILES.manifest))) {
     throw new Error(`${runDir} is not a run folder (no manifest.json). Start the run with runExperiment / gaf-lab train CONFIG.`);
   }
+  return withRunLock(runDir, options, (o) => resumeLocked(runDir, o));
+}
+
+/** {@link resumeRun} once the lock is held: the manifest is read by the folder's one owner. */
+async function resumeLocked(runDir: string, options: RunOptions): Promise<RunResult> {
   const manifest = readManifest<ResolvedConfig>(runDir);
   const done = { runId: manifest.runId, runDir, status: manifest.status, epochsDone: manifest.epochsDone, startEpoch: manifest.epochsDone };
   if (manifest.status === 'completed' || manifest.status === 'diverged') {
     return { ...done, message: manifest.message, final: manifest.final, alreadyDone: true };
   }
-  if (manifest.status === 'running' && manifest.host.hostname === os.hostname() && manifest.pid !== process.pid && processAlive(manifest.pid)) {
-    throw new Error(`Run ${manifest.runId} is being trained by process ${manifest.pid} on this host; not resuming it twice.`);
-  }
   const resolved = resolveConfig(manifest.config);
   const backend = await startBackend(resolved);
   const data = buildData(resolved);
-  const ckpt = findCheckpoint(path.join(runDir, RUN_FILES.checkpoints));
   manifest.status = 'running';
   manifest.backend = backend;
   manifest.pid = process.pid;
   delete manifest.endedAt;
   delete manifest.message;
-  return train(runDir, resolved, manifest, data, { resume: true, checkpoint: ckpt }, options);
+  return train(runDir, resolved, manifest, data, { resume: true }, options);
 }
 
 /**
@@ -169,8 +205,7 @@ export async function resumeRun(runDir: string, options: RunOptions = {}): Promi
 export async function runOrResume(config: unknown, options: RunOptions = {}): Promise<RunResult> {
   const resolved = resolveConfig(config);
   const runDir = runDirOf(resolved);
-  if (fs.existsSync(path.join(runDir, RUN_FILES.manifest))) return resumeRun(runDir, options);
-  return runExperiment(resolved, options);
+  return withRunLock(runDir, options, (o) => (fs.existsSync(path.join(runDir, RUN_FILES.manifest)) ? resumeLocked(runDir, o) : startRun(resolved, runDir, o)));
 }
 
 /**
@@ -227,13 +262,26 @@ function weightsFinite(model: tf.LayersModel): boolean {
   return n === 0;
 }
 
-/** The training loop shared by a fresh run and a resumed one. */
+/**
+ * Writes the manifest that records how the run ended. When the disk is full, the space reserve
+ * is deleted and the write tried once more, so the status and its message are not lost.
+ */
+function writeFinalManifest(runDir: string, manifest: RunManifest<ResolvedConfig>, reserve: SpaceReserve | undefined): void {
+  try {
+    writeManifest(runDir, manifest);
+  } catch (e) {
+    if (!reserve?.release()) throw e;
+    writeManifest(runDir, manifest);
+  }
+}
+
+/** The training loop shared by a fresh run and a resumed one (which starts from the newest intact checkpoint). */
 async function train(
   runDir: string,
   r: ResolvedConfig,
   manifest: RunManifest<ResolvedConfig>,
   data: RunData,
-  from: { resume: boolean; checkpoint?: string },
+  from: { resume: boolean },
   options: RunOptions,
 ): Promise<RunResult> {
   const files = {
@@ -245,25 +293,57 @@ async function train(
   const optimizer = optimizerFromSettings(r.optimizer);
   const stop = stopSignal(options);
   const emit = options.onProgress ?? (() => undefined);
+  const rel = (p: string): string => path.relative(runDir, p);
+  const warn = (message: string): void => {
+    process.stderr.write(`gaf-lab: WARNING: run ${manifest.runId}: ${message}\n`);
+    emit({ type: 'warning', runId: manifest.runId, message });
+  };
   let startEpoch = 0;
   let final: EpochMetrics | undefined;
+  let reserve: SpaceReserve | undefined;
+  // Set when training starts from a checkpoint that predates checksums (see the divergence check below).
+  let unverifiedFrom: string | undefined;
   const finish = (status: RunStatus, message?: string): RunResult => {
     manifest.status = status;
     manifest.endedAt = new Date().toISOString();
     if (message !== undefined) manifest.message = message;
     if (final && status === 'completed') manifest.final = final;
-    writeManifest(runDir, manifest);
+    writeFinalManifest(runDir, manifest, reserve);
     emit({ type: 'end', runId: manifest.runId, status, epochsDone: manifest.epochsDone, message });
     return { runId: manifest.runId, runDir, status, epochsDone: manifest.epochsDone, message, final, startEpoch, alreadyDone: false };
   };
-  try {
-    if (from.checkpoint) {
-      const state = await loadCheckpoint(from.checkpoint, { model, optimizer });
-      data.trainLoader.setState(state.loader);
-      startEpoch = state.epoch;
+  /** Says loudly that newer checkpoints were damaged and passed over, and records it in the manifest. */
+  const recordRecoveries = (found: RecoveredCheckpoint): void => {
+    for (const d of found.damaged) {
+      const kept = d.movedTo ? `; the damaged folder is kept as ${rel(d.movedTo)}` : '';
+      warn(`checkpoint ${rel(d.dir)} is damaged (${d.problem}); resuming from ${rel(found.dir)} (epoch ${found.state.epoch}) instead${kept}.`);
+      manifest.recoveries = [
+        ...(manifest.recoveries ?? []),
+        { at: new Date().toISOString(), damaged: rel(d.dir), problem: d.problem, movedTo: d.movedTo ? rel(d.movedTo) : null, used: rel(found.dir), usedEpoch: found.state.epoch },
+      ];
     }
+  };
+  try {
+    reserve = reserveSpace(runDir);
     if (from.resume) {
-      manifest.resumes.push({ at: new Date().toISOString(), fromEpoch: startEpoch, pid: process.pid, hostname: os.hostname() });
+      const found = await loadLatestCheckpoint(files.checkpoints, { model, optimizer });
+      if (found) {
+        data.trainLoader.setState(found.state.loader);
+        startEpoch = found.state.epoch;
+        recordRecoveries(found);
+        if (!found.verified) {
+          unverifiedFrom = rel(found.dir);
+          warn(`checkpoint ${unverifiedFrom} was written before checkpoints had checksums: it is loaded without verification (only its file sizes are checked).`);
+        }
+      }
+      manifest.resumes.push({
+        at: new Date().toISOString(),
+        fromEpoch: startEpoch,
+        pid: process.pid,
+        hostname: os.hostname(),
+        checkpoint: found ? rel(found.dir) : null,
+        ...(found ? { verified: found.verified } : {}),
+      });
     }
     // Lines of epochs after the checkpoint belong to work that is about to be redone.
     filterJsonLines<{ epoch: number }>(files.metrics, (l) => l.epoch <= startEpoch);
@@ -305,22 +385,34 @@ async function train(
       appendJsonLines(files.gradstats, grads);
       appendJsonLine(files.metrics, metrics);
       emit({ type: 'epoch', epochs: r.epochs, metrics });
-      if (diverged) return finish('diverged', divergenceMessage(e + 1, tr, batches, manifest.epochsDone));
+      if (diverged) {
+        const message = divergenceMessage(e + 1, tr, batches, manifest.epochsDone);
+        // Divergence is final, so it is recorded only for training that started from verified
+        // weights; right after loading unchecked ones it may be the checkpoint's damage instead.
+        if (unverifiedFrom !== undefined && e === startEpoch) return finish('failed', `${message} ${unverifiedDivergence(unverifiedFrom, files.checkpoints, runDir)}`);
+        return finish('diverged', message);
+      }
       const parts = {
         model,
         optimizer,
         state: { epoch: e + 1, step: optimizer.iterations, loader: data.trainLoader.getState(), rng: { dataSeed: r.seed } },
       };
-      await saveCheckpoint(files.checkpoints, 'last', parts);
+      await saveCheckpoint(files.checkpoints, LAST_CHECKPOINT, parts);
       if (r.keepCheckpoints === 'all') await saveCheckpoint(files.checkpoints, `epoch-${String(e + 1).padStart(4, '0')}`, parts);
       manifest.epochsDone = e + 1;
       writeManifest(runDir, manifest);
     }
     return finish('completed');
   } catch (e) {
-    finish('failed', e instanceof Error ? e.message : String(e));
-    throw e;
+    const err = withResumeHint(e, runDir, manifest.epochsDone);
+    try {
+      finish('failed', err instanceof Error ? err.message : String(err));
+    } catch (e2) {
+      process.stderr.write(`gaf-lab: could not record status failed for run ${manifest.runId}: ${e2 instanceof Error ? e2.message : String(e2)}\n`);
+    }
+    throw err;
   } finally {
+    reserve?.release();
     stop.release();
     model.dispose();
     optimizer.dispose();
@@ -352,6 +444,28 @@ function divergenceMessage(epoch: number, tr: TrainEpochResult, batches: number,
     : `non-finite weights after epoch ${epoch}`;
   const kept = epochsDone > 0 ? `the last good checkpoint (epoch ${epochsDone}) is in checkpoints/last.` : 'no epoch had completed, so there is no checkpoint.';
   return `${where}, learning rate ${tr.lastLearningRate}. Training stopped; ${kept}`;
+}
+
+/**
+ * A full disk stops a run that can go on once there is space: its error gets how (the epochs
+ * already checkpointed are kept). Other errors are returned as they are.
+ */
+function withResumeHint(e: unknown, runDir: string, epochsDone: number): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (!(e instanceof Error) || (code !== 'ENOSPC' && code !== 'EDQUOT')) return e;
+  const kept = epochsDone > 0 ? `epochs 1-${epochsDone} are checkpointed and kept` : 'no epoch was checkpointed yet';
+  const err = new Error(`${e.message} The run stopped (${kept}); after freeing space, continue it with: gaf-lab resume ${runDir} (or resumeRun).`, { cause: e });
+  (err as NodeJS.ErrnoException).code = code;
+  return err;
+}
+
+/** Why a divergence right after loading an unchecked checkpoint is not final, and how to settle it. */
+function unverifiedDivergence(checkpoint: string, checkpointsDir: string, runDir: string): string {
+  return (
+    `It happened in the first epoch after resuming from ${checkpoint}, which was written before checkpoints had checksums and ` +
+    'could not be verified, so the run is not marked diverged: the checkpoint may be damaged. To settle it, retrain from epoch 0: ' +
+    `rm -r ${checkpointsDir} && gaf-lab resume ${runDir} (or resumeRun).`
+  );
 }
 
 function observe(
