@@ -116,6 +116,10 @@ export {
   saveCheckpoint,
   loadCheckpoint,
   findCheckpoint,
+  CheckpointDamagedError,
+  NoIntactCheckpointError,
+  RunLockedError,
+  readRunLock,
   runExperiment,
   resumeRun,
   runOrResume,
@@ -134,6 +138,7 @@ export type {
   ScheduleSettings,
   CheckpointState,
   CheckpointParts,
+  RunLockInfo,
   RunOptions,
   RunResult,
   GradStatsLine,
@@ -149,6 +154,7 @@ export {
   prepareSweep,
   readSweep,
   sweepStatus,
+  unfinishedRuns,
   runSweep,
   runSweepWorker,
   trainSweep,
@@ -162,6 +168,9 @@ export type {
   SweepRun,
   SweepFile,
   SweepOptions,
+  SweepResult,
+  WorkerExit,
+  UnfinishedRun,
   SweepWorkerOptions,
   SweepWorkerReport,
   TrainSweepOptions,
@@ -199,9 +208,11 @@ export {
   readCsv,
   readArrow,
   toDanfo,
+  runsFrame,
+  frameRows,
   arquero,
 } from './results/index';
-export type { LoadRunsOptions, GradStatsRow, SummarizeOptions, DuplicateRuns, MixedField, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions, ColumnTable } from './results/index';
+export type { LoadRunsOptions, GradStatsRow, SummarizeOptions, DuplicateRuns, MixedField, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions, ColumnTable, RunsFrameOptions, FrameRowsOptions } from './results/index';
 
 // Figures
 export {

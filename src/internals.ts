@@ -5,7 +5,8 @@
  * - the wasm gradient kernels gaf-lab adds, and the tuning knob of their memory use;
  * - the training speed-ups that replace tfjs kernels, gradients and the engine's backward pass
  *   (`initBackend` turns them on; these switch them, or their parts, by hand);
- * - the sweep's lock primitives (a sweep takes and releases locks itself).
+ * - the run-folder lock and the sweep's claims built on it (the runner and sweeps take and
+ *   release them themselves).
  * @packageDocumentation
  */
 export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, setIm2colBudget, DEFAULT_IM2COL_BUDGET_FLOATS } from './backend/wasm-kernels/index';
@@ -17,5 +18,7 @@ export { registerFastGradients, restoreTfjsGradients, OVERRIDDEN_GRADIENTS } fro
 export { batchNormTraining, setLeanBatchNorm, leanBatchNormOn } from './backend/gradients/batch-norm-training';
 export type { BatchNormTrainingResult } from './backend/gradients/batch-norm-training';
 export { LeanBatchNormalization } from './models/lean-batch-norm';
-export { claimRun, releaseRun, readClaims, SWEEP_WORKER_SCRIPT } from './sweep/index';
+export { claimRun, releaseRun, readClaims, liveHolder, unreleasedClaims, SWEEP_WORKER_SCRIPT } from './sweep/index';
 export type { LockInfo, ClaimRecord } from './sweep/index';
+export { lockRun, tryLockRun, runLockFile, lockHolderAlive, RunLock, RUN_LOCK_FORMAT, LOCK_STALE_ENV } from './train/index';
+export type { RunLockOptions } from './train/index';

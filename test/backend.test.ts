@@ -29,6 +29,7 @@ function run(arg: string | undefined, env: Record<string, string | undefined>): 
 /** What is really installed, found independently of the module under test. */
 function realPackage(name: string): string | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a package name known only at run time
     return (require(`${name}/package.json`) as { name: string }).name;
   } catch {
     return undefined;

@@ -78,6 +78,7 @@ function assertPrerequisites(): void {
 /** playwright-core, or a failure naming the fix (it drives Debian's Chromium; it downloads no browser). */
 function loadPlaywright(): typeof import('playwright-core') {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- playwright-core is a dev dependency loaded only here
     return require('playwright-core') as typeof import('playwright-core');
   } catch (e) {
     assert.fail(`playwright-core cannot be loaded (${(e as Error).message.split('\n')[0]}): run 'npm ci' (it is a devDependency)`);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- ajv 6 is a CommonJS export= module
 import Ajv = require('ajv');
 import { configSchemaFiles, EXPERIMENT_SCHEMA_FILE, SWEEP_SCHEMA_FILE } from '../scripts/write-config-schemas';
 import { resolveConfig, runIdOf } from '../src/config/index';

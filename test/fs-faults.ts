@@ -27,7 +27,12 @@ function failure(code: 'ENOSPC' | 'EROFS', syscall: string, p: string): NodeJS.E
   const text = code === 'ENOSPC' ? 'no space left on device' : 'read-only file system';
   // As node words them: a failed write(2) on a descriptor names no path, a call on a path names it.
   const where = syscall === 'write' ? '' : ` '${p}'`;
-  return Object.assign(new Error(`${code}: ${text}, ${syscall}${where}`), { code, errno: code === 'ENOSPC' ? -28 : -30, syscall, ...(syscall === 'write' ? {} : { path: p }) });
+  return Object.assign(new Error(`${code}: ${text}, ${syscall}${where}`), {
+    code,
+    errno: code === 'ENOSPC' ? -28 : -30,
+    syscall,
+    ...(syscall === 'write' ? {} : { path: p }),
+  });
 }
 
 /** Bytes of the regular files under `dir`. */
@@ -54,7 +59,9 @@ const real = {
 const fdPaths = new Map<number, string>();
 
 const writesFlag = (flags: fs.OpenMode | undefined): boolean =>
-  typeof flags === 'number' ? (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT)) !== 0 : flags !== undefined && /[wa+]/.test(flags);
+  typeof flags === 'number'
+    ? (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT)) !== 0
+    : flags !== undefined && /[wa+]/.test(flags);
 
 const pathOf = (target: fs.PathOrFileDescriptor): string | undefined => (typeof target === 'number' ? fdPaths.get(target) : String(target));
 
@@ -63,7 +70,11 @@ function checkReadonly(syscall: string, ...paths: (fs.PathLike | undefined)[]): 
 }
 
 /** The bytes of `data` that still fit on the simulated disk; throws after writing them when not all do. */
-function limitedWrite(target: fs.PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView, write: (d: string | NodeJS.ArrayBufferView) => void): void {
+function limitedWrite(
+  target: fs.PathOrFileDescriptor,
+  data: string | NodeJS.ArrayBufferView,
+  write: (d: string | NodeJS.ArrayBufferView) => void,
+): void {
   const p = pathOf(target);
   if (p === undefined || !under(disk, p)) return write(data);
   const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);

@@ -58,7 +58,12 @@ async function race(mode: 'train' | 'resume', target: string): Promise<ChildOutc
   await Promise.all(children.map((c) => c.ready));
   for (const c of children) c.o.child.stdin.end('go\n');
   return Promise.all(
-    children.map(async (c) => ({ pid: c.o.child.pid!, code: await c.exited, stdout: c.o.stdout.replace(/^ready\n/, ''), stderr: c.o.stderr })),
+    children.map(async (c) => ({
+      pid: c.o.child.pid!,
+      code: await c.exited,
+      stdout: c.o.stdout.replace(/^ready\n/, ''),
+      stderr: c.o.stderr,
+    })),
   );
 }
 
@@ -101,19 +106,25 @@ test(`${ROUNDS} races of two processes on one run folder: exactly one trains, th
     const refused = outcomes.filter((o) => o.code === 1);
     const label = `round ${round} (${mode})`;
     if (epochs.join(',') !== '1,2' || trained.length !== 1) duplicates++;
-    if (trained.length !== 1) problems.push(`${label}: ${trained.length} processes trained (exit codes ${outcomes.map((o) => o.code).join(', ')})`);
+    if (trained.length !== 1)
+      problems.push(`${label}: ${trained.length} processes trained (exit codes ${outcomes.map((o) => o.code).join(', ')})`);
     if (epochs.join(',') !== '1,2') problems.push(`${label}: metrics.jsonl holds epochs ${epochs.join(',')}`);
     if (m.status !== 'completed' || m.epochsDone !== 2) problems.push(`${label}: manifest ${m.status}, ${m.epochsDone} epochs done`);
     if (m.resumes.length !== (mode === 'resume' ? 1 : 0)) problems.push(`${label}: the manifest lists ${m.resumes.length} resumes`);
     if (trained.length === 1 && refused.length === 1) {
       const winner = trained[0]!;
-      const expected = new RegExp(`^Run ${path.basename(runDir)} is being trained by pid ${winner.pid} on host ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT`);
+      const expected = new RegExp(
+        `^Run ${path.basename(runDir)} is being trained by pid ${winner.pid} on host ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT`,
+      );
       if (!expected.test(refused[0]!.stderr)) problems.push(`${label}: the refused process said: ${refused[0]!.stderr.trim()}`);
       if (m.pid !== winner.pid) problems.push(`${label}: the manifest names pid ${m.pid}, not the trainer ${winner.pid}`);
     } else if (trained.length === 1) {
-      problems.push(`${label}: the second process was not refused: ${JSON.stringify(outcomes.map((o) => [o.code, o.stdout.trim(), o.stderr.trim()]))}`);
+      problems.push(
+        `${label}: the second process was not refused: ${JSON.stringify(outcomes.map((o) => [o.code, o.stdout.trim(), o.stderr.trim()]))}`,
+      );
     }
-    if (fs.readdirSync(out).some((f) => f.endsWith('.lock') || f.includes('.lock.'))) problems.push(`${label}: a lock file was left behind: ${fs.readdirSync(out).join(', ')}`);
+    if (fs.readdirSync(out).some((f) => f.endsWith('.lock') || f.includes('.lock.')))
+      problems.push(`${label}: a lock file was left behind: ${fs.readdirSync(out).join(', ')}`);
   }
   t.diagnostic(`races tried: ${ROUNDS}, duplicates seen: ${duplicates}, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.deepEqual(problems, [], `races tried: ${ROUNDS}, duplicates seen: ${duplicates}`);
@@ -127,7 +138,16 @@ function deadPid(): number {
 
 function plantLock(runDir: string, over: Partial<RunLockInfo>): RunLockInfo {
   const now = new Date().toISOString();
-  const info: RunLockInfo = { format: RUN_LOCK_FORMAT, runId: path.basename(runDir), token: `planted${Math.random().toString(16).slice(2)}`, pid: deadPid(), hostname: os.hostname(), startedAt: now, heartbeatAt: now, ...over };
+  const info: RunLockInfo = {
+    format: RUN_LOCK_FORMAT,
+    runId: path.basename(runDir),
+    token: `planted${Math.random().toString(16).slice(2)}`,
+    pid: deadPid(),
+    hostname: os.hostname(),
+    startedAt: now,
+    heartbeatAt: now,
+    ...over,
+  };
   fs.mkdirSync(path.dirname(runDir), { recursive: true });
   fs.writeFileSync(runLockFile(runDir), JSON.stringify(info));
   return info;
@@ -148,7 +168,7 @@ async function stderrOf<T>(fn: () => Promise<T> | T): Promise<{ value: T; stderr
   }
 }
 
-test('a dead holder\'s lock is taken over (said on stderr); a live holder\'s is not; another host\'s by the age of its heartbeat', async () => {
+test("a dead holder's lock is taken over (said on stderr); a live holder's is not; another host's by the age of its heartbeat", async () => {
   const root = path.join(scratch, 'holders');
   // Dead process on this host: the run trains, the takeover is reported, no lock is left.
   const dead = plantLock(path.join(root, 'x'), {});
@@ -157,9 +177,17 @@ test('a dead holder\'s lock is taken over (said on stderr); a live holder\'s is 
   plantLock(runDir, { pid: dead.pid });
   const { value: r, stderr } = await stderrOf(() => runExperiment(cfg, { handleSignals: false }));
   assert.equal(r.status, 'completed');
-  assert.match(stderr, new RegExp(`run ${path.basename(runDir)}: took over the lock left by pid ${dead.pid} on this host \\(${os.hostname()}\\), which no longer runs`));
+  assert.match(
+    stderr,
+    new RegExp(
+      `run ${path.basename(runDir)}: took over the lock left by pid ${dead.pid} on this host \\(${os.hostname()}\\), which no longer runs`,
+    ),
+  );
   assert.equal(fs.existsSync(runLockFile(runDir)), false, 'released after the run');
-  assert.deepEqual(readMetrics(runDir).map((m) => m.epoch), [1, 2]);
+  assert.deepEqual(
+    readMetrics(runDir).map((m) => m.epoch),
+    [1, 2],
+  );
 
   // A live process on this host: refused with its pid, host and start; nothing is written.
   const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
@@ -170,11 +198,16 @@ test('a dead holder\'s lock is taken over (said on stderr); a live holder\'s is 
     await assert.rejects(runOrResume(other, { handleSignals: false }), (e: Error) => {
       assert.ok(e instanceof RunLockedError);
       assert.equal(e.holder?.pid, sleeper.pid);
-      assert.match(e.message, new RegExp(`^Run ${path.basename(otherDir)} is being trained by pid ${sleeper.pid} on host ${os.hostname()} since 2024-01-02T03:04:05.000Z .*Wait for it to end, or stop that process`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^Run ${path.basename(otherDir)} is being trained by pid ${sleeper.pid} on host ${os.hostname()} since 2024-01-02T03:04:05.000Z .*Wait for it to end, or stop that process`,
+        ),
+      );
       return true;
     });
     assert.equal(fs.existsSync(otherDir), false, 'the refused call wrote nothing');
-    assert.deepEqual(readRunLock(otherDir), live, 'and left the holder\'s lock as it was');
+    assert.deepEqual(readRunLock(otherDir), live, "and left the holder's lock as it was");
     // resume is refused the same way (the run folder exists here: a copy of the finished run).
     fs.cpSync(runDir, otherDir, { recursive: true });
     await assert.rejects(resumeRun(otherDir, { handleSignals: false }), RunLockedError);
@@ -191,7 +224,10 @@ test('a dead holder\'s lock is taken over (said on stderr); a live holder\'s is 
   assert.equal(tryLockRun(far, { staleAfterMs: 20 * 60_000 }), undefined, 'younger than a longer staleness limit');
   const { value: taken, stderr: said } = await stderrOf(() => tryLockRun(far));
   assert.ok(taken, 'older than the default 10 minutes: taken over');
-  assert.match(said, new RegExp(`took over the lock left by pid \\d+ on host ${os.hostname()}-elsewhere, whose last heartbeat was at ${old}`));
+  assert.match(
+    said,
+    new RegExp(`took over the lock left by pid \\d+ on host ${os.hostname()}-elsewhere, whose last heartbeat was at ${old}`),
+  );
   taken.release();
   assert.equal(fs.existsSync(runLockFile(far)), false);
 });
@@ -270,13 +306,15 @@ test('heartbeat: refreshed while held; a lock that another process took over is 
   assert.match(stderr, /is now held by pid \d+ on host elsewhere; this process stops training it/);
   assert.deepEqual(readRunLock(dir), theirs, 'their lock is left as it is');
   lock.release();
-  assert.deepEqual(readRunLock(dir), theirs, 'release does not remove another process\'s lock');
+  assert.deepEqual(readRunLock(dir), theirs, "release does not remove another process's lock");
 });
 
 /** Children that each try to lock `runDir` at the same instant; how many won. */
-async function lockRace(runDir: string, n: number): Promise<{ won: number; lost: number }> {
+async function lockRace(runDir: string, n: number, pauseMs: number): Promise<{ won: number; lost: number }> {
   const children = Array.from({ length: n }, () => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'lock-race-child.js'), runDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(__dirname, 'lock-race-child.js'), runDir, String(pauseMs)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     const lines = (want: number): Promise<string[]> =>
       new Promise((resolve, reject) => {
@@ -302,28 +340,35 @@ async function lockRace(runDir: string, n: number): Promise<{ won: number; lost:
   return { won: answers.filter((a) => a === 'won').length, lost: answers.filter((a) => a === 'lost').length };
 }
 
-test('many processes at once on a free lock, a dead holder\'s lock, and one with a dead takeover guard: one owner each time', async (t) => {
+test("many processes at once on a free lock, a dead holder's lock, and one with a dead takeover guard: one owner each time", async (t) => {
   const N = 5;
   const kinds = ['free', 'dead holder', 'dead holder and dead guard'] as const;
   const outcomes: string[] = [];
   for (let round = 0; round < 6; round++) {
     const kind = kinds[round % kinds.length]!;
     const runDir = path.join(scratch, 'takeover', `run-${round}`);
-    let guardFile: string | undefined;
     if (kind !== 'free') {
       const stale = plantLock(runDir, {});
       if (kind === 'dead holder and dead guard') {
         // A process that died in the middle of taking the dead lock over left its guard.
-        guardFile = `${runLockFile(runDir)}.takeover-${stale.token}`;
-        fs.writeFileSync(guardFile, JSON.stringify({ ...stale, token: 'deadguard', pid: deadPid() }));
+        fs.writeFileSync(
+          `${runLockFile(runDir)}.takeover-${stale.token}`,
+          JSON.stringify({ ...stale, token: 'deadguard', pid: deadPid() }),
+        );
       }
     }
-    const { won, lost } = await lockRace(runDir, N);
+    // Every removal of a lock file waits 100 ms: without the takeover guard, each process that
+    // judged the dead lock stale would remove what is there by then and create its own.
+    const { won, lost } = await lockRace(runDir, N, 100);
     outcomes.push(`${kind}: ${won} won, ${lost} lost`);
     assert.equal(won, 1, `round ${round} (${kind}): ${won} processes got the lock`);
     assert.equal(lost, N - 1);
     // The winner exited without releasing: the exit hook removed its lock; no guard is left.
-    assert.deepEqual(fs.readdirSync(path.dirname(runDir)).filter((f) => f.startsWith(`run-${round}.lock`)), [], `round ${round}: files left`);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(runDir)).filter((f) => f.startsWith(`run-${round}.lock`)),
+      [],
+      `round ${round}: files left`,
+    );
   }
   t.diagnostic(outcomes.join('; '));
 });

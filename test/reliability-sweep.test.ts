@@ -44,7 +44,12 @@ function gafLab(...args: string[]): { code: number | null; out: string; err: str
 }
 
 /** Starts the CLI without waiting; `exited` resolves with its exit code or signal. */
-function startGafLab(...args: string[]): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | NodeJS.Signals | null> } {
+function startGafLab(...args: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | NodeJS.Signals | null>;
+} {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -72,7 +77,8 @@ function runInFlight(sweepDir: string, exclude: Set<number> = new Set()): { runI
     const runDir = path.join(sweepDir, c.runId);
     if (!fs.existsSync(path.join(runDir, 'manifest.json'))) continue;
     const m = readManifest(runDir);
-    if (m.status === 'running' && m.pid === c.pid && m.epochsDone >= 1 && m.epochsDone < (m.config as { epochs: number }).epochs) return { runId: c.runId, pid: c.pid };
+    if (m.status === 'running' && m.pid === c.pid && m.epochsDone >= 1 && m.epochsDone < (m.config as { epochs: number }).epochs)
+      return { runId: c.runId, pid: c.pid };
   }
   return undefined;
 }
@@ -80,38 +86,55 @@ function runInFlight(sweepDir: string, exclude: Set<number> = new Set()): { runI
 function assertAllDoneOnce(sweepDir: string, epochs: number): void {
   for (const r of sweepStatus(sweepDir)) {
     assert.equal(r.status, 'completed', r.runId);
-    assert.deepEqual(readMetrics(path.join(sweepDir, r.runId)).map((m) => m.epoch), Array.from({ length: epochs }, (_, i) => i + 1), `${r.runId}: each epoch once`);
+    assert.deepEqual(
+      readMetrics(path.join(sweepDir, r.runId)).map((m) => m.epoch),
+      Array.from({ length: epochs }, (_, i) => i + 1),
+      `${r.runId}: each epoch once`,
+    );
   }
-  assert.deepEqual(fs.readdirSync(sweepDir).filter((f) => f.includes('.lock')), [], 'no lock left');
+  assert.deepEqual(
+    fs.readdirSync(sweepDir).filter((f) => f.includes('.lock')),
+    [],
+    'no lock left',
+  );
 }
 
 test('a worker killed with SIGKILL mid-run: its run is taken over and resumed, the sweep completes and names the dead worker', async () => {
   const sweepDir = path.join(tmp, 'killed-worker');
   const cfg = writeSweep('killed-worker', { outDir: sweepDir, base: base(5), grid: { seeds: [1, 2, 3] } });
   const sweep = startGafLab('sweep', cfg, '--workers', '2');
-  const victim = await until('a worker in the middle of a run', 120, () => (fs.existsSync(path.join(sweepDir, 'claims.jsonl')) ? runInFlight(sweepDir) : undefined));
+  const victim = await until('a worker in the middle of a run', 120, () =>
+    fs.existsSync(path.join(sweepDir, 'claims.jsonl')) ? runInFlight(sweepDir) : undefined,
+  );
   process.kill(victim.pid, 'SIGKILL');
   const code = await sweep.exited;
   assert.equal(code, 0, `exit ${code}\n${sweep.err()}`);
   assert.match(
     sweep.err(),
-    new RegExp(`worker \\d+ \\(pid ${victim.pid}\\) was killed by SIGKILL \\(no exit code\\) while training ${victim.runId}; (worker \\d+ was started in its place|no worker was started in its place)\\.`),
+    new RegExp(
+      `worker \\d+ \\(pid ${victim.pid}\\) was killed by SIGKILL \\(no exit code\\) while training ${victim.runId}; (worker \\d+ was started in its place|no worker was started in its place)\\.`,
+    ),
   );
   assertAllDoneOnce(sweepDir, 5);
   const m = readManifest(path.join(sweepDir, victim.runId));
   assert.equal(m.resumes.length, 1, 'the stranded run was resumed once');
   assert.ok(m.resumes[0]!.fromEpoch >= 1, 'from its checkpoint, not from scratch');
   const takeovers = readClaims(sweepDir).filter((c) => c.event === 'takeover');
-  assert.deepEqual(takeovers.map((c) => [c.runId, c.previousPid]), [[victim.runId, victim.pid]]);
+  assert.deepEqual(
+    takeovers.map((c) => [c.runId, c.previousPid]),
+    [[victim.runId, victim.pid]],
+  );
   assert.doesNotMatch(sweep.err(), /not done/);
 });
 
-test('the sweep\'s parent killed with SIGKILL: its workers stop within seconds, and running the sweep again finishes it', async (t) => {
+test("the sweep's parent killed with SIGKILL: its workers stop within seconds, and running the sweep again finishes it", async (t) => {
   const sweepDir = path.join(tmp, 'killed-parent');
   const cfg = writeSweep('killed-parent', { outDir: sweepDir, base: base(6), grid: { seeds: [1, 2, 3] } });
   const sweep = startGafLab('sweep', cfg, '--workers', '2');
   // Both workers in the middle of a run.
-  const first = await until('a worker in the middle of a run', 120, () => (fs.existsSync(path.join(sweepDir, 'claims.jsonl')) ? runInFlight(sweepDir) : undefined));
+  const first = await until('a worker in the middle of a run', 120, () =>
+    fs.existsSync(path.join(sweepDir, 'claims.jsonl')) ? runInFlight(sweepDir) : undefined,
+  );
   const second = await until('the other worker in the middle of a run', 120, () => runInFlight(sweepDir, new Set([first.pid])));
   sweep.child.kill('SIGKILL');
   assert.equal(await sweep.exited, 'SIGKILL');
@@ -124,8 +147,15 @@ test('the sweep\'s parent killed with SIGKILL: its workers stop within seconds, 
     assert.match(m.message ?? '', /stopped by a signal/);
   }
   assert.match(sweep.err(), /the sweep's parent process is gone: stopping after the current step/);
-  assert.deepEqual(fs.readdirSync(sweepDir).filter((f) => f.includes('.lock')), [], 'the stopped workers released their runs');
-  assert.ok(sweepStatus(sweepDir).some((r) => r.status !== 'completed'), 'the sweep was not done when the parent died');
+  assert.deepEqual(
+    fs.readdirSync(sweepDir).filter((f) => f.includes('.lock')),
+    [],
+    'the stopped workers released their runs',
+  );
+  assert.ok(
+    sweepStatus(sweepDir).some((r) => r.status !== 'completed'),
+    'the sweep was not done when the parent died',
+  );
 
   const again = gafLab('sweep', cfg, '--workers', '2');
   assert.equal(again.code, 0, again.err);
@@ -151,7 +181,10 @@ test('runs that cannot finish: the sweep exits 1 naming each (a failed run with 
       assert.match(r.err, new RegExp(`${id}[:,].*`));
       assert.match(r.err, new RegExp(`${id}.*cannot build it for inputShape \\[28, 28, 1\\]`));
     }
-    assert.match(r.err, new RegExp(`  ${held}: pending, 0 epoch\\(s\\) done, being trained by pid ${process.pid} on host ${os.hostname()} since `));
+    assert.match(
+      r.err,
+      new RegExp(`  ${held}: pending, 0 epoch\\(s\\) done, being trained by pid ${process.pid} on host ${os.hostname()} since `),
+    );
     assert.match(r.err, /A run being trained by another process is finished by that process\./);
 
     // The same with two worker processes: the same verdict, not an exit 0 while a run is held.

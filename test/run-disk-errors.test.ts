@@ -70,10 +70,23 @@ function smallDisks(): Disk[] {
   const simulated = path.join(scratch, `sim-${++disks}`);
   fs.mkdirSync(simulated);
   const capacity = 4 * 1024 * 1024;
-  out.push({ kind: 'simulated ENOSPC', root: simulated, env: { GAF_FAULT_DISK: simulated, GAF_FAULT_DISK_BYTES: String(capacity) }, free: () => capacity - usage(simulated) });
+  out.push({
+    kind: 'simulated ENOSPC',
+    root: simulated,
+    env: { GAF_FAULT_DISK: simulated, GAF_FAULT_DISK_BYTES: String(capacity) },
+    free: () => capacity - usage(simulated),
+  });
   const real = path.join(scratch, `tmpfs-${disks}`);
   if (mountTmpfs(real, 'size=2m')) {
-    out.push({ kind: 'tmpfs of 2 MB', root: real, env: {}, free: () => { const s = fs.statfsSync(real); return s.bavail * s.bsize; } });
+    out.push({
+      kind: 'tmpfs of 2 MB',
+      root: real,
+      env: {},
+      free: () => {
+        const s = fs.statfsSync(real);
+        return s.bavail * s.bsize;
+      },
+    });
   }
   return out;
 }
@@ -103,10 +116,16 @@ const preload = path.join(__dirname, 'fs-faults.js');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `gaf-lab train`'s work (train-child.js) on `cfg` in a child with the fault preload. */
-function startChild(cfg: ExperimentConfigInput, env: Record<string, string>): { exited: Promise<number | null>; stderr: () => string; exitCode: () => number | null } {
+function startChild(
+  cfg: ExperimentConfigInput,
+  env: Record<string, string>,
+): { exited: Promise<number | null>; stderr: () => string; exitCode: () => number | null } {
   const cfgFile = path.join(scratch, `cfg-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(cfgFile, JSON.stringify(cfg));
-  const child = spawn(process.execPath, ['--require', preload, childScript, cfgFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--require', preload, childScript, cfgFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -115,10 +134,16 @@ function startChild(cfg: ExperimentConfigInput, env: Record<string, string>): { 
 
 /** Every file and folder under `dir`, relative. */
 function listAll(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [e.name + '/', ...listAll(path.join(dir, e.name)).map((x) => `${e.name}/${x}`)] : [e.name]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? [e.name + '/', ...listAll(path.join(dir, e.name)).map((x) => `${e.name}/${x}`)] : [e.name]));
 }
 
-const numbers = ({ epochSeconds: _s, imagesPerSecond: _i, ...rest }: EpochMetrics): Omit<EpochMetrics, 'epochSeconds' | 'imagesPerSecond'> => rest;
+const numbers = ({
+  epochSeconds: _s,
+  imagesPerSecond: _i,
+  ...rest
+}: EpochMetrics): Omit<EpochMetrics, 'epochSeconds' | 'imagesPerSecond'> => rest;
 
 let straight: string | undefined;
 async function straightRun(): Promise<string> {
@@ -134,8 +159,17 @@ const ADVICE = 'or choose another output folder (--out on the command line, outD
 // epoch 2 fit and its checkpoint does not; its temporary folder must go (the metrics line of
 // the epoch that was not checkpointed stays, as after a kill, and a resume drops it).
 const SCENARIOS = [
-  { leave: 0, lines: [1], failing: (runDir: string) => `Cannot write ${runDir}/gradstats.jsonl: disk full: free space on the disk of ${runDir} ${ADVICE}` },
-  { leave: 100 * 1024, lines: [1, 2], failing: (runDir: string) => `Cannot write checkpoint ${runDir}/checkpoints/last: disk full: free space on the disk of ${runDir}/checkpoints ${ADVICE}` },
+  {
+    leave: 0,
+    lines: [1],
+    failing: (runDir: string) => `Cannot write ${runDir}/gradstats.jsonl: disk full: free space on the disk of ${runDir} ${ADVICE}`,
+  },
+  {
+    leave: 100 * 1024,
+    lines: [1, 2],
+    failing: (runDir: string) =>
+      `Cannot write checkpoint ${runDir}/checkpoints/last: disk full: free space on the disk of ${runDir}/checkpoints ${ADVICE}`,
+  },
 ];
 
 test('a disk that fills up mid-training: status failed with a message naming the path and the fix, no temporary files, epoch 1 intact and resumable', async (t) => {
@@ -159,15 +193,33 @@ test('a disk that fills up mid-training: status failed with a message naming the
       const m = readManifest(runDir);
       const failing = s.failing(runDir);
       assert.equal(m.status, 'failed', label);
-      assert.match(m.message ?? '', new RegExp(`^${escape(failing)} \\(ENOSPC: no space left on device, write\\)\\. The run stopped \\(epochs 1-1 are checkpointed and kept\\); after freeing space, continue it with: gaf-lab resume ${escape(runDir)} \\(or resumeRun\\)\\.$`), label);
+      assert.match(
+        m.message ?? '',
+        new RegExp(
+          `^${escape(failing)} \\(ENOSPC: no space left on device, write\\)\\. The run stopped \\(epochs 1-1 are checkpointed and kept\\); after freeing space, continue it with: gaf-lab resume ${escape(runDir)} \\(or resumeRun\\)\\.$`,
+        ),
+        label,
+      );
       assert.ok(child.stderr().includes(m.message!), `${label}: stderr has the message: ${child.stderr()}`);
       assert.equal(m.epochsDone, 1);
       // No temporary file or folder, no empty file, and the reserve is gone.
       const files = listAll(runDir);
-      assert.deepEqual(files.filter((f) => /(^|\/)\.[^/]*tmp-|\.space-reserve/.test(f)), [], `${label}: ${files.join(', ')}`);
-      assert.deepEqual(files.filter((f) => !f.endsWith('/') && fs.statSync(path.join(runDir, f)).size === 0), [], label);
+      assert.deepEqual(
+        files.filter((f) => /(^|\/)\.[^/]*tmp-|\.space-reserve/.test(f)),
+        [],
+        `${label}: ${files.join(', ')}`,
+      );
+      assert.deepEqual(
+        files.filter((f) => !f.endsWith('/') && fs.statSync(path.join(runDir, f)).size === 0),
+        [],
+        label,
+      );
       // What was done before the disk filled is intact: epoch 1's line and a checkpoint that verifies.
-      assert.deepEqual(readMetrics(runDir).map((l) => l.epoch), s.lines, label);
+      assert.deepEqual(
+        readMetrics(runDir).map((l) => l.epoch),
+        s.lines,
+        label,
+      );
       const ckpt = readCheckpointContents(path.join(runDir, 'checkpoints', 'last'));
       assert.equal(ckpt.verified, true);
       assert.equal(ckpt.state.epoch, 1);
@@ -176,7 +228,11 @@ test('a disk that fills up mid-training: status failed with a message naming the
       fs.rmSync(path.join(disk.root, 'filler'));
       const r = await resumeRun(runDir, { handleSignals: false });
       assert.equal(r.status, 'completed', label);
-      assert.deepEqual(readMetrics(runDir).map(numbers), readMetrics(await straightRun()).map(numbers), `${label}: resumed run = uninterrupted run`);
+      assert.deepEqual(
+        readMetrics(runDir).map(numbers),
+        readMetrics(await straightRun()).map(numbers),
+        `${label}: resumed run = uninterrupted run`,
+      );
       ran.push(label);
     }
   }

@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   process.stdin.destroy();
   const options = { handleSignals: false };
   const r = mode === 'resume' ? await resumeRun(target!, options) : await runOrResume(JSON.parse(readFileSync(target!, 'utf8')), options);
-  process.stdout.write(JSON.stringify({ status: r.status, alreadyDone: r.alreadyDone, startEpoch: r.startEpoch, epochsDone: r.epochsDone }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ status: r.status, alreadyDone: r.alreadyDone, startEpoch: r.startEpoch, epochsDone: r.epochsDone }) + '\n',
+  );
 }
 
 main().then(

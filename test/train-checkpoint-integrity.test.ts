@@ -7,7 +7,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/init';
 import { sgd } from '../src/optim/index';
 import { createModel } from '../src/models/index';
-import { CheckpointDamagedError, fileIO, findCheckpoint, isVerified, loadCheckpoint, readCheckpointState, saveCheckpoint } from '../src/train/checkpoint';
+import {
+  CheckpointDamagedError,
+  fileIO,
+  findCheckpoint,
+  isVerified,
+  loadCheckpoint,
+  readCheckpointState,
+  saveCheckpoint,
+} from '../src/train/checkpoint';
 import { loadLatestCheckpoint, NoIntactCheckpointError } from '../src/train/checkpoint-recovery';
 
 before(async () => {
@@ -33,7 +41,8 @@ function step(model: tf.LayersModel, opt: tf.Optimizer, seed: number): void {
   });
 }
 
-const weightsOf = (model: tf.LayersModel): Map<string, Float32Array> => new Map(model.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
+const weightsOf = (model: tf.LayersModel): Map<string, Float32Array> =>
+  new Map(model.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
 const position = (epoch: number) => ({ epoch, step: 2 * epoch, loader: { seed: 1, epoch, batch: 0 }, rng: { dataSeed: 1 } });
 
 /** A checkpoint root with `last` (epoch 2) and `previous` (epoch 1), and the weights of each. */
@@ -52,7 +61,10 @@ async function twoCheckpoints(): Promise<{ root: string; epoch1: Map<string, Flo
   return { root, epoch1, epoch2 };
 }
 
-const freshParts = () => ({ model: createModel('smallcnn', { inputShape: SHAPE, seed: 77 }), optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }) });
+const freshParts = () => ({
+  model: createModel('smallcnn', { inputShape: SHAPE, seed: 77 }),
+  optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }),
+});
 
 test('state.json records the size and SHA-256 of every file and checks itself; an intact checkpoint loads verified', async () => {
   const { root, epoch2 } = await twoCheckpoints();
@@ -110,7 +122,8 @@ function damages(dir: string): Damage[] {
         },
       });
     }
-    for (const keep of [n - 1, Math.floor(n / 2), 0]) out.push({ file, what: `cut to ${keep} of ${n} bytes`, apply: (f) => fs.truncateSync(f, keep) });
+    for (const keep of [n - 1, Math.floor(n / 2), 0])
+      out.push({ file, what: `cut to ${keep} of ${n} bytes`, apply: (f) => fs.truncateSync(f, keep) });
     out.push({ file, what: 'deleted', apply: (f) => fs.rmSync(f) });
   }
   // A one-bit change of the format field: "/2" -> "/1" must not switch verification off.
@@ -131,6 +144,7 @@ test('every corruption of every file of a checkpoint is detected, naming the fil
   const missed: string[] = [];
   const parts = freshParts();
   const before = weightsOf(parts.model);
+  const tensors = tf.memory().numTensors;
   for (const d of list) {
     const copy = path.join(root, `copy-${tried}`);
     fs.cpSync(last, copy, { recursive: true });
@@ -148,8 +162,9 @@ test('every corruption of every file of a checkpoint is detected, naming the fil
   t.diagnostic(`corruptions tried / detected: ${tried} / ${detected}`);
   assert.deepEqual(missed, []);
   assert.equal(detected, tried);
-  // Nothing was loaded from any damaged copy.
+  // Nothing was loaded from any damaged copy, and no tensor was left behind.
   for (const [k, v] of before) assert.deepEqual(weightsOf(parts.model).get(k), v, k);
+  assert.equal(tf.memory().numTensors, tensors);
   assert.ok(tried >= 5 * 10, `${tried} corruptions`);
   parts.model.dispose();
   parts.optimizer.dispose();
@@ -167,7 +182,10 @@ test('a damaged last falls back to previous (moved aside, reported); with none l
   assert.equal(found.verified, true);
   assert.equal(found.damaged.length, 1);
   assert.equal(found.damaged[0]!.dir, path.join(root, 'last'));
-  assert.match(found.damaged[0]!.problem, /^weights\.bin sha256 mismatch: [0-9a-f]{64}, [0-9a-f]{64} was written \(its contents changed\)$/);
+  assert.match(
+    found.damaged[0]!.problem,
+    /^weights\.bin sha256 mismatch: [0-9a-f]{64}, [0-9a-f]{64} was written \(its contents changed\)$/,
+  );
   assert.match(path.basename(found.damaged[0]!.movedTo!), /^damaged-last-\d{4}-/);
   assert.ok(fs.existsSync(path.join(found.damaged[0]!.movedTo!, 'weights.bin')), 'the damaged checkpoint is kept for inspection');
   for (const [k, v] of epoch1) assert.deepEqual(weightsOf(parts.model).get(k), v, k);
@@ -204,7 +222,9 @@ test('a deleted model.json: a clear error naming the file, from loadCheckpoint a
   const plain = tmpDir();
   await parts.model.save(fileIO(plain));
   fs.rmSync(path.join(plain, 'model.json'));
-  await assert.rejects(tf.loadLayersModel(fileIO(plain)), (e: Error) => e.message.startsWith(`fileIO: ${plain}/model.json does not exist; a model folder holds model.json and weights.bin`));
+  await assert.rejects(tf.loadLayersModel(fileIO(plain)), (e: Error) =>
+    e.message.startsWith(`fileIO: ${plain}/model.json does not exist; a model folder holds model.json and weights.bin`),
+  );
   // fileIO on a checkpoint folder checks the digests too.
   const prev = path.join(root, 'previous');
   const w = fs.readFileSync(path.join(prev, 'weights.bin'));
@@ -234,7 +254,10 @@ test('a checkpoint written before checksums (format /1) still loads, marked unve
   for (const [k, v] of epoch2) assert.deepEqual(weightsOf(parts.model).get(k), v, k);
   assert.equal(findCheckpoint(root), last);
   fs.truncateSync(path.join(last, 'weights.bin'), 64);
-  await assert.rejects(loadCheckpoint(last, parts), /is damaged: weights\.bin has 64 bytes, its manifest describes \d+; the file is damaged/);
+  await assert.rejects(
+    loadCheckpoint(last, parts),
+    /is damaged: weights\.bin has 64 bytes, its manifest describes \d+; the file is damaged/,
+  );
   parts.model.dispose();
   parts.optimizer.dispose();
 });

@@ -14,7 +14,11 @@ import { resumeRun, runExperiment, type GradStatsLine } from '../src/train/runne
 const config = (outDir: string): ExperimentConfigInput => ({
   dataset: { name: 'fashion-mnist', subset: { first: 192 }, testSubset: { first: 96 } },
   model: { name: 'smallcnn' },
-  optimizer: { name: 'sgd', options: { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 }, gaf: { kind: 'atan', alpha: 0.1, beta: 20 } },
+  optimizer: {
+    name: 'sgd',
+    options: { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+    gaf: { kind: 'atan', alpha: 0.1, beta: 20 },
+  },
   schedule: { kind: 'cosine', warmupEpochs: 1 },
   epochs: 3,
   batchSize: 32,
@@ -38,7 +42,11 @@ const checkpointBytes = (runDir: string, file: string): Buffer => fs.readFileSyn
 /** Asserts that two run folders hold the same numbers: metrics, gradient statistics, final weights and optimizer state. */
 function assertSameRun(a: string, b: string, label: string): void {
   assert.deepEqual(readMetrics(b).map(numbers), readMetrics(a).map(numbers), `${label}: metrics`);
-  assert.deepEqual(readJsonLines<GradStatsLine>(path.join(b, 'gradstats.jsonl')), readJsonLines<GradStatsLine>(path.join(a, 'gradstats.jsonl')), `${label}: gradient statistics`);
+  assert.deepEqual(
+    readJsonLines<GradStatsLine>(path.join(b, 'gradstats.jsonl')),
+    readJsonLines<GradStatsLine>(path.join(a, 'gradstats.jsonl')),
+    `${label}: gradient statistics`,
+  );
   assert.ok(checkpointBytes(b, 'weights.bin').equals(checkpointBytes(a, 'weights.bin')), `${label}: final weights differ`);
   assert.ok(checkpointBytes(b, 'optimizer.bin').equals(checkpointBytes(a, 'optimizer.bin')), `${label}: final optimizer state differs`);
 }
@@ -74,7 +82,13 @@ before(async () => {
   });
   assert.equal(r.status, 'interrupted');
   stopped = r.runDir;
-  assert.deepEqual([readCheckpointState(path.join(stopped, 'checkpoints', 'last')).epoch, readCheckpointState(path.join(stopped, 'checkpoints', 'previous')).epoch], [2, 1]);
+  assert.deepEqual(
+    [
+      readCheckpointState(path.join(stopped, 'checkpoints', 'last')).epoch,
+      readCheckpointState(path.join(stopped, 'checkpoints', 'previous')).epoch,
+    ],
+    [2, 1],
+  );
 });
 
 let copies = 0;
@@ -94,11 +108,18 @@ test('80 bytes overwritten in checkpoints/last/weights.bin: detected, resumed fr
   const dir = copyOfStopped();
   overwrite80(path.join(dir, 'checkpoints', 'last', 'weights.bin'));
   const events: ProgressEvent[] = [];
-  const { value: r, error, stderr } = await captureStderr(() => resumeRun(dir, { handleSignals: false, onProgress: (e) => events.push(e) }));
+  const {
+    value: r,
+    error,
+    stderr,
+  } = await captureStderr(() => resumeRun(dir, { handleSignals: false, onProgress: (e) => events.push(e) }));
   assert.equal(error, undefined);
   assert.equal(r!.status, 'completed');
   assert.equal(r!.startEpoch, 1, 'epoch 2 is redone from the previous checkpoint');
-  assert.match(stderr, /gaf-lab: WARNING: run \S+: checkpoint checkpoints\/last is damaged \(weights\.bin sha256 mismatch: [0-9a-f]{64}, [0-9a-f]{64} was written \(its contents changed\)\); resuming from checkpoints\/previous \(epoch 1\) instead; the damaged folder is kept as checkpoints\/damaged-last-/);
+  assert.match(
+    stderr,
+    /gaf-lab: WARNING: run \S+: checkpoint checkpoints\/last is damaged \(weights\.bin sha256 mismatch: [0-9a-f]{64}, [0-9a-f]{64} was written \(its contents changed\)\); resuming from checkpoints\/previous \(epoch 1\) instead; the damaged folder is kept as checkpoints\/damaged-last-/,
+  );
   const warning = events.find((e) => e.type === 'warning');
   assert.ok(warning && warning.type === 'warning' && stderr.includes(warning.message));
   const m = readManifest(dir);
@@ -167,7 +188,10 @@ test('a deleted model.json: without a previous checkpoint the error names the fi
   assert.doesNotMatch((error as Error).message, /ENOENT/);
   const { value: r, stderr } = await captureStderr(() => resumeRun(withPrevious, { handleSignals: false }));
   assert.equal(r!.status, 'completed');
-  assert.match(stderr, /checkpoint checkpoints\/last is damaged \(model\.json is missing\); resuming from checkpoints\/previous \(epoch 1\)/);
+  assert.match(
+    stderr,
+    /checkpoint checkpoints\/last is damaged \(model\.json is missing\); resuming from checkpoints\/previous \(epoch 1\)/,
+  );
   assertSameRun(straight, withPrevious, 'model.json deleted, previous used');
 });
 
@@ -185,8 +209,15 @@ test('an old run folder (checkpoints without checksums) still resumes, said to b
   assert.equal(r!.status, 'completed');
   assert.equal(r!.startEpoch, 2);
   assert.match(stderr, /checkpoint checkpoints\/last was written before checkpoints had checksums: it is loaded without verification/);
-  assert.deepEqual(readManifest(dir).resumes.map((x) => [x.fromEpoch, x.checkpoint, x.verified]), [[2, 'checkpoints/last', false]]);
-  assert.equal(readCheckpointState(path.join(dir, 'checkpoints', 'last')).format, 'gaf-lab-checkpoint/2', 'the new checkpoints have checksums');
+  assert.deepEqual(
+    readManifest(dir).resumes.map((x) => [x.fromEpoch, x.checkpoint, x.verified]),
+    [[2, 'checkpoints/last', false]],
+  );
+  assert.equal(
+    readCheckpointState(path.join(dir, 'checkpoints', 'last')).format,
+    'gaf-lab-checkpoint/2',
+    'the new checkpoints have checksums',
+  );
   assertSameRun(straight, dir, 'old-format checkpoint');
 });
 
@@ -202,7 +233,10 @@ test('a divergence right after loading unverifiable weights is not recorded as d
   assert.equal(r!.status, 'failed');
   // (NaN in the first conv kernel shows as a NaN loss or, through batch norm, as NaN weights after the epoch.)
   assert.match(r!.message!, /^non-finite (training loss \(NaN\) at epoch 3|weights after epoch 3)/);
-  assert.match(r!.message!, /written before checkpoints had checksums and could not be verified, so the run is not marked diverged: the checkpoint may be damaged\. To settle it, retrain from epoch 0: rm -r \S+\/checkpoints && gaf-lab resume /);
+  assert.match(
+    r!.message!,
+    /written before checkpoints had checksums and could not be verified, so the run is not marked diverged: the checkpoint may be damaged\. To settle it, retrain from epoch 0: rm -r \S+\/checkpoints && gaf-lab resume /,
+  );
   assert.equal(readManifest(dir).status, 'failed');
   // The same bytes in a checkpoint with checksums: found before a step is taken, previous used, no divergence.
   const checked = copyOfStopped();

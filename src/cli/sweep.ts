@@ -70,7 +70,11 @@ export function formatUnfinished(sweepDir: string, runs: UnfinishedRun[], contin
   const total = sweepStatus(sweepDir).length;
   const lines = [`gaf-lab sweep: ${runs.length} of ${total} run(s) not done:`];
   for (const r of runs) {
-    const holder = r.holder ? `, being trained by pid ${r.holder.pid} on host ${r.holder.hostname} since ${r.holder.startedAt}` : '';
+    const holder = r.holder
+      ? `, being trained by pid ${r.holder.pid} on host ${r.holder.hostname} since ${r.holder.startedAt}`
+      : r.status === 'running'
+        ? ' (no process trains it: the one that did has died)'
+        : '';
     lines.push(`  ${r.runId}: ${r.status}, ${r.epochsDone} epoch(s) done${holder}${r.message ? `: ${r.message}` : ''}`);
   }
   if (runs.some((r) => r.status === 'failed' && !r.holder)) {

@@ -10,6 +10,7 @@ let cached: SharpModule | undefined;
 export function loadSharp(): SharpModule {
   if (cached === undefined) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional, native or ES-only package)
       cached = require('sharp') as SharpModule;
     } catch (e) {
       throw new Error(

@@ -14,6 +14,7 @@ export interface DisplayOptions extends PngOptions {
 export async function display(spec: VlSpec, options: DisplayOptions = {}): Promise<void> {
   let tslab: typeof import('tslab');
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional, native or ES-only package)
     tslab = require('tslab') as typeof import('tslab');
   } catch {
     throw new Error('display() needs tslab (a devDependency of gaf-lab, run inside a tslab notebook). Elsewhere use saveFigure(spec, path) or renderSvg(spec).');

@@ -203,6 +203,7 @@ export function svgToPng(svg: string, options: PngOptions = {}): Buffer {
   if (!(scale > 0 && scale <= 10)) throw new Error(`renderPng: scale must be in (0, 10], got ${scale}.`);
   const { sans } = fontSetup(options.fontFiles);
   // Loaded on first use: a native addon that only figure rendering needs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional, native or ES-only package)
   const { Resvg } = require('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },

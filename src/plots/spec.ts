@@ -5,7 +5,7 @@
  * TypeScript that compiles this project (5.0, shared with tslab) cannot yet mark a type import's
  * resolution mode, hence the suppression. Rendering loads vega-lite with `await import()`.
  */
-// @ts-ignore TS1479: type-only import of an ES module from CommonJS (erased at runtime).
+// @ts-expect-error TS1479: type-only import of an ES module from CommonJS (erased at runtime).
 import type { TopLevelSpec } from 'vega-lite';
 
 /** A complete Vega-Lite specification, as the spec builders return it. */

@@ -7,9 +7,9 @@
  * with (5.0, shared with tslab) cannot spell `resolution-mode` for a type import yet, hence the
  * suppression: the types resolve correctly, only the CommonJS/ESM mode check complains.
  */
-// @ts-ignore TS1479: type-only import of an ES module from CommonJS (erased at runtime).
+// @ts-expect-error TS1479: type-only import of an ES module from CommonJS (erased at runtime).
 import type * as Arquero from 'arquero';
-// @ts-ignore TS1479: see above.
+// @ts-expect-error TS1479: see above.
 import type { ColumnTable } from 'arquero';
 
 export type { ColumnTable };
@@ -22,6 +22,7 @@ let cached: ArqueroModule | undefined;
 export function arquero(): ArqueroModule {
   if (cached) return cached;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional, native or ES-only package)
     cached = require('arquero') as ArqueroModule;
   } catch (e) {
     const code = (e as { code?: string }).code;

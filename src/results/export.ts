@@ -44,6 +44,7 @@ export function readArrow(file: string): ColumnTable {
 export function toDanfo(table: ColumnTable): import('danfojs-node').DataFrame {
   check(table, 'toDanfo');
   // Loaded lazily: danfojs pulls in its own copy of tfjs, which only notebook users of this view need.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional, native or ES-only package)
   const dfd = require('danfojs-node') as typeof import('danfojs-node');
   const columns: Record<string, unknown[]> = {};
   for (const name of table.columnNames()) columns[name] = Array.from(table.array(name) as ArrayLike<unknown>);

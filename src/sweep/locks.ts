@@ -38,7 +38,8 @@ export function claimRun(sweepDir: string, runId: string): RunLock | undefined {
   const runDir = path.resolve(sweepDir, runId);
   const lock = tryLockRun(runDir);
   if (!lock) return undefined;
-  if (lock.tookOver) logClaim(sweepDir, { event: 'takeover', runId, ...(lock.tookOver !== 'unreadable' ? { previousPid: lock.tookOver.pid } : {}) });
+  if (lock.tookOver)
+    logClaim(sweepDir, { event: 'takeover', runId, ...(lock.tookOver !== 'unreadable' ? { previousPid: lock.tookOver.pid } : {}) });
   claims.set(runDir, lock);
   return lock;
 }
@@ -49,7 +50,9 @@ export function releaseRun(sweepDir: string, runId: string, status?: RunStatus):
   const lock = claims.get(runDir);
   if (!lock) {
     const holder = readRunLock(runDir);
-    throw new Error(`releaseRun: ${runId} is not claimed by this process (${process.pid})${holder ? `; pid ${holder.pid} on host ${holder.hostname} holds it` : ''}.`);
+    throw new Error(
+      `releaseRun: ${runId} is not claimed by this process (${process.pid})${holder ? `; pid ${holder.pid} on host ${holder.hostname} holds it` : ''}.`,
+    );
   }
   if (status !== undefined) logClaim(sweepDir, { event: 'release', runId, status });
   claims.delete(runDir);

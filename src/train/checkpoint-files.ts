@@ -21,7 +21,12 @@ export const CHECKPOINT_FILES = {
 } as const;
 
 /** The files whose sizes and digests `state.json` records. */
-const DATA_FILES: readonly string[] = [CHECKPOINT_FILES.model, CHECKPOINT_FILES.weights, CHECKPOINT_FILES.optimizer, CHECKPOINT_FILES.optimizerData];
+const DATA_FILES: readonly string[] = [
+  CHECKPOINT_FILES.model,
+  CHECKPOINT_FILES.weights,
+  CHECKPOINT_FILES.optimizer,
+  CHECKPOINT_FILES.optimizerData,
+];
 
 /** The format of checkpoints with checksums, which this code writes. */
 export const CHECKPOINT_FORMAT = 'gaf-lab-checkpoint/2';
@@ -195,10 +200,15 @@ export function readCheckpointContents(dir: string): CheckpointContents {
     const want = state.files?.[name];
     if (want) {
       if (b.byteLength !== want.bytes) {
-        throw new CheckpointDamagedError(dir, name, `has ${b.byteLength} bytes, ${want.bytes} were written (${b.byteLength < want.bytes ? 'cut short' : 'grown'})`);
+        throw new CheckpointDamagedError(
+          dir,
+          name,
+          `has ${b.byteLength} bytes, ${want.bytes} were written (${b.byteLength < want.bytes ? 'cut short' : 'grown'})`,
+        );
       }
       const got = sha256(b);
-      if (got !== want.sha256) throw new CheckpointDamagedError(dir, name, `sha256 mismatch: ${got}, ${want.sha256} was written (its contents changed)`);
+      if (got !== want.sha256)
+        throw new CheckpointDamagedError(dir, name, `sha256 mismatch: ${got}, ${want.sha256} was written (its contents changed)`);
     }
     data.set(name, b);
   }

@@ -47,7 +47,10 @@ export class NoIntactCheckpointError extends Error {
     readonly damaged: readonly CheckpointDamagedError[],
   ) {
     const list = damaged.map((d) => `${d.dir} (${d.summary})`);
-    const what = list.length === 1 ? `Checkpoint ${list[0]} is damaged and there is no earlier checkpoint` : `Checkpoints ${list.join('; ')} are all damaged`;
+    const what =
+      list.length === 1
+        ? `Checkpoint ${list[0]} is damaged and there is no earlier checkpoint`
+        : `Checkpoints ${list.join('; ')} are all damaged`;
     const runDir = path.dirname(root);
     super(
       `${what}. To restart the run from epoch 0, delete its checkpoints and resume it: ` +
@@ -80,7 +83,10 @@ function setAside(dir: string): string | null {
  * damaged (nothing is moved then, so the next attempt reports the same). Errors that are not
  * damage (a checkpoint of another model) are thrown as they are.
  */
-export async function loadLatestCheckpoint(root: string, parts: { model: tf.LayersModel; optimizer?: tf.Optimizer }): Promise<RecoveredCheckpoint | undefined> {
+export async function loadLatestCheckpoint(
+  root: string,
+  parts: { model: tf.LayersModel; optimizer?: tf.Optimizer },
+): Promise<RecoveredCheckpoint | undefined> {
   const candidates = checkpointCandidates(root);
   if (candidates.length === 0) return undefined;
   const damaged: CheckpointDamagedError[] = [];

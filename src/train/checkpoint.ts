@@ -26,7 +26,13 @@ import {
   type CheckpointState,
 } from './checkpoint-files';
 
-export { readCheckpointState, CheckpointDamagedError, isVerified, CHECKPOINT_FORMAT, UNVERIFIED_CHECKPOINT_FORMAT } from './checkpoint-files';
+export {
+  readCheckpointState,
+  CheckpointDamagedError,
+  isVerified,
+  CHECKPOINT_FORMAT,
+  UNVERIFIED_CHECKPOINT_FORMAT,
+} from './checkpoint-files';
 export type { CheckpointState, FileDigest } from './checkpoint-files';
 
 const MODEL_JSON = CHECKPOINT_FILES.model;
@@ -94,7 +100,9 @@ export function fileIO(dir: string): tf.io.IOHandler {
         modelJson = parseJson<tf.io.ModelJSON>(dir, MODEL_JSON, read(MODEL_JSON));
       } catch (e) {
         if (e instanceof CheckpointDamagedError && e.file === MODEL_JSON && e.problem === 'is missing') {
-          throw new Error(`fileIO: ${path.join(dir, MODEL_JSON)} does not exist; a model folder holds model.json and weights.bin (written by model.save(fileIO(dir))).`);
+          throw new Error(
+            `fileIO: ${path.join(dir, MODEL_JSON)} does not exist; a model folder holds model.json and weights.bin (written by model.save(fileIO(dir))).`,
+          );
         }
         throw e;
       }
@@ -119,7 +127,8 @@ const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 /** Checks that a weights file holds as many bytes as its manifest describes (the one check a checkpoint without digests gets). */
 function checkByteCount(dir: string, file: string, specs: tf.io.WeightsManifestEntry[], bytes: number): void {
   const want = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.dtype] ?? 4), 0);
-  if (want !== bytes) throw new CheckpointDamagedError(dir, file, `has ${bytes} bytes, its manifest describes ${want}; the file is damaged`);
+  if (want !== bytes)
+    throw new CheckpointDamagedError(dir, file, `has ${bytes} bytes, its manifest describes ${want}; the file is damaged`);
 }
 
 /** Saved name of an optimizer slot `variable/slot`: the model weight's original (process-independent) name. */
@@ -166,13 +175,23 @@ function readOptimizerData(dir: string, read: FileReader): OptimizerData {
   return { json, bin };
 }
 
-async function applyOptimizerData(optimizer: tf.Optimizer, model: tf.LayersModel, dir: string, { json, bin }: OptimizerData): Promise<void> {
+async function applyOptimizerData(
+  optimizer: tf.Optimizer,
+  model: tf.LayersModel,
+  dir: string,
+  { json, bin }: OptimizerData,
+): Promise<void> {
   if (json.className !== optimizer.getClassName()) {
-    throw new Error(`Checkpoint ${dir}: optimizer state was saved from ${json.className}, cannot restore it into ${optimizer.getClassName()}.`);
+    throw new Error(
+      `Checkpoint ${dir}: optimizer state was saved from ${json.className}, cannot restore it into ${optimizer.getClassName()}.`,
+    );
   }
   const map = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer, json.weights);
   const names = new Map(model.weights.map((w) => [w.originalName, w.name]));
-  const list = renameSlots(json.weights.map((s) => ({ name: s.name, tensor: map[s.name]! })), names);
+  const list = renameSlots(
+    json.weights.map((s) => ({ name: s.name, tensor: map[s.name]! })),
+    names,
+  );
   try {
     await optimizer.setWeights(list);
   } catch (e) {

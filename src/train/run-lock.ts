@@ -77,13 +77,17 @@ export function runLockFile(runDir: string): string {
 
 function staleLimitMs(options: RunLockOptions): number {
   if (options.staleAfterMs !== undefined) {
-    if (!(options.staleAfterMs > 0)) throw new Error(`run lock: staleAfterMs must be a positive number of milliseconds, got ${options.staleAfterMs}.`);
+    if (!(options.staleAfterMs > 0))
+      throw new Error(`run lock: staleAfterMs must be a positive number of milliseconds, got ${options.staleAfterMs}.`);
     return options.staleAfterMs;
   }
   const env = process.env[LOCK_STALE_ENV];
   if (env === undefined || env === '') return DEFAULT_STALE_MS;
   const s = Number(env);
-  if (!(s > 0)) throw new Error(`${LOCK_STALE_ENV}=${env} is not a positive number of seconds (how old another host's lock heartbeat may get before the lock is taken over).`);
+  if (!(s > 0))
+    throw new Error(
+      `${LOCK_STALE_ENV}=${env} is not a positive number of seconds (how old another host's lock heartbeat may get before the lock is taken over).`,
+    );
   return s * 1000;
 }
 
@@ -92,7 +96,9 @@ type Found = { info: RunLockInfo } | { unreadable: string; mtimeMs: number } | u
 
 function isLockInfo(v: unknown): v is RunLockInfo {
   const o = v as Partial<RunLockInfo> | null;
-  return !!o && typeof o.pid === 'number' && typeof o.token === 'string' && typeof o.hostname === 'string' && typeof o.heartbeatAt === 'string';
+  return (
+    !!o && typeof o.pid === 'number' && typeof o.token === 'string' && typeof o.hostname === 'string' && typeof o.heartbeatAt === 'string'
+  );
 }
 
 function readFound(file: string): Found {
@@ -196,8 +202,18 @@ function removeIfMine(file: string, token: string): void {
 
 function newInfo(runId: string): RunLockInfo {
   const now = new Date().toISOString();
-  return { format: RUN_LOCK_FORMAT, runId, token: randomBytes(8).toString('hex'), pid: process.pid, hostname: os.hostname(), startedAt: now, heartbeatAt: now };
+  return {
+    format: RUN_LOCK_FORMAT,
+    runId,
+    token: randomBytes(8).toString('hex'),
+    pid: process.pid,
+    hostname: os.hostname(),
+    startedAt: now,
+    heartbeatAt: now,
+  };
 }
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
 type Attempt = { held: RunLockInfo; tookOver?: Found } | { holder: Found };
 
@@ -212,8 +228,12 @@ function attempt(file: string, runId: string, options: RunLockOptions, depth: nu
     if (!isStale(holder, options) || depth >= MAX_GUARD_DEPTH) return { holder };
     const guardFile = `${file}.takeover-${idOf(holder)}`;
     const guard = attempt(guardFile, runId, options, depth + 1);
-    // Another process is taking this stale lock over: it is theirs.
-    if (!('held' in guard)) return { holder };
+    if (!('held' in guard)) {
+      // Another process is taking this stale lock over: it is theirs. Look again in a moment,
+      // so that a refusal names the new holder rather than the dead one.
+      Atomics.wait(pauseCell, 0, 0, 50);
+      continue;
+    }
     try {
       const now = readFound(file);
       if (idOf(now) !== idOf(holder)) {
@@ -248,7 +268,8 @@ function cleanDebris(file: string, token: string): void {
     const p = path.join(dir, name);
     try {
       if (name.startsWith(`${base}.takeover-`) && !name.startsWith(`${base}.takeover-${token}`)) fs.rmSync(p, { force: true });
-      else if (name.startsWith(`.${base}.`) && name.endsWith('.new') && Date.now() - fs.statSync(p).mtimeMs > UNREADABLE_STALE_MS) fs.rmSync(p, { force: true });
+      else if (name.startsWith(`.${base}.`) && name.endsWith('.new') && Date.now() - fs.statSync(p).mtimeMs > UNREADABLE_STALE_MS)
+        fs.rmSync(p, { force: true });
     } catch {
       // gone already, or not ours to remove: it does no harm
     }
@@ -309,7 +330,9 @@ export class RunLock {
     if (idOf(now) !== this.info.token) {
       this.stopBeating();
       const by = now && 'info' in now ? `pid ${now.info.pid} on host ${now.info.hostname}` : 'nobody (the lock file is gone)';
-      process.stderr.write(`gaf-lab: the lock of run ${this.info.runId} (${this.file}) is now held by ${by}; this process stops training it.\n`);
+      process.stderr.write(
+        `gaf-lab: the lock of run ${this.info.runId} (${this.file}) is now held by ${by}; this process stops training it.\n`,
+      );
       this.lostController.abort();
       return;
     }
@@ -351,7 +374,9 @@ export class RunLockedError extends Error {
       holder
         ? `Run ${runId} is being trained by pid ${holder.pid} on host ${holder.hostname} since ${holder.startedAt} (last heartbeat ${holder.heartbeatAt}). ` +
             `Wait for it to end, or stop that process; its lock ${lockFile} is taken over automatically once the process is gone` +
-            (holder.hostname === os.hostname() ? '.' : ' (from another host: once its heartbeat is older than the staleness limit, GAF_LOCK_STALE_SECONDS).')
+            (holder.hostname === os.hostname()
+              ? '.'
+              : ' (from another host: once its heartbeat is older than the staleness limit, GAF_LOCK_STALE_SECONDS).')
         : `Run ${runId} is locked by ${lockFile}, which cannot be read (it may be being written). If no process trains the run, delete that file.`,
     );
     this.name = 'RunLockedError';

@@ -38,7 +38,7 @@ import {
 } from '../run-format/index';
 import { gitState, hostInfo, ownVersion, packageVersions } from '../provenance/index';
 import type { ProgressEvent } from './progress';
-import { lockRun, runLockFile, type RunLock, type RunLockedError } from './run-lock';
+import { lockRun, runLockFile, type RunLock } from './run-lock';
 import { learningRateAt } from './schedule';
 
 /** Options of {@link runExperiment} and {@link resumeRun}. */
@@ -104,7 +104,7 @@ function gitStateFields(): { gitCommit: string | null; gitDirty: boolean | null 
 
 /**
  * Runs `body` as the run folder's one owner: with the caller's lock, or with one taken here
- * (a {@link RunLockedError} naming the holder when another live process has it) and released
+ * (a `RunLockedError` naming the holder when another live process has it) and released
  * however `body` ends. A lock found to belong to another process now stops the run like a signal.
  */
 async function withRunLock<T>(runDir: string, options: RunOptions, body: (o: RunOptions) => Promise<T>): Promise<T> {
@@ -123,7 +123,7 @@ async function withRunLock<T>(runDir: string, options: RunOptions, body: (o: Run
 /**
  * Trains a config from scratch into `<outDir>/<runId>/`. Throws when that folder already holds
  * a run (use {@link resumeRun} or {@link runOrResume}) or another process is training it
- * ({@link RunLockedError}); config errors throw a ConfigError before anything is written.
+ * (`RunLockedError`); config errors throw a ConfigError before anything is written.
  */
 export async function runExperiment(config: unknown, options: RunOptions = {}): Promise<RunResult> {
   const resolved = resolveConfig(config);
@@ -171,7 +171,7 @@ async function startRun(resolved: ResolvedConfig, runDir: string, options: RunOp
 /**
  * Continues the run in `runDir` from its last checkpoint (or from the start when it has none).
  * A completed or diverged run is left as it is. Refuses a run that another live process is
- * training ({@link RunLockedError}).
+ * training (`RunLockedError`).
  */
 export async function resumeRun(runDir: string, options: RunOptions = {}): Promise<RunResult> {
   if (!fs.existsSync(path.join(runDir, RUN_FILES.manifest))) {
@@ -289,9 +289,6 @@ async function train(
     gradstats: path.join(runDir, RUN_FILES.gradstats),
     checkpoints: path.join(runDir, RUN_FILES.checkpoints),
   };
-  const model = buildModel(r);
-  const optimizer = optimizerFromSettings(r.optimizer);
-  const stop = stopSignal(options);
   const emit = options.onProgress ?? (() => undefined);
   const rel = (p: string): string => path.relative(runDir, p);
   const warn = (message: string): void => {
@@ -323,6 +320,16 @@ async function train(
       ];
     }
   };
+  let model: tf.LayersModel;
+  let optimizer: GafOptimizer;
+  try {
+    model = buildModel(r);
+    optimizer = optimizerFromSettings(r.optimizer);
+  } catch (e) {
+    // A config can name a model that does not fit its input (e.g. VGG on 28x28): a failed run, not a stuck one.
+    return finish('failed', `could not build the model or the optimizer: ${(e as Error).message}`);
+  }
+  const stop = stopSignal(options);
   try {
     reserve = reserveSpace(runDir);
     if (from.resume) {

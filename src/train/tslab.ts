@@ -12,8 +12,10 @@ export type TslabDisplay = { html(s: string): void; markdown(s: string): void; t
 export function tslabModule(): { display: TslabDisplay; newDisplay(): TslabDisplay } | null {
   try {
     // tslab's display throws "Not ready" outside a kernel; its jupyter module says whether one runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- tslab exists only inside a notebook kernel
     const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: unknown };
     if (jupyter.lastWriteDisplayData == null) return null;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- tslab exists only inside a notebook kernel
     return require('tslab') as { display: TslabDisplay; newDisplay(): TslabDisplay };
   } catch {
     return null;
