@@ -34,7 +34,14 @@ function generated(n: number): ArrayDataset {
   const images = new Uint8Array(n * 3072);
   for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
   const labels = Int32Array.from({ length: n }, () => rng.int(10));
-  return new ArrayDataset({ images, labels, height: 32, width: 32, channels: 3, classNames: Array.from({ length: 10 }, (_, i) => `c${i}`) });
+  return new ArrayDataset({
+    images,
+    labels,
+    height: 32,
+    width: 32,
+    channels: 3,
+    classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
+  });
 }
 
 /** One epoch through the DataLoader; returns seconds. */
@@ -64,8 +71,19 @@ function tfAugmentBatch(u8: Uint8Array, b: number, rng: Rng): tf.Tensor4D {
   }
   return tf.tidy(() => {
     const x = tf.tensor4d(u8, [b, 32, 32, 3], 'int32').toFloat().div(255);
-    const padded = tf.pad(x, [[0, 0], [4, 4], [4, 4], [0, 0]]);
-    const crops = tf.image.cropAndResize(padded as tf.Tensor4D, tf.tensor2d(boxes, [b, 4]), tf.range(0, b, 1, 'int32') as tf.Tensor1D, [32, 32], 'nearest');
+    const padded = tf.pad(x, [
+      [0, 0],
+      [4, 4],
+      [4, 4],
+      [0, 0],
+    ]);
+    const crops = tf.image.cropAndResize(
+      padded as tf.Tensor4D,
+      tf.tensor2d(boxes, [b, 4]),
+      tf.range(0, b, 1, 'int32') as tf.Tensor1D,
+      [32, 32],
+      'nearest',
+    );
     const mask = tf.tensor4d(flips, [b, 1, 1, 1], 'bool').tile([1, 32, 32, 3]);
     const flipped = tf.where(mask, tf.reverse(crops, 2), crops);
     return flipped.sub(tf.tensor1d(CIFAR10_MEAN as number[])).div(tf.tensor1d(CIFAR10_STD as number[])) as tf.Tensor4D;
@@ -84,8 +102,14 @@ export async function benchData(opts: { samples?: number; batchSizes?: number[];
     const nb = Math.ceil(samples / batch);
     const configs: [string, DataLoader][] = [
       ['DataLoader, no augmentation (uint8 -> float32 tensors)', new DataLoader(ds, { batchSize: batch, seed: 1 })],
-      ['DataLoader, normalise only (CIFAR test transform)', new DataLoader(ds, { batchSize: batch, seed: 1, transform: cifarEvalTransform('cifar10') })],
-      ['DataLoader, crop+flip+normalise on typed arrays', new DataLoader(ds, { batchSize: batch, seed: 1, transform: cifarTrainTransform('cifar10') })],
+      [
+        'DataLoader, normalise only (CIFAR test transform)',
+        new DataLoader(ds, { batchSize: batch, seed: 1, transform: cifarEvalTransform('cifar10') }),
+      ],
+      [
+        'DataLoader, crop+flip+normalise on typed arrays',
+        new DataLoader(ds, { batchSize: batch, seed: 1, transform: cifarTrainTransform('cifar10') }),
+      ],
     ];
     for (const [name, loader] of configs) {
       await loaderEpoch(loader, 0); // warm-up
@@ -107,7 +131,12 @@ export async function benchData(opts: { samples?: number; batchSizes?: number[];
     };
     runTf();
     const t = median(Array.from({ length: repeats }, runTf));
-    rows.push({ pipeline: `same augmentation as tf ops (${tf.getBackend()} backend)`, batch, samplesPerSec: samples / t, msPerBatch: (t * 1000) / nb });
+    rows.push({
+      pipeline: `same augmentation as tf ops (${tf.getBackend()} backend)`,
+      batch,
+      samplesPerSec: samples / t,
+      msPerBatch: (t * 1000) / nb,
+    });
   }
   return rows;
 }

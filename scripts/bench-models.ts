@@ -187,7 +187,10 @@ async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
   const step = async (optimizer: typeof plain): Promise<number> => {
     const t0 = performance.now();
     const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+      vars,
+    );
     await loss?.data();
     loss?.dispose();
     return performance.now() - t0;
@@ -215,7 +218,9 @@ async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
     let updates: { sgd: number; gaf: number } | undefined;
     if (gaf) {
       const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        vars,
+      );
       value.dispose();
       const update = async (optimizer: typeof plain): Promise<number> => {
         const t0 = performance.now();
@@ -258,12 +263,19 @@ async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
  */
 function timeTfjsInChild(args: ChildArgs): ChildResult {
   try {
-    const out = execFileSync(process.execPath, [__filename, '--child', JSON.stringify(args)],
-      { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, [__filename, '--child', JSON.stringify(args)], {
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return JSON.parse(out.trim().split('\n').pop() as string) as ChildResult;
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message?: string };
-    const lastJson = (err.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+    const lastJson = (err.stdout ?? '')
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('{'));
     if (lastJson) return JSON.parse(lastJson) as ChildResult;
     const why = (err.stderr ?? '').split('\n').find((l) => /Error|Abort/.test(l)) ?? err.message ?? 'unknown';
     const oom = /Abort/.test(why) ? ' (on wasm: most likely the 4 GiB wasm heap ran out)' : '';
@@ -297,10 +309,30 @@ async function childMain(args: ChildArgs): Promise<void> {
 }
 
 /** Median PyTorch training-step time in ms, from the twin model in a child process. */
-function timeTorch(name: string, batch: number, shape: [number, number, number], warmup: number, runs: number,
-  threads: number | undefined): { ms: number; threads: number; defaultThreads: number | null } {
-  const args = [TORCH_SCRIPT, 'bench', '--model', name, '--batch', String(batch), '--side', String(shape[0]),
-    '--channels', String(shape[2]), '--warmup', String(warmup), '--runs', String(runs)];
+function timeTorch(
+  name: string,
+  batch: number,
+  shape: [number, number, number],
+  warmup: number,
+  runs: number,
+  threads: number | undefined,
+): { ms: number; threads: number; defaultThreads: number | null } {
+  const args = [
+    TORCH_SCRIPT,
+    'bench',
+    '--model',
+    name,
+    '--batch',
+    String(batch),
+    '--side',
+    String(shape[0]),
+    '--channels',
+    String(shape[2]),
+    '--warmup',
+    String(warmup),
+    '--runs',
+    String(runs),
+  ];
   if (threads) args.push('--threads', String(threads));
   const out = execFileSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   const r = JSON.parse(out.trim().split('\n').pop() as string) as { median_ms: number; threads: number; default_threads?: number };
@@ -329,17 +361,36 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
   for (const asked of names) {
     const info = infos.find((m) => m.name.toLowerCase() === asked.toLowerCase());
     if (!info) throw new Error(`bench-models: unknown model "${asked}"; valid: ${infos.map((m) => m.name).join(', ')}`);
-    const shape: [number, number, number] = info.family === 'imagenet-resnet'
-      ? [opts.imagenetSide ?? 224, opts.imagenetSide ?? 224, 3] : opts.inputShape ?? info.inputShape;
-    const batches = Object.entries(opts.batchesByModel ?? {}).find(([m]) => m.toLowerCase() === info.name.toLowerCase())?.[1]
-      ?? opts.batches ?? [32, 128];
+    const shape: [number, number, number] =
+      info.family === 'imagenet-resnet' ? [opts.imagenetSide ?? 224, opts.imagenetSide ?? 224, 3] : (opts.inputShape ?? info.inputShape);
+    const batches = Object.entries(opts.batchesByModel ?? {}).find(([m]) => m.toLowerCase() === info.name.toLowerCase())?.[1] ??
+      opts.batches ?? [32, 128];
     for (const batch of batches) {
       const row: ModelBenchRow = {
-        model: info.name, batch, inputShape: shape, params: info.params10, backend, msPerStep: null,
-        imagesPerSec: null, baselineMsPerStep: null, gafMsPerStep: null, gafOverhead: null, sgdUpdateMs: null,
-        gafUpdateMs: null, gafUpdateOverhead: null, torchMsPerStep: null,
-        torchImagesPerSec: null, torchThreads: null, torch: [], torchDefaultThreads: null, ratio: null,
-        peakHeapMb: null, peakRssMb: null, memory: [], memoryFlat: null, note: '',
+        model: info.name,
+        batch,
+        inputShape: shape,
+        params: info.params10,
+        backend,
+        msPerStep: null,
+        imagesPerSec: null,
+        baselineMsPerStep: null,
+        gafMsPerStep: null,
+        gafOverhead: null,
+        sgdUpdateMs: null,
+        gafUpdateMs: null,
+        gafUpdateOverhead: null,
+        torchMsPerStep: null,
+        torchImagesPerSec: null,
+        torchThreads: null,
+        torch: [],
+        torchDefaultThreads: null,
+        ratio: null,
+        peakHeapMb: null,
+        peakRssMb: null,
+        memory: [],
+        memoryFlat: null,
+        note: '',
       };
       const common = { name: info.name, batch, shape, warmup, runs, backend };
       const notes: string[] = [];
@@ -383,8 +434,11 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
           if (row.msPerStep !== null) row.ratio = row.msPerStep / first.ms;
         }
       } else {
-        notes.push(opts.torch === false ? 'PyTorch timing off (--no-torch)'
-          : 'PyTorch not importable by /usr/bin/python3 (apt-get install python3-torch)');
+        notes.push(
+          opts.torch === false
+            ? 'PyTorch timing off (--no-torch)'
+            : 'PyTorch not importable by /usr/bin/python3 (apt-get install python3-torch)',
+        );
       }
       row.note = notes.join('; ');
       rows.push(row);
@@ -399,8 +453,23 @@ const fmt = (v: number | null | undefined, digits = 0): string => (v === null ||
 /** Markdown table header matching {@link formatRow} for the given PyTorch thread counts. */
 export function tableHeader(torchThreads: number[] = [1, 2]): string {
   const torchCols = torchThreads.flatMap((t) => [`PyTorch ms (${t} thr)`, `ratio (${t} thr)`]);
-  const cols = ['model', 'batch', 'input', 'tfjs ms before', 'tfjs ms', 'img/s', ...torchCols, 'SGD+GAF ms', 'GAF overhead (steps)',
-    'update ms SGD / +GAF', 'GAF overhead (updates)', 'peak heap MB', 'peak RSS MB', 'memory flat', 'note'];
+  const cols = [
+    'model',
+    'batch',
+    'input',
+    'tfjs ms before',
+    'tfjs ms',
+    'img/s',
+    ...torchCols,
+    'SGD+GAF ms',
+    'GAF overhead (steps)',
+    'update ms SGD / +GAF',
+    'GAF overhead (updates)',
+    'peak heap MB',
+    'peak RSS MB',
+    'memory flat',
+    'note',
+  ];
   return `| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`;
 }
 
@@ -413,13 +482,30 @@ export function formatRow(r: ModelBenchRow, torchThreads: number[] = [1, 2]): st
     const tt = r.torch.find((x) => x.threads === t);
     return [fmt(tt?.ms), tt && r.msPerStep !== null ? fmt(r.msPerStep / tt.ms, 2) : '-'];
   });
-  const flat = r.memoryFlat === null ? '-' : r.memoryFlat
-    ? `yes (${r.memory[0]?.tensors} tensors)`
-    : `NO: ${r.memory.map((m) => `${m.tensors}t/${m.heapMb}MB`).join(' -> ')}`;
+  const flat =
+    r.memoryFlat === null
+      ? '-'
+      : r.memoryFlat
+        ? `yes (${r.memory[0]?.tensors} tensors)`
+        : `NO: ${r.memory.map((m) => `${m.tensors}t/${m.heapMb}MB`).join(' -> ')}`;
   const pct = (v: number | null): string => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
-  const cols = [r.model, String(r.batch), r.inputShape.join('x'), fmt(r.baselineMsPerStep), fmt(r.msPerStep), fmt(r.imagesPerSec, 1),
-    ...torchCols, fmt(r.gafMsPerStep), pct(r.gafOverhead), `${fmt(r.sgdUpdateMs, 1)} / ${fmt(r.gafUpdateMs, 1)}`, pct(r.gafUpdateOverhead),
-    fmt(r.peakHeapMb), fmt(r.peakRssMb), flat, r.note];
+  const cols = [
+    r.model,
+    String(r.batch),
+    r.inputShape.join('x'),
+    fmt(r.baselineMsPerStep),
+    fmt(r.msPerStep),
+    fmt(r.imagesPerSec, 1),
+    ...torchCols,
+    fmt(r.gafMsPerStep),
+    pct(r.gafOverhead),
+    `${fmt(r.sgdUpdateMs, 1)} / ${fmt(r.gafUpdateMs, 1)}`,
+    pct(r.gafUpdateOverhead),
+    fmt(r.peakHeapMb),
+    fmt(r.peakRssMb),
+    flat,
+    r.note,
+  ];
   return `| ${cols.join(' | ')} |`;
 }
 
@@ -446,24 +532,43 @@ wasm; pass --models for a subset.
 
 /** The benchmark's options from its command line; throws a UsageError for a bad one. */
 function readBenchArgs(argv: readonly string[]): { opts: ModelBenchOptions; json: boolean; torchThreads: number[] | undefined } {
-  const { values: v } = parseCommandLine(argv, {
-    models: 'string', batches: 'string', warmup: 'string', runs: 'string', input: 'string', backend: 'string', 'no-gaf': 'boolean',
-    baseline: 'boolean', 'mem-epochs': 'string', 'no-torch': 'boolean', 'torch-threads': 'string', 'imagenet-side': 'string', json: 'boolean',
-  }, { min: 0, max: 0, what: 'options only' });
+  const { values: v } = parseCommandLine(
+    argv,
+    {
+      models: 'string',
+      batches: 'string',
+      warmup: 'string',
+      runs: 'string',
+      input: 'string',
+      backend: 'string',
+      'no-gaf': 'boolean',
+      baseline: 'boolean',
+      'mem-epochs': 'string',
+      'no-torch': 'boolean',
+      'torch-threads': 'string',
+      'imagenet-side': 'string',
+      json: 'boolean',
+    },
+    { min: 0, max: 0, what: 'options only' },
+  );
   const batchItems = listOption(v.batches, 'batches');
-  const byModel = batchItems?.every((b) => b.includes('=')) ? batchItems.reduce<Record<string, number[]>>((acc, b) => {
-    const [m, n] = b.split('=');
-    const batch = Number(n);
-    if (!m || !Number.isInteger(batch) || batch < 1) throw new UsageError(`--batches: "${b}" is not model=batch with a positive integer batch.`);
-    (acc[m] ??= []).push(batch);
-    return acc;
-  }, {}) : undefined;
+  const byModel = batchItems?.every((b) => b.includes('='))
+    ? batchItems.reduce<Record<string, number[]>>((acc, b) => {
+        const [m, n] = b.split('=');
+        const batch = Number(n);
+        if (!m || !Number.isInteger(batch) || batch < 1)
+          throw new UsageError(`--batches: "${b}" is not model=batch with a positive integer batch.`);
+        (acc[m] ??= []).push(batch);
+        return acc;
+      }, {})
+    : undefined;
   const input = v.input?.split('x').map(Number);
   if (input && (input.length !== 3 || input.some((x) => !Number.isInteger(x) || x < 1))) {
     throw new UsageError(`--input must look like 32x32x3 (height x width x channels), got "${v.input}".`);
   }
   const backends: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
-  if (v.backend !== undefined && !backends.includes(v.backend as BackendName)) throw new UsageError(`--backend must be one of ${backends.join(', ')}, got "${v.backend}".`);
+  if (v.backend !== undefined && !backends.includes(v.backend as BackendName))
+    throw new UsageError(`--backend must be one of ${backends.join(', ')}, got "${v.backend}".`);
   const torchThreads = intListOption(v['torch-threads'], 'torch-threads');
   const opts: ModelBenchOptions = {
     models: listOption(v.models, 'models'),
@@ -490,9 +595,11 @@ if (require.main === module && process.argv[2] === '--child') {
 } else if (require.main === module) {
   const { opts, json, torchThreads } = scriptArgs('bench-models', BENCH_MODELS_USAGE, readBenchArgs);
   if (!json) {
-    console.log(`tfjs ${tf.version.tfjs}; warm-up ${opts.warmup ?? 1}, median of ${opts.runs ?? 3} steps; SGD momentum 0.9 ` +
-      `(SGD+GAF: atan alpha 0.1 beta 20, interleaved with the SGD steps); ratio = tfjs / PyTorch; ` +
-      `memory: ${opts.memEpochs ?? 3} epochs of ${opts.runs ?? 3} steps`);
+    console.log(
+      `tfjs ${tf.version.tfjs}; warm-up ${opts.warmup ?? 1}, median of ${opts.runs ?? 3} steps; SGD momentum 0.9 ` +
+        `(SGD+GAF: atan alpha 0.1 beta 20, interleaved with the SGD steps); ratio = tfjs / PyTorch; ` +
+        `memory: ${opts.memEpochs ?? 3} epochs of ${opts.runs ?? 3} steps`,
+    );
     console.log(tableHeader(torchThreads));
   }
   benchModels({ ...opts, onRow: json ? undefined : (r) => console.log(formatRow(r, torchThreads)) })

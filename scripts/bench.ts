@@ -20,7 +20,11 @@ models on this machine's backend, so one run shows whether the loader could be t
   --runs N         timed steps per model; the median is reported (default 3)`;
 
 const args = scriptArgs('bench', BENCH_USAGE, (argv) => {
-  const { values: v } = parseCommandLine(argv, { models: 'string', batches: 'string', runs: 'string' }, { min: 0, max: 0, what: 'options only' });
+  const { values: v } = parseCommandLine(
+    argv,
+    { models: 'string', batches: 'string', runs: 'string' },
+    { min: 0, max: 0, what: 'options only' },
+  );
   return {
     models: listOption(v.models, 'models') ?? ['smallcnn', 'resnet20'],
     batches: intListOption(v.batches, 'batches') ?? [128],

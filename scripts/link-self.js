@@ -27,7 +27,9 @@ const path = require('node:path');
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: node scripts/link-self.js\n\nCreates node_modules/gaf-lab -> .. so tslab notebooks can import gaf-lab (idempotent; takes no options).');
+  console.log(
+    'usage: node scripts/link-self.js\n\nCreates node_modules/gaf-lab -> .. so tslab notebooks can import gaf-lab (idempotent; takes no options).',
+  );
   process.exit(0);
 }
 if (args.length) {

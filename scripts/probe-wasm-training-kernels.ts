@@ -35,7 +35,8 @@ const CASES: Record<string, Build> = {
     L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2 }).apply(
       L.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(conv(4, 1).apply(x)),
     ) as tf.SymbolicTensor,
-  'separableConv2d (after conv)': (x) => L.separableConv2d({ filters: 6, kernelSize: 3, padding: 'same' }).apply(conv(4, 1).apply(x)) as tf.SymbolicTensor,
+  'separableConv2d (after conv)': (x) =>
+    L.separableConv2d({ filters: 6, kernelSize: 3, padding: 'same' }).apply(conv(4, 1).apply(x)) as tf.SymbolicTensor,
   batchNormalization: (x) => L.batchNormalization({}).apply(conv(4, 3).apply(x)) as tf.SymbolicTensor,
   maxPooling2d: (x) => L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(conv(4, 3).apply(x)) as tf.SymbolicTensor,
   averagePooling2d: (x) => L.averagePooling2d({ poolSize: 2 }).apply(conv(4, 3).apply(x)) as tf.SymbolicTensor,
@@ -63,7 +64,9 @@ const CASES: Record<string, Build> = {
   'squeeze-excitation (gap, 1x1 convs, sigmoid, multiply)': (x) => {
     const a = conv(4, 3).apply(x) as tf.SymbolicTensor;
     const s = L.reshape({ targetShape: [1, 1, 4] }).apply(L.globalAveragePooling2d({}).apply(a)) as tf.SymbolicTensor;
-    const e = L.conv2d({ filters: 4, kernelSize: 1, activation: 'sigmoid' }).apply(L.conv2d({ filters: 2, kernelSize: 1, activation: 'relu' }).apply(s));
+    const e = L.conv2d({ filters: 4, kernelSize: 1, activation: 'sigmoid' }).apply(
+      L.conv2d({ filters: 2, kernelSize: 1, activation: 'relu' }).apply(s),
+    );
     return L.multiply().apply([a, e as tf.SymbolicTensor]) as tf.SymbolicTensor;
   },
   dropout: (x) => L.dropout({ rate: 0.5 }).apply(conv(4, 3).apply(x)) as tf.SymbolicTensor,
@@ -84,7 +87,13 @@ function sgdStep(model: tf.LayersModel, batch: number, classes: number): number 
   const [, h, w, c] = model.inputs[0]!.shape as number[];
   const loss = tf.tidy(() => {
     const x = tf.randomNormal([batch, h!, w!, c!], 0, 1, 'float32', 7);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32'), classes);
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => i % classes),
+        'int32',
+      ),
+      classes,
+    );
     return opt.minimize(() => {
       const p = model.apply(x, { training: true }) as tf.Tensor;
       return tf.metrics.categoricalCrossentropy(y, p.softmax()).mean() as tf.Scalar;

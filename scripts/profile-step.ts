@@ -52,8 +52,13 @@ const median = (v: number[]): number => {
 };
 
 /** Profiles `steps` training steps of `name` and returns per-kernel medians. */
-export async function profileStep(name: string, batch: number, inputShape: [number, number, number], steps: number,
-  mode: 'fast' | 'baseline'): Promise<StepProfile> {
+export async function profileStep(
+  name: string,
+  batch: number,
+  inputShape: [number, number, number],
+  steps: number,
+  mode: 'fast' | 'baseline',
+): Promise<StepProfile> {
   setFastTraining(mode === 'fast');
   const numClasses = 10;
   const model = createModel(name, { inputShape, numClasses, seed: 1 });
@@ -63,7 +68,10 @@ export async function profileStep(name: string, batch: number, inputShape: [numb
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const step = async (): Promise<void> => {
     const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+      vars,
+    );
     await loss?.data();
     loss?.dispose();
   };
@@ -87,11 +95,13 @@ export async function profileStep(name: string, batch: number, inputShape: [numb
       perStep.push(byName);
     }
     const names = new Set(perStep.flatMap((m) => [...m.keys()]));
-    const kernels = [...names].map((kernel) => ({
-      kernel,
-      calls: perStep[0]!.get(kernel)?.calls ?? 0,
-      ms: median(perStep.map((m) => m.get(kernel)?.ms ?? 0)),
-    })).sort((a, b) => b.ms - a.ms);
+    const kernels = [...names]
+      .map((kernel) => ({
+        kernel,
+        calls: perStep[0]!.get(kernel)?.calls ?? 0,
+        ms: median(perStep.map((m) => m.get(kernel)?.ms ?? 0)),
+      }))
+      .sort((a, b) => b.ms - a.ms);
     return { model: name, batch, mode, stepMs: median(wall), kernelMs: kernels.reduce((a, k) => a + k.ms, 0), kernels };
   } finally {
     x.dispose();
@@ -111,13 +121,20 @@ export function formatProfiles(profiles: StepProfile[], top: number): string {
   if (!b) {
     lines.push(`${a.model}, batch ${a.batch} (${a.mode}): step ${f0(a.stepMs)} ms, kernels ${f0(a.kernelMs)} ms`, '');
     lines.push('| kernel | calls | total ms | share |', '|---|---|---|---|');
-    for (const k of a.kernels.slice(0, top)) lines.push(`| ${k.kernel} | ${k.calls} | ${k.ms.toFixed(1)} | ${(100 * k.ms / a.kernelMs).toFixed(1)}% |`);
+    for (const k of a.kernels.slice(0, top))
+      lines.push(`| ${k.kernel} | ${k.calls} | ${k.ms.toFixed(1)} | ${((100 * k.ms) / a.kernelMs).toFixed(1)}% |`);
     const rest = a.kernels.slice(top);
-    if (rest.length) lines.push(`| (${rest.length} others) | ${rest.reduce((s, k) => s + k.calls, 0)} | ${rest.reduce((s, k) => s + k.ms, 0).toFixed(1)} | |`);
+    if (rest.length)
+      lines.push(
+        `| (${rest.length} others) | ${rest.reduce((s, k) => s + k.calls, 0)} | ${rest.reduce((s, k) => s + k.ms, 0).toFixed(1)} | |`,
+      );
     return lines.join('\n');
   }
-  lines.push(`${a.model}, batch ${a.batch}: step ${f0(a.stepMs)} ms (${a.mode}) -> ${f0(b.stepMs)} ms (${b.mode}); ` +
-    `kernel sum ${f0(a.kernelMs)} -> ${f0(b.kernelMs)} ms`, '');
+  lines.push(
+    `${a.model}, batch ${a.batch}: step ${f0(a.stepMs)} ms (${a.mode}) -> ${f0(b.stepMs)} ms (${b.mode}); ` +
+      `kernel sum ${f0(a.kernelMs)} -> ${f0(b.kernelMs)} ms`,
+    '',
+  );
   lines.push(`| kernel | calls ${a.mode} | ms ${a.mode} | calls ${b.mode} | ms ${b.mode} |`, '|---|---|---|---|---|');
   const names = [...new Set([...a.kernels, ...b.kernels].map((k) => k.kernel))];
   const ms = (p: StepProfile, n: string): KernelStat | undefined => p.kernels.find((k) => k.kernel === n);
@@ -160,9 +177,20 @@ interface ProfileArgs {
 }
 
 function readProfileArgs(argv: readonly string[]): ProfileArgs {
-  const { values: v } = parseCommandLine(argv, {
-    models: 'string', batches: 'string', input: 'string', steps: 'string', top: 'string', baseline: 'boolean', compare: 'boolean', json: 'boolean',
-  }, { min: 0, max: 0, what: 'options only' });
+  const { values: v } = parseCommandLine(
+    argv,
+    {
+      models: 'string',
+      batches: 'string',
+      input: 'string',
+      steps: 'string',
+      top: 'string',
+      baseline: 'boolean',
+      compare: 'boolean',
+      json: 'boolean',
+    },
+    { min: 0, max: 0, what: 'options only' },
+  );
   const input = (v.input ?? '32x32x3').split('x').map(Number);
   if (input.length !== 3 || input.some((x) => !Number.isInteger(x) || x < 1)) {
     throw new UsageError(`--input must look like 32x32x3 (height x width x channels), got "${v.input}".`);
@@ -182,7 +210,8 @@ function readProfileArgs(argv: readonly string[]): ProfileArgs {
 async function main(args: ProfileArgs): Promise<void> {
   const { models, batchList, input, steps, top, modes, json } = args;
   const report = await initBackend('wasm');
-  if (!json) console.log(`backend ${report.backend}; tfjs ${tf.version.tfjs}; per-kernel median of ${steps} profiled step(s) after 1 warm-up`);
+  if (!json)
+    console.log(`backend ${report.backend}; tfjs ${tf.version.tfjs}; per-kernel median of ${steps} profiled step(s) after 1 warm-up`);
   const all: StepProfile[] = [];
   for (const [i, name] of models.entries()) {
     const batch = batchList[Math.min(i, batchList.length - 1)]!;

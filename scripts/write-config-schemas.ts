@@ -30,7 +30,12 @@ export const SWEEP_SCHEMA_FILE = path.join(SCHEMA_DIR, 'sweep.schema.json');
 function toJsonSchema(schema: ZodTypeAny): JsonSchema {
   // Inlined (no $ref), so that the experiment schema can be embedded as a sweep's `base`; the
   // input side of every effect, since a schema describes what a person writes in the file.
-  return zodToJsonSchema(schema, { target: 'jsonSchema7', $refStrategy: 'none', effectStrategy: 'input', pipeStrategy: 'input' }) as JsonSchema;
+  return zodToJsonSchema(schema, {
+    target: 'jsonSchema7',
+    $refStrategy: 'none',
+    effectStrategy: 'input',
+    pipeStrategy: 'input',
+  }) as JsonSchema;
 }
 
 /** A copy of `schema` with every `required` list removed, at every depth. */
@@ -53,7 +58,10 @@ function property(schema: JsonSchema, ...names: string[]): JsonSchema {
   let node = schema;
   for (const name of names) {
     const next = node.properties?.[name];
-    if (!next) throw new Error(`write-config-schemas: the generated schema has no property ${names.join('.')}; the zod schema changed, update this script.`);
+    if (!next)
+      throw new Error(
+        `write-config-schemas: the generated schema has no property ${names.join('.')}; the zod schema changed, update this script.`,
+      );
     node = next;
   }
   return node;
@@ -68,14 +76,22 @@ export function experimentJsonSchema(): JsonSchema {
   // Resolving writes the optimizer's derived settings into run configs (a sweep's configs/
   // folder), and reading such a file ignores them: allow the key in every optimizer form.
   const forms = property(s, 'optimizer').anyOf;
-  if (!Array.isArray(forms)) throw new Error('write-config-schemas: the optimizer schema is no longer a union of forms; update this script.');
+  if (!Array.isArray(forms))
+    throw new Error('write-config-schemas: the optimizer schema is no longer a union of forms; update this script.');
   for (const form of forms as JsonSchema[]) {
-    form.properties = { ...form.properties, effective: { type: 'object', description: 'Derived when a config is resolved (run configs carry it); ignored when a config is read.' } };
+    form.properties = {
+      ...form.properties,
+      effective: {
+        type: 'object',
+        description: 'Derived when a config is resolved (run configs carry it); ignored when a config is read.',
+      },
+    };
   }
   return {
     $schema: s.$schema,
     title: 'gaf-lab experiment config',
-    description: 'One training run (gaf-lab train FILE). Generated from experimentConfigSchema by scripts/write-config-schemas.ts; the fields are described in docs/run-format.md.',
+    description:
+      'One training run (gaf-lab train FILE). Generated from experimentConfigSchema by scripts/write-config-schemas.ts; the fields are described in docs/run-format.md.',
     ...Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$schema')),
   };
 }
@@ -93,7 +109,10 @@ export function sweepJsonSchema(): JsonSchema {
   property(s, 'base'); // fails loudly if the sweep schema lost its base
   s.properties!.base = base;
   const optimizers = property(s, 'grid', 'optimizers');
-  optimizers.items = { ...(withoutRequired(property(experiment, 'optimizer')) as JsonSchema), description: 'Merged over base.optimizer (options too when the name is the same).' };
+  optimizers.items = {
+    ...(withoutRequired(property(experiment, 'optimizer')) as JsonSchema),
+    description: 'Merged over base.optimizer (options too when the name is the same).',
+  };
   return {
     $schema: s.$schema,
     title: 'gaf-lab sweep config',
@@ -117,7 +136,9 @@ Writes ${EXPERIMENT_SCHEMA_FILE} and ${SWEEP_SCHEMA_FILE} from the zod config sc
 Takes no options.`;
 
 if (require.main === module) {
-  scriptArgs('write-config-schemas', WRITE_CONFIG_SCHEMAS_USAGE, (argv) => parseCommandLine(argv, {}, { min: 0, max: 0, what: 'no arguments' }));
+  scriptArgs('write-config-schemas', WRITE_CONFIG_SCHEMAS_USAGE, (argv) =>
+    parseCommandLine(argv, {}, { min: 0, max: 0, what: 'no arguments' }),
+  );
   const root = packageRoot();
   fs.mkdirSync(path.join(root, SCHEMA_DIR), { recursive: true });
   for (const [file, text] of configSchemaFiles()) {

@@ -14,7 +14,18 @@ export type { BackendName, BackendReport, BackendCandidate, InitBackendOptions, 
 
 // GAFs and the paper's conditions
 export { gafs, gafFromJSON, DEFAULT_GAF_PARAMS, GAF_KINDS, checkConditions, formatConditionReport } from './gaf/index';
-export type { Gaf, GafJSON, GafKind, BuiltinGafKind, GafParams, CustomGafOptions, ConditionId, ConditionResult, ConditionReport, CheckOptions } from './gaf/index';
+export type {
+  Gaf,
+  GafJSON,
+  GafKind,
+  BuiltinGafKind,
+  GafParams,
+  CustomGafOptions,
+  ConditionId,
+  ConditionResult,
+  ConditionReport,
+  CheckOptions,
+} from './gaf/index';
 
 // Optimizers
 export * from './optim/index';
@@ -96,7 +107,18 @@ export type {
 } from './data/index';
 
 // Experiment configs
-export { experimentConfigSchema, DATASET_NAMES, CONFIG_BACKENDS, ConfigError, readConfigFile, parseConfig, resolveConfig, runIdOf, runDirOf, referenceCifarRecipe } from './config/index';
+export {
+  experimentConfigSchema,
+  DATASET_NAMES,
+  CONFIG_BACKENDS,
+  ConfigError,
+  readConfigFile,
+  parseConfig,
+  resolveConfig,
+  runIdOf,
+  runDirOf,
+  referenceCifarRecipe,
+} from './config/index';
 export type { ExperimentConfig, ExperimentConfigInput, ResolvedConfig, ConfigIssue, ReferenceRecipeOptions } from './config/index';
 
 // Training
@@ -212,7 +234,21 @@ export {
   frameRows,
   arquero,
 } from './results/index';
-export type { LoadRunsOptions, GradStatsRow, SummarizeOptions, DuplicateRuns, MixedField, CompareOptions, RowFilter, MeanCi, WelchCi, FormatOptions, ColumnTable, RunsFrameOptions, FrameRowsOptions } from './results/index';
+export type {
+  LoadRunsOptions,
+  GradStatsRow,
+  SummarizeOptions,
+  DuplicateRuns,
+  MixedField,
+  CompareOptions,
+  RowFilter,
+  MeanCi,
+  WelchCi,
+  FormatOptions,
+  ColumnTable,
+  RunsFrameOptions,
+  FrameRowsOptions,
+} from './results/index';
 
 // Figures
 export {

@@ -9,7 +9,12 @@
  *   release them themselves).
  * @packageDocumentation
  */
-export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS, setIm2colBudget, DEFAULT_IM2COL_BUDGET_FLOATS } from './backend/wasm-kernels/index';
+export {
+  registerWasmGradientKernels,
+  WASM_GRADIENT_KERNELS,
+  setIm2colBudget,
+  DEFAULT_IM2COL_BUDGET_FLOATS,
+} from './backend/wasm-kernels/index';
 export type { WasmGradientKernelInfo, WasmFastKernelInfo } from './backend/wasm-kernels/index';
 export { registerWasmFastKernels, unregisterWasmFastKernels, WASM_FAST_KERNELS } from './backend/wasm-kernels/index';
 export { setFastTraining, fastTrainingOn, fastTrainingParts } from './backend/fast-training';

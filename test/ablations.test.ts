@@ -4,7 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ablationDifferences, ablationOverview, ablationTable, alphaBetaSummary, formatAblationRows, groupSummary, planAblations, verdictOf, type AblationSettings } from '../src/ablations/index';
+import {
+  ablationDifferences,
+  ablationOverview,
+  ablationTable,
+  alphaBetaSummary,
+  formatAblationRows,
+  groupSummary,
+  planAblations,
+  verdictOf,
+  type AblationSettings,
+} from '../src/ablations/index';
 import { arquero, type ColumnTable } from '../src/results/arquero';
 
 const BASE = {
@@ -44,7 +54,15 @@ test('planAblations: each variant once, in every group it belongs to, trained on
   assert.deepEqual(sgd.groups.sort(), ['adaptive', 'alpha-beta', 'clipping', 'kind', 'placement']);
   const ref = plan.variants.find((v) => v.label === 'SGD + 0.1*atan(20x)')!;
   assert.deepEqual(ref.groups.sort(), ['adaptive', 'alpha-beta', 'clipping', 'kind', 'placement']);
-  assert.deepEqual(plan.baselines, { 'alpha-beta': 'SGD', kind: 'SGD', placement: 'SGD', adaptive: 'SGD', adam: 'Adam', rmsprop: 'RMSprop', clipping: 'SGD' });
+  assert.deepEqual(plan.baselines, {
+    'alpha-beta': 'SGD',
+    kind: 'SGD',
+    placement: 'SGD',
+    adaptive: 'SGD',
+    adam: 'Adam',
+    rmsprop: 'RMSprop',
+    clipping: 'SGD',
+  });
   // Every run id belongs to one (label, seed) pair.
   assert.equal(new Set(plan.runs.map((r) => r.runId)).size, plan.runs.length);
   assert.deepEqual([...new Set(plan.runs.map((r) => r.seed))].sort(), [1, 2]);
@@ -69,7 +87,10 @@ test('planAblations: bad settings fail with what to change', () => {
   assert.throws(() => planAblations(settings({ base: { ...BASE, optimizer: {} } })), /base must not set optimizer or seed/);
   const off = { alphaBeta: null, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null, clipping: null };
   assert.throws(() => planAblations(settings(off)), /every group is off/);
-  assert.throws(() => planAblations(settings({ ...off, clipping: { value: 1, maxNorm: 1 }, gaf: { kind: 'tanh', alpha: 0.2, beta: 10 } })), /mirror an atan GAF/);
+  assert.throws(
+    () => planAblations(settings({ ...off, clipping: { value: 1, maxNorm: 1 }, gaf: { kind: 'tanh', alpha: 0.2, beta: 10 } })),
+    /mirror an atan GAF/,
+  );
   assert.throws(() => planAblations(settings({ base: { ...BASE, model: { name: 'resnet-nope' } } })), /unknown model/);
 });
 
@@ -91,15 +112,20 @@ function runsTable(values: Record<string, number[]>): ColumnTable {
 }
 
 test('ablationTable: means, Welch intervals and verdicts against hand-computed values', () => {
-  const plan = planAblations(settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: null, rmsprop: null, clipping: null }));
+  const plan = planAblations(
+    settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: null, rmsprop: null, clipping: null }),
+  );
   const runs = runsTable({
     SGD: [0.8, 0.82, 0.81],
     'SGD + 0.1*atan(20x)': [0.85, 0.86, 0.84],
     'SGD + 0.1*atan(20x) on update': [0.8, 0.83, 0.8],
   });
   const rows = ablationTable(plan, runs, 'placement');
-  assert.deepEqual(rows.map((r) => r.variant), ['SGD', 'SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(20x) on update']);
-  const [base, gaf, upd] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
+  assert.deepEqual(
+    rows.map((r) => r.variant),
+    ['SGD', 'SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(20x) on update'],
+  );
+  const [base, gaf, upd] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   assert.equal(base.verdict, 'baseline');
   // Baseline mean 0.81, sd 0.01; GAF mean 0.85, sd 0.01 (n 3 each). se = sqrt(2 * 0.0001/3) = 0.00816497;
   // Welch df = (2v)^2 / (2 v^2 / 2) = 4; t(0.975, 4) = 2.776445; half width 0.0226697.
@@ -118,19 +144,50 @@ test('ablationTable: means, Welch intervals and verdicts against hand-computed v
 });
 
 test('alphaBetaSummary: one row per (alpha, beta), baseline left out', () => {
-  const plan = planAblations(settings({ alphaBeta: { alphas: [0.1], betas: [10, 20] }, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null, clipping: null }));
+  const plan = planAblations(
+    settings({
+      alphaBeta: { alphas: [0.1], betas: [10, 20] },
+      kinds: null,
+      placement: false,
+      adaptive: null,
+      adam: null,
+      rmsprop: null,
+      clipping: null,
+    }),
+  );
   const rows = plan.runs.map((r, i) => ({
-    runId: r.runId, status: 'completed', epoch: 1, testTop1: 0.5 + i / 100, seed: r.seed, variant: r.label,
+    runId: r.runId,
+    status: 'completed',
+    epoch: 1,
+    testTop1: 0.5 + i / 100,
+    seed: r.seed,
+    variant: r.label,
     'optimizer.gaf.alpha': r.label === 'SGD' ? null : 0.1,
     'optimizer.gaf.beta': r.label === 'SGD' ? null : r.label.includes('(10x)') ? 10 : 20,
   }));
   const s = alphaBetaSummary(plan, arquero().from(rows)).objects() as Record<string, unknown>[];
-  assert.deepEqual(s.map((r) => [r['optimizer.gaf.alpha'], r['optimizer.gaf.beta'], r.n]), [[0.1, 10, 2], [0.1, 20, 2]]);
+  assert.deepEqual(
+    s.map((r) => [r['optimizer.gaf.alpha'], r['optimizer.gaf.beta'], r.n]),
+    [
+      [0.1, 10, 2],
+      [0.1, 20, 2],
+    ],
+  );
 });
 
 /** Placement and Adam groups with hand-picked final accuracies (means 0.81, 0.85, 0.81, 0.91, 0.71). */
 function placementAndAdamStudy(): { plan: ReturnType<typeof planAblations>; runs: ColumnTable } {
-  const plan = planAblations(settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: { learningRate: 1e-3 }, rmsprop: null, clipping: null }));
+  const plan = planAblations(
+    settings({
+      alphaBeta: null,
+      kinds: null,
+      placement: true,
+      adaptive: null,
+      adam: { learningRate: 1e-3 },
+      rmsprop: null,
+      clipping: null,
+    }),
+  );
   const runs = runsTable({
     SGD: [0.8, 0.82, 0.81],
     'SGD + 0.1*atan(20x)': [0.85, 0.86, 0.84],
@@ -144,10 +201,13 @@ function placementAndAdamStudy(): { plan: ReturnType<typeof planAblations>; runs
 test('ablationOverview and groupSummary: counts per verdict and the best variant of each group', () => {
   const { plan, runs } = placementAndAdamStudy();
   const o = ablationOverview(plan, runs);
-  assert.deepEqual(o.map((r) => [r.group, r.baseline, r.better, r.worse, r.unclear, r.best]), [
-    ['placement', 'SGD', 1, 0, 1, 'SGD + 0.1*atan(20x)'],
-    ['adam', 'Adam', 0, 1, 0, 'Adam + 0.1*atan(20x)'],
-  ]);
+  assert.deepEqual(
+    o.map((r) => [r.group, r.baseline, r.better, r.worse, r.unclear, r.best]),
+    [
+      ['placement', 'SGD', 1, 0, 1, 'SGD + 0.1*atan(20x)'],
+      ['adam', 'Adam', 0, 1, 0, 'Adam + 0.1*atan(20x)'],
+    ],
+  );
   // Adam 0.91 vs Adam+GAF 0.71: difference -0.2 exactly (equal spreads).
   assert.ok(Math.abs(o[1]!.bestDiff + 0.2) < 1e-12);
   const s = groupSummary(plan, runs, 'adam').objects() as Record<string, unknown>[];
@@ -157,7 +217,13 @@ test('ablationOverview and groupSummary: counts per verdict and the best variant
 test('ablationDifferences: each non-baseline variant once, against its own baseline', () => {
   const { plan, runs } = placementAndAdamStudy();
   const d = ablationDifferences(plan, runs);
-  assert.deepEqual(d.map((r) => r.variant), ['SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(20x) on update', 'Adam + 0.1*atan(20x)']);
+  assert.deepEqual(
+    d.map((r) => r.variant),
+    ['SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(20x) on update', 'Adam + 0.1*atan(20x)'],
+  );
   // 0.85 - 0.81, 0.81 - 0.81, 0.71 - 0.91.
-  assert.deepEqual(d.map((r) => Number(r.diff.toFixed(12)) + 0), [0.04, 0, -0.2]);
+  assert.deepEqual(
+    d.map((r) => Number(r.diff.toFixed(12)) + 0),
+    [0.04, 0, -0.2],
+  );
 });

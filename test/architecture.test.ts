@@ -75,10 +75,21 @@ test('no two folders import each other (directly)', () => {
 });
 
 test('only backend/fast-training.ts switches the replacements of tfjs internals', () => {
-  const switches = /\b(setLeanBackprop|setLeanBatchNorm|registerFastGradients|restoreTfjsGradients|registerWasmFastKernels|unregisterWasmFastKernels|setFastTraining)\(/;
+  const switches =
+    /\b(setLeanBackprop|setLeanBatchNorm|registerFastGradients|restoreTfjsGradients|registerWasmFastKernels|unregisterWasmFastKernels|setFastTraining)\(/;
   const callers = sourceFiles(SRC)
-    .filter((f) => !/backend[/\\](fast-training|lean-backprop|gradients[/\\]index|gradients[/\\]batch-norm-training|wasm-kernels[/\\]fast-kernels)\.ts$/.test(f))
-    .filter((f) => fs.readFileSync(f, 'utf8').split('\n').some((line) => !/^\s*(\*|\/\/)/.test(line) && switches.test(line)));
+    .filter(
+      (f) =>
+        !/backend[/\\](fast-training|lean-backprop|gradients[/\\]index|gradients[/\\]batch-norm-training|wasm-kernels[/\\]fast-kernels)\.ts$/.test(
+          f,
+        ),
+    )
+    .filter((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .some((line) => !/^\s*(\*|\/\/)/.test(line) && switches.test(line)),
+    );
   assert.deepEqual(
     callers.map((f) => path.relative(ROOT, f)),
     ['src/backend/init.ts'],

@@ -8,7 +8,13 @@ const entry = path.resolve(__dirname, '../src/backend/init.js');
 
 interface Outcome {
   ok: boolean;
-  report?: { backend: string; requestedBy: string; warnings: string[]; registeredKernels: string[]; candidates: { package: string; chosen: boolean; reason: string }[] };
+  report?: {
+    backend: string;
+    requestedBy: string;
+    warnings: string[];
+    registeredKernels: string[];
+    candidates: { package: string; chosen: boolean; reason: string }[];
+  };
   error?: string;
   stderr: string;
 }
@@ -48,7 +54,8 @@ test('automatic choice: native TensorFlow when its binding is installed, otherwi
     const byPkg = Object.fromEntries(r.candidates.map((c) => [c.package, c]));
     assert.match(byPkg['@tensorflow/tfjs-node-gpu']!.reason, gpu === undefined ? /not installed.*gpu:install/ : /alias/);
     // danfojs-node's override hoists an alias of pure tfjs under the tfjs-node name.
-    if (node === '@tensorflow/tfjs') assert.match(byPkg['@tensorflow/tfjs-node']!.reason, /alias of @tensorflow\/tfjs@4\.22\.0, not the native binding/);
+    if (node === '@tensorflow/tfjs')
+      assert.match(byPkg['@tensorflow/tfjs-node']!.reason, /alias of @tensorflow\/tfjs@4\.22\.0, not the native binding/);
     assert.equal(byPkg['@tensorflow/tfjs-backend-wasm']!.chosen, true);
     assert.match(byPkg['@tensorflow/tfjs']!.reason, /unfit for training/);
   }
@@ -71,7 +78,9 @@ test('GAF_BACKEND=cpu uses cpu with a loud warning; an argument overrides the va
 });
 
 test('forcing a backend that cannot load fails with every reason and the fix', () => {
-  const nativeInstalled = realPackage('@tensorflow/tfjs-node-gpu') === '@tensorflow/tfjs-node-gpu' || realPackage('@tensorflow/tfjs-node') === '@tensorflow/tfjs-node';
+  const nativeInstalled =
+    realPackage('@tensorflow/tfjs-node-gpu') === '@tensorflow/tfjs-node-gpu' ||
+    realPackage('@tensorflow/tfjs-node') === '@tensorflow/tfjs-node';
   const o = run(undefined, { GAF_BACKEND: 'tensorflow' });
   if (nativeInstalled) {
     assert.equal(o.report?.backend, 'tensorflow');
@@ -141,7 +150,9 @@ test('initBackend takes the fast-training step on wasm, reports what it replaces
   assert.equal(on['engineGradients'], true);
   assert.equal(on['mean'], true);
 
-  const off = probe(`const r = await initBackend('wasm', { fastTraining: false }); return { ...patched(), on: r.fastTraining.on, reason: r.fastTraining.reason };`);
+  const off = probe(
+    `const r = await initBackend('wasm', { fastTraining: false }); return { ...patched(), on: r.fastTraining.on, reason: r.fastTraining.reason };`,
+  );
   assert.deepEqual(off, { engineGradients: false, mean: false, on: false, reason: 'off: requested by the fastTraining option' });
 
   const env = probe(`const r = await initBackend('wasm'); return { ...patched(), on: r.fastTraining.on };`, { GAF_FAST_TRAINING: '0' });

@@ -22,7 +22,6 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT } from './repo-root';
 
-
 /**
  * The notebook this test opens: the first notebooks/00-*.ipynb (GAF_BROWSER_TEST_NOTEBOOK, a
  * path, picks another one, e.g. while writing a notebook).
@@ -68,10 +67,20 @@ function assertPrerequisites(): void {
   assert.ok(fs.existsSync(NOTEBOOK), `notebook not found: ${NOTEBOOK}`);
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run 'bash scripts/setup.sh' (apt package chromium)`);
   const nb = spawnSync(PYTHON, ['-c', 'import notebook; print(notebook.__version__)'], { encoding: 'utf8' });
-  assert.equal(nb.status, 0, `${PYTHON} cannot import the classic Jupyter Notebook server: run 'bash scripts/setup.sh' (apt package jupyter-notebook)\n${nb.stderr ?? ''}`);
+  assert.equal(
+    nb.status,
+    0,
+    `${PYTHON} cannot import the classic Jupyter Notebook server: run 'bash scripts/setup.sh' (apt package jupyter-notebook)\n${nb.stderr ?? ''}`,
+  );
   assert.match(nb.stdout, /^6\./, `this test drives the classic Notebook 6 UI, but ${PYTHON} has notebook ${nb.stdout.trim()}`);
-  assert.ok(fs.existsSync(path.join(KERNELS, 'kernels', 'tslab', 'kernel.json')), `no tslab kernel in ${KERNELS}: run 'bash scripts/setup-jupyter.sh'`);
-  assert.ok(fs.existsSync(path.join(ROOT, 'node_modules', 'gaf-lab')), `node_modules/gaf-lab link missing: run 'node scripts/link-self.js' (or 'bash scripts/setup-jupyter.sh')`);
+  assert.ok(
+    fs.existsSync(path.join(KERNELS, 'kernels', 'tslab', 'kernel.json')),
+    `no tslab kernel in ${KERNELS}: run 'bash scripts/setup-jupyter.sh'`,
+  );
+  assert.ok(
+    fs.existsSync(path.join(ROOT, 'node_modules', 'gaf-lab')),
+    `node_modules/gaf-lab link missing: run 'node scripts/link-self.js' (or 'bash scripts/setup-jupyter.sh')`,
+  );
   assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'index.js')), `dist/index.js not found: run 'npm run build' first`);
 }
 
@@ -226,113 +235,120 @@ async function saveArtifacts(page: Page | undefined): Promise<string> {
   }
 }
 
-test('the first notebook runs in Jupyter Notebook in Chromium (Cell > Run All) and shows a figure and a table', { timeout: 240_000 }, async () => {
-  assertPrerequisites();
-  const { chromium } = loadPlaywright();
-  const name = path.basename(NOTEBOOK!);
-  fs.rmSync(WORK, { recursive: true, force: true });
-  fs.mkdirSync(NOTEBOOK_ROOT, { recursive: true });
-  fs.copyFileSync(NOTEBOOK!, path.join(NOTEBOOK_ROOT, name));
+test(
+  'the first notebook runs in Jupyter Notebook in Chromium (Cell > Run All) and shows a figure and a table',
+  { timeout: 240_000 },
+  async () => {
+    assertPrerequisites();
+    const { chromium } = loadPlaywright();
+    const name = path.basename(NOTEBOOK!);
+    fs.rmSync(WORK, { recursive: true, force: true });
+    fs.mkdirSync(NOTEBOOK_ROOT, { recursive: true });
+    fs.copyFileSync(NOTEBOOK!, path.join(NOTEBOOK_ROOT, name));
 
-  let server: Server | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-  const consoleErrors: string[] = [];
-  const offHost: string[] = [];
-  const replies: { status: string }[] = [];
-  let saved = false; // artifacts already saved and named in the failure
-  let failContext: ((e: Error) => Promise<Error>) | undefined;
-  try {
-    server = await startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-    // The kernel's execute_reply messages (JSON text frames of notebook 6's kernel websocket).
-    page.on('websocket', (ws) =>
-      ws.on('framereceived', ({ payload }) => {
-        if (typeof payload !== 'string' || !payload.includes('"execute_reply"')) return;
-        try {
-          const msg = JSON.parse(payload) as { header?: { msg_type?: string }; content?: { status?: string } };
-          if (msg.header?.msg_type === 'execute_reply') replies.push({ status: String(msg.content?.status) });
-        } catch {
-          // not a Jupyter message
-        }
-      }),
-    );
-    page.on('request', (r) => {
-      if (!r.url().startsWith(server!.base) && !/^(data|blob|about):/.test(r.url())) offHost.push(r.url());
-    });
-    const s = server;
-    const p = page;
-    const context = (): string =>
-      `\nserver log: ${s.log}\nbrowser console errors: ${consoleErrors.slice(0, 10).join(' | ') || 'none'}`;
-    const fail = async (message: string): Promise<never> => {
-      saved = true;
-      return assert.fail(`${message}\n${await saveArtifacts(p)}${context()}`);
-    };
-    failContext = async (e: Error) => new Error(`${e.message}\n${await saveArtifacts(p)}${context()}`, { cause: e });
+    let server: Server | undefined;
+    let browser: Browser | undefined;
+    let page: Page | undefined;
+    const consoleErrors: string[] = [];
+    const offHost: string[] = [];
+    const replies: { status: string }[] = [];
+    let saved = false; // artifacts already saved and named in the failure
+    let failContext: ((e: Error) => Promise<Error>) | undefined;
+    try {
+      server = await startServer();
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(m.text());
+      });
+      page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+      // The kernel's execute_reply messages (JSON text frames of notebook 6's kernel websocket).
+      page.on('websocket', (ws) =>
+        ws.on('framereceived', ({ payload }) => {
+          if (typeof payload !== 'string' || !payload.includes('"execute_reply"')) return;
+          try {
+            const msg = JSON.parse(payload) as { header?: { msg_type?: string }; content?: { status?: string } };
+            if (msg.header?.msg_type === 'execute_reply') replies.push({ status: String(msg.content?.status) });
+          } catch {
+            // not a Jupyter message
+          }
+        }),
+      );
+      page.on('request', (r) => {
+        if (!r.url().startsWith(server!.base) && !/^(data|blob|about):/.test(r.url())) offHost.push(r.url());
+      });
+      const s = server;
+      const p = page;
+      const context = (): string => `\nserver log: ${s.log}\nbrowser console errors: ${consoleErrors.slice(0, 10).join(' | ') || 'none'}`;
+      const fail = async (message: string): Promise<never> => {
+        saved = true;
+        return assert.fail(`${message}\n${await saveArtifacts(p)}${context()}`);
+      };
+      failContext = async (e: Error) => new Error(`${e.message}\n${await saveArtifacts(p)}${context()}`, { cause: e });
 
-    await p.goto(`${s.base}/notebooks/${encodeURIComponent(name)}?token=${s.token}`, { waitUntil: 'load', timeout: 30_000 });
-    // Ready: the notebook's kernel answered kernel_info over its websocket and the indicator is idle.
-    await p
-      .waitForFunction(
-        `(() => { const k = window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel;
+      await p.goto(`${s.base}/notebooks/${encodeURIComponent(name)}?token=${s.token}`, { waitUntil: 'load', timeout: 30_000 });
+      // Ready: the notebook's kernel answered kernel_info over its websocket and the indicator is idle.
+      await p
+        .waitForFunction(
+          `(() => { const k = window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel;
           return !!k && k.is_connected() && !!k.info_reply && !!document.querySelector('#kernel_indicator_icon.kernel_idle_icon'); })()`,
-        null,
-        { timeout: KERNEL_READY_MS, polling: 250 },
-      )
-      .catch(() => fail(`the tslab kernel of ${name} was not ready within ${KERNEL_READY_MS / 1000} s`));
+          null,
+          { timeout: KERNEL_READY_MS, polling: 250 },
+        )
+        .catch(() => fail(`the tslab kernel of ${name} was not ready within ${KERNEL_READY_MS / 1000} s`));
 
-    // Run All the way a reader does it: the Cell menu.
-    await p.locator('#menus').getByRole('link', { name: 'Cell', exact: true }).click();
-    await p.locator('#run_all_cells > a').click();
+      // Run All the way a reader does it: the Cell menu.
+      await p.locator('#menus').getByRole('link', { name: 'Cell', exact: true }).click();
+      await p.locator('#run_all_cells > a').click();
 
-    // Started: Run All queues every code cell at once and marks it "[*]". Finished: no "[*]"
-    // left and the kernel idle (after a failing cell the rest are cancelled: "[ ]" again).
-    const t0 = Date.now();
-    const prompts = `${READ_STATE}.prompts`;
-    await p
-      .waitForFunction(`${prompts}.some((t) => /\\[(\\*|\\d+)\\]/.test(t))`, null, { timeout: 15_000, polling: 100 })
-      .catch(() => fail(`Cell > Run All did not start any cell of ${name} within 15 s`));
-    await p
-      .waitForFunction(`(() => { const s = ${READ_STATE}; return s.kernelIdle && !s.prompts.some((t) => t.includes('[*]')); })()`, null, {
-        timeout: RUN_ALL_MS,
-        polling: 500,
-      })
-      .catch(() => fail(`Run All of ${name} did not finish within ${RUN_ALL_MS / 1000} s`));
-    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+      // Started: Run All queues every code cell at once and marks it "[*]". Finished: no "[*]"
+      // left and the kernel idle (after a failing cell the rest are cancelled: "[ ]" again).
+      const t0 = Date.now();
+      const prompts = `${READ_STATE}.prompts`;
+      await p
+        .waitForFunction(`${prompts}.some((t) => /\\[(\\*|\\d+)\\]/.test(t))`, null, { timeout: 15_000, polling: 100 })
+        .catch(() => fail(`Cell > Run All did not start any cell of ${name} within 15 s`));
+      await p
+        .waitForFunction(`(() => { const s = ${READ_STATE}; return s.kernelIdle && !s.prompts.some((t) => t.includes('[*]')); })()`, null, {
+          timeout: RUN_ALL_MS,
+          polling: 500,
+        })
+        .catch(() => fail(`Run All of ${name} did not finish within ${RUN_ALL_MS / 1000} s`));
+      const seconds = ((Date.now() - t0) / 1000).toFixed(1);
 
-    const state = (await p.evaluate(READ_STATE)) as PageState;
-    const problems: string[] = [];
-    if (state.codeCells === 0) problems.push('the page shows no code cells');
-    const unrun = state.prompts.map((t, i) => [t, i + 1] as const).filter(([t]) => !/\[\d+\]/.test(t));
-    if (unrun.length) problems.push(`code cells not executed: ${unrun.map(([t, i]) => `#${i} "${t}"`).join(', ')}`);
-    if (state.errors.length) problems.push(`error outputs: ${state.errors.join(' || ')}`);
-    if (state.tsErrors.length) problems.push(`TypeScript errors on stderr: ${state.tsErrors.join(' || ')}`);
-    if (state.exceptions.length) problems.push(`uncaught exceptions on stderr: ${state.exceptions.join(' || ')}`);
-    // What the kernel said about each cell (the classic UI shows no error box for tslab's failures).
-    const failedReplies = replies.filter((r) => r.status !== 'ok');
-    if (failedReplies.length) {
-      const counts = new Map<string, number>();
-      for (const r of failedReplies) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-      problems.push(`the kernel did not answer "ok" to ${failedReplies.length} of ${replies.length} cells: ${[...counts].map(([k, n]) => `${n} x "${k}"`).join(', ')}`);
+      const state = (await p.evaluate(READ_STATE)) as PageState;
+      const problems: string[] = [];
+      if (state.codeCells === 0) problems.push('the page shows no code cells');
+      const unrun = state.prompts.map((t, i) => [t, i + 1] as const).filter(([t]) => !/\[\d+\]/.test(t));
+      if (unrun.length) problems.push(`code cells not executed: ${unrun.map(([t, i]) => `#${i} "${t}"`).join(', ')}`);
+      if (state.errors.length) problems.push(`error outputs: ${state.errors.join(' || ')}`);
+      if (state.tsErrors.length) problems.push(`TypeScript errors on stderr: ${state.tsErrors.join(' || ')}`);
+      if (state.exceptions.length) problems.push(`uncaught exceptions on stderr: ${state.exceptions.join(' || ')}`);
+      // What the kernel said about each cell (the classic UI shows no error box for tslab's failures).
+      const failedReplies = replies.filter((r) => r.status !== 'ok');
+      if (failedReplies.length) {
+        const counts = new Map<string, number>();
+        for (const r of failedReplies) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+        problems.push(
+          `the kernel did not answer "ok" to ${failedReplies.length} of ${replies.length} cells: ${[...counts].map(([k, n]) => `${n} x "${k}"`).join(', ')}`,
+        );
+      }
+      if (replies.length !== state.codeCells) problems.push(`${replies.length} execute replies for ${state.codeCells} code cells`);
+      // Everything the page needs comes from the local server (readers may be offline).
+      if (offHost.length) problems.push(`the page requested ${offHost.length} URL(s) off 127.0.0.1: ${offHost.slice(0, 5).join(' ')}`);
+      if (state.figures === 0) problems.push('no rendered figure (.output_png img with naturalWidth > 0, or .output_svg svg)');
+      if (!state.tableRows.some((n) => n > 0)) {
+        problems.push(
+          `no rendered gaf-lab table with body rows (table.gaf-lab-table: ${state.tableRows.length ? `row counts ${state.tableRows.join(', ')}` : 'none'})`,
+        );
+      }
+      if (problems.length) await fail(`${name} in the browser after Run All (${seconds} s):\n- ${problems.join('\n- ')}`);
+    } catch (e) {
+      // Anything else that broke once the page existed (a menu click that timed out, ...).
+      throw !saved && failContext && e instanceof Error ? await failContext(e) : e;
+    } finally {
+      await browser?.close().catch(() => undefined);
+      if (server) await stopServer(server);
     }
-    if (replies.length !== state.codeCells) problems.push(`${replies.length} execute replies for ${state.codeCells} code cells`);
-    // Everything the page needs comes from the local server (readers may be offline).
-    if (offHost.length) problems.push(`the page requested ${offHost.length} URL(s) off 127.0.0.1: ${offHost.slice(0, 5).join(' ')}`);
-    if (state.figures === 0) problems.push('no rendered figure (.output_png img with naturalWidth > 0, or .output_svg svg)');
-    if (!state.tableRows.some((n) => n > 0)) {
-      problems.push(`no rendered gaf-lab table with body rows (table.gaf-lab-table: ${state.tableRows.length ? `row counts ${state.tableRows.join(', ')}` : 'none'})`);
-    }
-    if (problems.length) await fail(`${name} in the browser after Run All (${seconds} s):\n- ${problems.join('\n- ')}`);
-  } catch (e) {
-    // Anything else that broke once the page existed (a menu click that timed out, ...).
-    throw !saved && failContext && e instanceof Error ? await failContext(e) : e;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    if (server) await stopServer(server);
-  }
-});
+  },
+);

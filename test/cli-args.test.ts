@@ -28,27 +28,54 @@ test('values, flags and positionals in any order; -- ends the options', () => {
 });
 
 test('an unknown option is refused with the options the command knows', () => {
-  assert.equal(usageError(() => parseCommandLine(['--outdir', 'x'], OPTIONS)), 'unknown option --outdir; options: --out VALUE, --json, --target VALUE.');
-  assert.equal(usageError(() => parseCommandLine(['-x'], OPTIONS)), 'unknown option -x; options: --out VALUE, --json, --target VALUE.');
-  assert.equal(usageError(() => parseCommandLine(['--all'], {})), 'unknown option --all (this command takes none).');
+  assert.equal(
+    usageError(() => parseCommandLine(['--outdir', 'x'], OPTIONS)),
+    'unknown option --outdir; options: --out VALUE, --json, --target VALUE.',
+  );
+  assert.equal(
+    usageError(() => parseCommandLine(['-x'], OPTIONS)),
+    'unknown option -x; options: --out VALUE, --json, --target VALUE.',
+  );
+  assert.equal(
+    usageError(() => parseCommandLine(['--all'], {})),
+    'unknown option --all (this command takes none).',
+  );
 });
 
 test('a missing value, a value given to a flag and a repeated option are refused', () => {
-  assert.equal(usageError(() => parseCommandLine(['--out'], OPTIONS)), '--out needs a value, e.g. --out VALUE.');
-  assert.match(usageError(() => parseCommandLine(['--out', '--json'], OPTIONS)), /^--out needs a value/);
+  assert.equal(
+    usageError(() => parseCommandLine(['--out'], OPTIONS)),
+    '--out needs a value, e.g. --out VALUE.',
+  );
+  assert.match(
+    usageError(() => parseCommandLine(['--out', '--json'], OPTIONS)),
+    /^--out needs a value/,
+  );
   assert.equal(
     usageError(() => parseCommandLine(['--target', '-0.5'], OPTIONS)),
     '--target needs a value, e.g. --target VALUE (a value that starts with a dash is written --target=-0.5).',
   );
-  assert.equal(usageError(() => parseCommandLine(['--json=yes'], OPTIONS)), '--json takes no value, got "yes".');
-  assert.equal(usageError(() => parseCommandLine(['--out', 'a', '--out=b'], OPTIONS)), '--out is given twice; give it once.');
+  assert.equal(
+    usageError(() => parseCommandLine(['--json=yes'], OPTIONS)),
+    '--json takes no value, got "yes".',
+  );
+  assert.equal(
+    usageError(() => parseCommandLine(['--out', 'a', '--out=b'], OPTIONS)),
+    '--out is given twice; give it once.',
+  );
 });
 
 test('positional counts are checked against [min, max]', () => {
   const spec = { min: 1, max: 2, what: 'one or two files' };
   assert.deepEqual(parseCommandLine(['a', 'b'], OPTIONS, spec).positional, ['a', 'b']);
-  assert.equal(usageError(() => parseCommandLine(['--json'], OPTIONS, spec)), 'missing one or two files.');
-  assert.equal(usageError(() => parseCommandLine(['a', 'b', 'c'], OPTIONS, spec)), 'unexpected argument "c" (expected one or two files).');
+  assert.equal(
+    usageError(() => parseCommandLine(['--json'], OPTIONS, spec)),
+    'missing one or two files.',
+  );
+  assert.equal(
+    usageError(() => parseCommandLine(['a', 'b', 'c'], OPTIONS, spec)),
+    'unexpected argument "c" (expected one or two files).',
+  );
 });
 
 test('--help and -h win over everything before --, and nothing else is checked then', () => {
@@ -65,11 +92,20 @@ test('integer and list values', () => {
   assert.equal(intOption('3', 'workers', 2), 3);
   assert.equal(intOption('0', 'warmup', 1, 0), 0);
   for (const bad of ['0', '1.5', 'two', '', ' ']) {
-    assert.equal(usageError(() => intOption(bad, 'workers', 2)), `--workers must be an integer >= 1, got "${bad}".`);
+    assert.equal(
+      usageError(() => intOption(bad, 'workers', 2)),
+      `--workers must be an integer >= 1, got "${bad}".`,
+    );
   }
   assert.deepEqual(listOption(' a, b ,,c', 'models'), ['a', 'b', 'c']);
   assert.equal(listOption(undefined, 'models'), undefined);
-  assert.equal(usageError(() => listOption(',', 'models')), '--models needs at least one item, e.g. --models a,b.');
+  assert.equal(
+    usageError(() => listOption(',', 'models')),
+    '--models needs at least one item, e.g. --models a,b.',
+  );
   assert.deepEqual(intListOption('32,128', 'batches'), [32, 128]);
-  assert.equal(usageError(() => intListOption('32,x', 'batches')), '--batches takes integers >= 1, got "32,x".');
+  assert.equal(
+    usageError(() => intListOption('32,x', 'batches')),
+    '--batches takes integers >= 1, got "32,x".',
+  );
 });

@@ -40,7 +40,12 @@ const count = (runs: ReturnType<typeof expandSweep>, pick: (r: ResolvedConfig) =
   return m;
 };
 const gafOf = (r: ResolvedConfig): string => {
-  const o = r.optimizer as { name: string; variant?: string; options: { alpha?: number; beta?: number }; gaf?: { kind: string; alpha: number; beta: number } | null };
+  const o = r.optimizer as {
+    name: string;
+    variant?: string;
+    options: { alpha?: number; beta?: number };
+    gaf?: { kind: string; alpha: number; beta: number } | null;
+  };
   if (o.name === 'reference') return o.variant === 'SGD_ori' ? 'none' : `${o.variant} ${o.options.alpha}/${o.options.beta}`;
   return o.gaf ? `${o.gaf.kind} ${o.gaf.alpha}/${o.gaf.beta}` : 'none';
 };
@@ -50,7 +55,11 @@ test('the main job: 3 optimizers x 3 seeds of the small CNN on Fashion-MNIST, wi
   assert.equal(s.kind, 'sweep');
   // 3 optimizer variants (SGD, SGD+atan, SGD+tanh) x 3 seeds = 9.
   assert.equal(s.runs.length, 9);
-  assert.deepEqual([...count(s.runs, gafOf)].sort(), [['atan 0.1/20', 3], ['none', 3], ['tanh 0.2/10', 3]]);
+  assert.deepEqual([...count(s.runs, gafOf)].sort(), [
+    ['atan 0.1/20', 3],
+    ['none', 3],
+    ['tanh 0.2/10', 3],
+  ]);
   for (const { config: c } of s.runs) {
     assert.equal(c.dataset.name, 'fashion-mnist');
     assert.equal(c.model.name, 'smallcnn');
@@ -69,7 +78,8 @@ test('the paper configs: CIFAR-10/100 zoo and ImageNet ResNets, SGD_ori vs two S
     assert.equal(s.runs.length, 144, ds);
     const models = count(s.runs, (c) => c.model.name);
     assert.equal(models.size, 16);
-    for (const m of ['ResNet18', 'VGG16', 'MobileNetV2', 'DenseNet121', 'GoogLeNet', 'PreActResNet18']) assert.equal(models.get(m), 9, `${ds} ${m}`);
+    for (const m of ['ResNet18', 'VGG16', 'MobileNetV2', 'DenseNet121', 'GoogLeNet', 'PreActResNet18'])
+      assert.equal(models.get(m), 9, `${ds} ${m}`);
     assert.deepEqual([...count(s.runs, gafOf).keys()].sort(), gafs);
     for (const { config: c } of s.runs) {
       assert.equal(c.dataset.name, ds);

@@ -98,7 +98,15 @@ test('usage errors exit 2, name the problem and show the usage', async () => {
 
 test('every subcommand refuses an option it does not know (exit 2, with its usage), before doing anything', async () => {
   // Each subcommand's required positional is given, so the unknown option is the only problem.
-  const positionals: Record<string, string[]> = { train: ['x.json'], resume: [tmp], sweep: ['x.json'], results: [tmp], figures: [], data: ['check'], doctor: [] };
+  const positionals: Record<string, string[]> = {
+    train: ['x.json'],
+    resume: [tmp],
+    sweep: ['x.json'],
+    results: [tmp],
+    figures: [],
+    data: ['check'],
+    doctor: [],
+  };
   assert.deepEqual(Object.keys(positionals).sort(), Object.keys(COMMANDS).sort(), 'a case for every subcommand');
   for (const [name, args] of Object.entries(positionals)) {
     const r = await run(name, ...args, '--no-such-option');
@@ -112,7 +120,16 @@ test('every subcommand refuses an option it does not know (exit 2, with its usag
 test('an invalid config exits 2 naming the file, the field and the allowed values; nothing is written', async () => {
   const file = path.join(tmp, 'bad.json');
   const out = path.join(tmp, 'bad-runs');
-  fs.writeFileSync(file, JSON.stringify({ dataset: { name: 'fashion-mnist' }, model: { name: 'smallcnn' }, optimizer: { name: 'sgd', options: { learningRate: 0.1, momentum: 1.5 } }, epochs: 1, batchSize: 8 }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      dataset: { name: 'fashion-mnist' },
+      model: { name: 'smallcnn' },
+      optimizer: { name: 'sgd', options: { learningRate: 0.1, momentum: 1.5 } },
+      epochs: 1,
+      batchSize: 8,
+    }),
+  );
   const r = await run('train', file, '--out', out);
   assert.equal(r.code, 2);
   assert.match(r.err, /Invalid experiment config .*bad\.json/);
@@ -129,10 +146,26 @@ test('an invalid config exits 2 naming the file, the field and the allowed value
   const s = await run('sweep', sweep);
   assert.equal(s.code, 2);
   assert.match(s.err, /Invalid sweep config .*bad-sweep\.json:\n {2}- grid: unknown field "seed" \(did you mean "seeds"\?\)/);
-  fs.writeFileSync(sweep, JSON.stringify({ outDir: path.join(tmp, 'bad-sweep'), base: { dataset: { name: 'fashion-mnist' }, model: { name: 'smallcnn' }, optimizer: { name: 'sgd', options: { learningRate: 0.1 } }, epochs: 1, batchSize: 8 }, grid: { models: ['smallcnn', 'resnt18'] } }));
+  fs.writeFileSync(
+    sweep,
+    JSON.stringify({
+      outDir: path.join(tmp, 'bad-sweep'),
+      base: {
+        dataset: { name: 'fashion-mnist' },
+        model: { name: 'smallcnn' },
+        optimizer: { name: 'sgd', options: { learningRate: 0.1 } },
+        epochs: 1,
+        batchSize: 8,
+      },
+      grid: { models: ['smallcnn', 'resnt18'] },
+    }),
+  );
   const g = await run('sweep', sweep);
   assert.equal(g.code, 2);
-  assert.match(g.err, /Invalid sweep config .*bad-sweep\.json \(sweep grid point .*resnt18.*\):\n {2}- base\.model\.name: unknown model "resnt18"/);
+  assert.match(
+    g.err,
+    /Invalid sweep config .*bad-sweep\.json \(sweep grid point .*resnt18.*\):\n {2}- base\.model\.name: unknown model "resnt18"/,
+  );
   assert.equal(fs.existsSync(path.join(tmp, 'bad-sweep')), false);
 });
 
@@ -149,7 +182,15 @@ test('exit codes: completed and diverged 0, failed 1, interrupted 130; a diverge
   assert.equal(exitCodeOf({ status: 'interrupted' }), 130);
   const lines: string[] = [];
   const code = reportRun(
-    { runId: 'r', runDir: '/runs/r', status: 'diverged', epochsDone: 1, message: 'non-finite training loss (NaN) at epoch 2, batch 3 of 4', startEpoch: 0, alreadyDone: false },
+    {
+      runId: 'r',
+      runDir: '/runs/r',
+      status: 'diverged',
+      epochsDone: 1,
+      message: 'non-finite training loss (NaN) at epoch 2, batch 3 of 4',
+      startEpoch: 0,
+      alreadyDone: false,
+    },
     (s) => lines.push(s),
   );
   assert.equal(code, 0);
@@ -157,7 +198,12 @@ test('exit codes: completed and diverged 0, failed 1, interrupted 130; a diverge
   assert.match(text, /status: {3}DIVERGED/);
   assert.match(text, /\*\*\* THE RUN DIVERGED \*\*\*\n\*\*\* non-finite training loss \(NaN\) at epoch 2, batch 3 of 4 \*\*\*/);
   const stopped: string[] = [];
-  assert.equal(reportRun({ runId: 'r', runDir: '/runs/r', status: 'interrupted', epochsDone: 2, startEpoch: 0, alreadyDone: false }, (s) => stopped.push(s)), 130);
+  assert.equal(
+    reportRun({ runId: 'r', runDir: '/runs/r', status: 'interrupted', epochsDone: 2, startEpoch: 0, alreadyDone: false }, (s) =>
+      stopped.push(s),
+    ),
+    130,
+  );
   assert.match(stopped.join('\n'), /continue: gaf-lab resume \/runs\/r/);
 });
 
@@ -214,7 +260,11 @@ function scriptCases(): Record<string, ScriptCase> {
   };
 }
 
-function spawnScript(c: ScriptCase, extra: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string; seconds: number } {
+function spawnScript(
+  c: ScriptCase,
+  extra: string[],
+  env: NodeJS.ProcessEnv,
+): { status: number | null; stdout: string; stderr: string; seconds: number } {
   const t0 = performance.now();
   // A script that ignored --help would start its work (hours for the benchmarks): cut it off.
   const r = spawnSync(c.cmd, [...c.args, ...extra], { cwd: ROOT, env, encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL' });
@@ -222,7 +272,10 @@ function spawnScript(c: ScriptCase, extra: string[], env: NodeJS.ProcessEnv): { 
 }
 
 test('every file in scripts/ has a --help and unknown-option case here', () => {
-  const files = fs.readdirSync(path.join(ROOT, 'scripts')).filter((f) => /\.(ts|js|sh|py)$/.test(f)).sort();
+  const files = fs
+    .readdirSync(path.join(ROOT, 'scripts'))
+    .filter((f) => /\.(ts|js|sh|py)$/.test(f))
+    .sort();
   assert.deepEqual(Object.keys(scriptCases()).sort(), files);
 });
 
@@ -261,8 +314,16 @@ test("doctor's Node check reads package.json engines: require(esm) of arquero ne
   const range = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
   // Expected from the meaning of ^A.B.C (same major, at least A.B.C) and >=A.
   const expected: [string, boolean][] = [
-    ['18.20.4', false], ['20.0.0', false], ['20.18.3', false], ['20.19.0', true], ['20.20.2', true], ['21.7.3', false],
-    ['22.11.0', false], ['22.12.0', true], ['23.0.0', true], ['24.4.1', true],
+    ['18.20.4', false],
+    ['20.0.0', false],
+    ['20.18.3', false],
+    ['20.19.0', true],
+    ['20.20.2', true],
+    ['21.7.3', false],
+    ['22.11.0', false],
+    ['22.12.0', true],
+    ['23.0.0', true],
+    ['24.4.1', true],
   ];
   for (const [version, ok] of expected) assert.equal(satisfiesEngines(version, range), ok, `${version} against ${range}`);
   assert.equal(satisfiesEngines(process.versions.node, range), true, 'the Node running the tests is in the range');

@@ -52,7 +52,10 @@ test('train CONFIG --out DIR trains the run, prints its folder, status and final
   assert.equal(path.dirname(runDir), runsDir, '--out replaces the config outDir');
   assert.match(r.out, /status: {3}completed\n/);
   assert.match(r.out, /final: {4}epoch 1: test top-1 \d+\.\d\d%, top-5 \d+\.\d\d%, test loss \d/);
-  const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as { status: string; final: { testTop1: number } };
+  const manifest = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as {
+    status: string;
+    final: { testTop1: number };
+  };
   assert.equal(manifest.status, 'completed');
   // The printed accuracy is the manifest's.
   assert.match(r.out, new RegExp(`test top-1 ${(100 * manifest.final.testTop1).toFixed(2)}%`));
@@ -113,12 +116,26 @@ test('figures --runs DIR --out DIR writes the figure set with provenance naming 
   assert.match(r.out, /5 figures in .* from 1 runs\./);
   const runId = path.basename(runDir);
   for (const n of ['training-curves', 'final-accuracy', 'grad-norms']) {
-    const p = JSON.parse(fs.readFileSync(path.join(out, `${n}.provenance.json`), 'utf8')) as { runs: { runId: string }[]; source: string; files: { name: string }[] };
-    assert.deepEqual(p.runs.map((x) => x.runId), [runId], n);
+    const p = JSON.parse(fs.readFileSync(path.join(out, `${n}.provenance.json`), 'utf8')) as {
+      runs: { runId: string }[];
+      source: string;
+      files: { name: string }[];
+    };
+    assert.deepEqual(
+      p.runs.map((x) => x.runId),
+      [runId],
+      n,
+    );
     assert.equal(p.source, runsDir);
-    assert.deepEqual(p.files.map((f) => f.name), [`${n}.png`, `${n}.svg`]);
+    assert.deepEqual(
+      p.files.map((f) => f.name),
+      [`${n}.png`, `${n}.svg`],
+    );
   }
-  const fn = JSON.parse(fs.readFileSync(path.join(out, 'gaf-functions.provenance.json'), 'utf8')) as { runCount: number; extra: { gafs: unknown[] } };
+  const fn = JSON.parse(fs.readFileSync(path.join(out, 'gaf-functions.provenance.json'), 'utf8')) as {
+    runCount: number;
+    extra: { gafs: unknown[] };
+  };
   assert.equal(fn.runCount, 0);
   assert.equal(fn.extra.gafs.length, 4);
   const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
@@ -131,11 +148,22 @@ test('figures --runs DIR --out DIR writes the figure set with provenance naming 
   const empty = gafLab('figures', '--out', path.join(tmp, 'figs-none'));
   assert.equal(empty.code, 0, empty.err);
   assert.match(empty.out, /no runs in runs\/main: drew only the GAF figures/);
-  assert.deepEqual(fs.readdirSync(path.join(tmp, 'figs-none')).filter((f) => f.endsWith('.png')).sort(), ['gaf-conditions.png', 'gaf-functions.png']);
+  assert.deepEqual(
+    fs
+      .readdirSync(path.join(tmp, 'figs-none'))
+      .filter((f) => f.endsWith('.png'))
+      .sort(),
+    ['gaf-conditions.png', 'gaf-functions.png'],
+  );
 });
 
 test('a diverging run exits 0 and says DIVERGED loudly', () => {
-  const cfg = write('diverge.json', { ...tiny, optimizer: { name: 'sgd', options: { learningRate: 1e12, momentum: 0.9 } }, gradStats: null, outDir: path.join(tmp, 'div') });
+  const cfg = write('diverge.json', {
+    ...tiny,
+    optimizer: { name: 'sgd', options: { learningRate: 1e12, momentum: 0.9 } },
+    gradStats: null,
+    outDir: path.join(tmp, 'div'),
+  });
   const r = gafLab('train', cfg);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /status: {3}DIVERGED/);
@@ -166,11 +194,20 @@ test('sweep with 2 workers trains a 2-run grid once each; --join on the finished
   // Both sides present (one seed each): the comparison is printed, without an interval.
   const res = gafLab('results', sweepDir);
   assert.equal(res.code, 0, res.err);
-  assert.match(res.out, /\| sgd +\| \d+\.\d\d \(n=1, no CI\) \| sgd \+ 0\.1\*atan\(20x\) \| \d+\.\d\d \(n=1, no CI\) \| [+-]\d+\.\d\d \(no CI\)/);
+  assert.match(
+    res.out,
+    /\| sgd +\| \d+\.\d\d \(n=1, no CI\) \| sgd \+ 0\.1\*atan\(20x\) \| \d+\.\d\d \(n=1, no CI\) \| [+-]\d+\.\d\d \(no CI\)/,
+  );
 });
 
 test('Ctrl-C stops train with exit 130 and the interrupted status; resume RUN_DIR finishes the run', async () => {
-  const cfg = write('interrupt.json', { ...tiny, dataset: { ...tiny.dataset, subset: { first: 1024 } }, epochs: 2, gradStats: null, outDir: path.join(tmp, 'int') });
+  const cfg = write('interrupt.json', {
+    ...tiny,
+    dataset: { ...tiny.dataset, subset: { first: 1024 } },
+    epochs: 2,
+    gradStats: null,
+    outDir: path.join(tmp, 'int'),
+  });
   const child = spawn(process.execPath, [CLI, 'train', cfg], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const code = await new Promise<number | null>((resolve) => {

@@ -83,15 +83,29 @@ test('the schemas reject what gaf-lab rejects: unknown fields, wrong types, unkn
     ['a misspelled top-level field', { ...main, grd: {} }, /additional properties/],
     ['a misspelled grid field', { ...main, grid: { ...(main.grid as object), seed: [1] } }, /additional properties/],
     ['epochs as text', { ...main, base: { ...base, epochs: 'four' } }, /base\.epochs should be integer/],
-    ['an unknown dataset', { ...main, base: { ...base, dataset: { name: 'svhn' } } }, /base\.dataset\.name should be equal to one of the allowed values/],
-    ['an unknown GAF kind in the grid', { ...main, grid: { gafKinds: ['sigmoid'] } }, /grid\.gafKinds\[0\] should be equal to one of the allowed values/],
+    [
+      'an unknown dataset',
+      { ...main, base: { ...base, dataset: { name: 'svhn' } } },
+      /base\.dataset\.name should be equal to one of the allowed values/,
+    ],
+    [
+      'an unknown GAF kind in the grid',
+      { ...main, grid: { gafKinds: ['sigmoid'] } },
+      /grid\.gafKinds\[0\] should be equal to one of the allowed values/,
+    ],
   ];
   for (const [what, config, error] of sweepCases) {
     assert.match(sweepValid(config), error, what);
     // The base is checked when the sweep is expanded into run configs.
     assert.throws(() => expandSweep(parseSweepConfig(config)), `gaf-lab rejects ${what} too`);
   }
-  const run = { dataset: { name: 'mnist' }, model: { name: 'smallcnn' }, optimizer: { name: 'sgd', options: { learningRate: 0.1 } }, epochs: 1, batchSize: 8 };
+  const run = {
+    dataset: { name: 'mnist' },
+    model: { name: 'smallcnn' },
+    optimizer: { name: 'sgd', options: { learningRate: 0.1 } },
+    epochs: 1,
+    batchSize: 8,
+  };
   assert.equal(experimentValid(run), '');
   const { epochs: _left, ...noEpochs } = run;
   assert.match(experimentValid(noEpochs), /should have required property 'epochs'/);
@@ -108,6 +122,12 @@ test('"$schema" changes no run id: a config resolves to the same runs with and w
     const ids = (config: unknown): string[] => expandSweep(parseSweepConfig(config)).map((r) => r.runId);
     assert.deepEqual(ids({ $schema, ...without }), ids(without), path.relative(root, file));
   }
-  const run = { dataset: { name: 'mnist' }, model: { name: 'smallcnn' }, optimizer: { name: 'sgd', options: { learningRate: 0.1 } }, epochs: 1, batchSize: 8 };
+  const run = {
+    dataset: { name: 'mnist' },
+    model: { name: 'smallcnn' },
+    optimizer: { name: 'sgd', options: { learningRate: 0.1 } },
+    epochs: 1,
+    batchSize: 8,
+  };
   assert.equal(runIdOf(resolveConfig({ $schema: '../schema/experiment.schema.json', ...run })), runIdOf(resolveConfig(run)));
 });

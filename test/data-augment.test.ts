@@ -44,7 +44,15 @@ test('randomCrop with padding 4 and the flip match tf.pad + tf.slice + tf.revers
     seen.add(`${top},${left},${flip}`);
     const expected = tf.tidy(() => {
       const img = tf.tensor3d(src, [32, 32, 3]);
-      const cropped = tf.slice(tf.pad(img, [[4, 4], [4, 4], [0, 0]]), [top, left, 0], [32, 32, 3]);
+      const cropped = tf.slice(
+        tf.pad(img, [
+          [4, 4],
+          [4, 4],
+          [0, 0],
+        ]),
+        [top, left, 0],
+        [32, 32, 3],
+      );
       return (flip ? tf.reverse(cropped, 1) : cropped).dataSync();
     });
     assert.deepEqual(Array.from(out), Array.from(expected), `seed ${s}: top ${top} left ${left} flip ${flip}`);
@@ -132,7 +140,10 @@ test('normalize computes (v - mean[c]) / std[c]; padded zeros become -mean/std',
   [1.8426168, 2.0011695, 2.0253531].forEach((v, c) => assert.ok(Math.abs(ev[c] - v) < 1e-5, `channel ${c}: ${ev[c]}`));
   assert.throws(() => normalize([0.5], [0]), /std\[0\] must be > 0, got 0/);
   assert.throws(() => normalize([0.5, 0.5], [1]), /one value per channel, got 2 and 1/);
-  assert.throws(() => cifarEvalTransform('cifar10').outputShape({ height: 28, width: 28, channels: 1 }), /configured for 3 channels, image has 1/);
+  assert.throws(
+    () => cifarEvalTransform('cifar10').outputShape({ height: 28, width: 28, channels: 1 }),
+    /configured for 3 channels, image has 1/,
+  );
   assert.throws(() => cifarTrainTransform('imagenet' as 'cifar10'), /must be 'cifar10' or 'cifar100', got "imagenet"/);
 });
 

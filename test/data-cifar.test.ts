@@ -4,13 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import {
-  loadCifar10,
-  loadCifar100,
-  CIFAR10_CLASS_NAMES,
-  CIFAR100_COARSE_CLASS_NAMES,
-  CIFAR100_FINE_CLASS_NAMES,
-} from '../src/data/cifar';
+import { loadCifar10, loadCifar100, CIFAR10_CLASS_NAMES, CIFAR100_COARSE_CLASS_NAMES, CIFAR100_FINE_CLASS_NAMES } from '../src/data/cifar';
 import { readTar } from '../src/data/tar';
 import { DataFormatError, DatasetNotFoundError } from '../src/data/errors';
 import { cifarPixel, cifarRecord, tempDir, writeFile } from './data-fixtures';
@@ -97,11 +91,17 @@ test('CIFAR-10 read straight from a .tar.gz made by GNU tar equals the folder', 
     const f = path.join(arch, 'cifar-10-binary.tar.gz');
     const gz = fs.readFileSync(f);
     fs.writeFileSync(f, gz.subarray(0, gz.length >> 1));
-    assert.throws(() => loadCifar10({ split: 'test', dataDir: arch }), (e: unknown) => e instanceof DataFormatError && e.file === f && /truncated or corrupted/.test(e.message));
+    assert.throws(
+      () => loadCifar10({ split: 'test', dataDir: arch }),
+      (e: unknown) => e instanceof DataFormatError && e.file === f && /truncated or corrupted/.test(e.message),
+    );
     // An archive without the expected member.
     fs.writeFileSync(path.join(dir, 'other.txt'), 'x');
     execFileSync('tar', ['czf', f, '-C', dir, 'other.txt']);
-    assert.throws(() => loadCifar10({ split: 'test', dataDir: arch }), /has no member cifar-10-batches-bin\/test_batch\.bin \(it has other\.txt\)/);
+    assert.throws(
+      () => loadCifar10({ split: 'test', dataDir: arch }),
+      /has no member cifar-10-batches-bin\/test_batch\.bin \(it has other\.txt\)/,
+    );
   } finally {
     cleanup();
   }
@@ -133,8 +133,14 @@ test('tar reader: ustar prefix, GNU long names, pax paths, checksum and truncati
     assert.throws(() => readTar(bad, 'x.tar'), /x\.tar: not a valid tar archive \(or corrupted\): header checksum mismatch at byte 0/);
     // GNU layout: long-name header at 0, the name in the block at 512, the file's header at
     // 1024 and its 5 data bytes at 1536. Cut inside that header, then inside the data.
-    assert.throws(() => readTar(tar.subarray(0, 1124), 'y.tar'), /y\.tar: truncated tar archive: its 1,124 bytes end inside a header at byte 1024/);
-    assert.throws(() => readTar(tar.subarray(0, 1538), 'y.tar'), /y\.tar: truncated tar archive: member "d+\/e+" at byte 1024 needs 5 bytes of data, only 2 bytes remain/);
+    assert.throws(
+      () => readTar(tar.subarray(0, 1124), 'y.tar'),
+      /y\.tar: truncated tar archive: its 1,124 bytes end inside a header at byte 1024/,
+    );
+    assert.throws(
+      () => readTar(tar.subarray(0, 1538), 'y.tar'),
+      /y\.tar: truncated tar archive: member "d+\/e+" at byte 1024 needs 5 bytes of data, only 2 bytes remain/,
+    );
     assert.throws(() => readTar(Buffer.from('<html>not a tar</html>'.padEnd(600, ' ')), 'z.tar'), /z\.tar: not a valid tar archive/);
   } finally {
     cleanup();
@@ -161,7 +167,8 @@ test('CIFAR-10 bad files: size not a multiple of 3073 bytes, label out of range'
     fs.writeFileSync(f, Buffer.concat([cifarRecord([3], cifarPixel(0)), cifarRecord([10], cifarPixel(1))]));
     assert.throws(
       () => loadCifar10({ split: 'test', dataDir: dir }),
-      (e: unknown) => e instanceof DataFormatError && e.file === f && /record 1 \(byte 3073\): class label 10 is out of range 0\.\.9/.test(e.message),
+      (e: unknown) =>
+        e instanceof DataFormatError && e.file === f && /record 1 \(byte 3073\): class label 10 is out of range 0\.\.9/.test(e.message),
     );
   } finally {
     cleanup();
@@ -173,7 +180,11 @@ test('CIFAR-100: coarse and fine labels, official names, labelType, range checks
   try {
     const d = path.join(dir, 'cifar-100-binary');
     // Records: (coarse, fine) = (19, 99), (0, 5), (4, 0).
-    const pairs = [[19, 99], [0, 5], [4, 0]];
+    const pairs = [
+      [19, 99],
+      [0, 5],
+      [4, 0],
+    ];
     writeFile(d, 'train.bin', Buffer.concat(pairs.map((p, r) => cifarRecord(p, cifarPixel(r)))));
     writeFile(d, 'test.bin', cifarRecord([1, 1], cifarPixel(7)));
     const s = loadCifar100({ split: 'train', dataDir: dir, pixels: 'uint8' });
@@ -197,12 +208,18 @@ test('CIFAR-100: coarse and fine labels, official names, labelType, range checks
     assert.equal(loadCifar100({ split: 'test', dataDir: dir }).coarseClassNames[3], 'sc3');
     // A CIFAR-10 file read as CIFAR-100: 3073-byte records are not a multiple of 3074.
     writeFile(d, 'test.bin', Buffer.concat([cifarRecord([2], cifarPixel(0)), cifarRecord([2], cifarPixel(1))]));
-    assert.throws(() => loadCifar100({ split: 'test', dataDir: dir }), /size 6,146 bytes is not a positive multiple of the 3074-byte record \(2 label bytes/);
+    assert.throws(
+      () => loadCifar100({ split: 'test', dataDir: dir }),
+      /size 6,146 bytes is not a positive multiple of the 3074-byte record \(2 label bytes/,
+    );
     writeFile(d, 'test.bin', cifarRecord([3, 100], cifarPixel(0)));
     assert.throws(() => loadCifar100({ split: 'test', dataDir: dir }), /record 0 \(byte 1\): fine label 100 is out of range 0\.\.99/);
     writeFile(d, 'test.bin', cifarRecord([20, 1], cifarPixel(0)));
     assert.throws(() => loadCifar100({ split: 'test', dataDir: dir }), /record 0 \(byte 0\): coarse label 20 is out of range 0\.\.19/);
-    assert.throws(() => loadCifar100({ split: 'test', dataDir: dir, labelType: 'super' as 'fine' }), /labelType must be 'fine' or 'coarse'/);
+    assert.throws(
+      () => loadCifar100({ split: 'test', dataDir: dir, labelType: 'super' as 'fine' }),
+      /labelType must be 'fine' or 'coarse'/,
+    );
   } finally {
     cleanup();
   }
@@ -241,7 +258,10 @@ test('missing CIFAR: the error lists the places searched, the official URL and M
     );
     // A partly extracted folder: the missing batches are named.
     writeFile(dir, 'cifar-10-batches-bin/data_batch_1.bin', cifarRecord([0], cifarPixel(0)));
-    assert.throws(() => loadCifar10({ split: 'train', dataDir: dir }), /cifar-10-batches-bin lacks data_batch_2\.bin, data_batch_3\.bin, data_batch_4\.bin, data_batch_5\.bin/);
+    assert.throws(
+      () => loadCifar10({ split: 'train', dataDir: dir }),
+      /cifar-10-batches-bin lacks data_batch_2\.bin, data_batch_3\.bin, data_batch_4\.bin, data_batch_5\.bin/,
+    );
     assert.throws(() => loadCifar100({ split: 'test', dataDir: dir }), /03b5dce01913d631647c71ecec9e9cb8/);
   } finally {
     cleanup();

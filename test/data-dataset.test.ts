@@ -1,15 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import {
-  ArrayDataset,
-  DataLoader,
-  FileListDataset,
-  stratifiedSubset,
-  takeFirst,
-  type Batch,
-  type ImageSource,
-} from '../src/data/dataset';
+import { ArrayDataset, DataLoader, FileListDataset, stratifiedSubset, takeFirst, type Batch, type ImageSource } from '../src/data/dataset';
 import { cifarTrainTransform, randomHorizontalFlip } from '../src/data/augment';
 import { Rng, mixSeed, permutation } from '../src/data/rng';
 
@@ -36,12 +28,18 @@ async function collect(it: AsyncIterable<Batch>): Promise<{ x: number[][]; y: nu
 test('Rng: values in [0,1), reproducible, and getState/setState resumes exactly', () => {
   const a = new Rng(42);
   const first = Array.from({ length: 5 }, () => a.next());
-  assert.deepEqual(Array.from({ length: 5 }, () => new Rng(42)).map((r) => r.next()), new Array(5).fill(first[0]));
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => new Rng(42)).map((r) => r.next()),
+    new Array(5).fill(first[0]),
+  );
   const saved = a.getState();
   const cont = Array.from({ length: 100 }, () => a.next());
   const b = new Rng(7);
   b.setState(saved);
-  assert.deepEqual(Array.from({ length: 100 }, () => b.next()), cont);
+  assert.deepEqual(
+    Array.from({ length: 100 }, () => b.next()),
+    cont,
+  );
   // Mean and a chi-square of int(10) over 100,000 draws: mean within 0.5 +- 0.005 (5.5 sigma
   // of 1/sqrt(12*1e5)); chi-square with 9 degrees of freedom below 35 (p < 1e-4).
   const r = new Rng(1);
@@ -61,7 +59,10 @@ test('Rng: values in [0,1), reproducible, and getState/setState resumes exactly'
   assert.throws(() => new Rng(1.5), /seed must be a safe integer, got 1.5/);
   assert.throws(() => b.setState(-1), /state must be a uint32/);
   const p = permutation(50, 3);
-  assert.deepEqual(Array.from(p).sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(p).sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.deepEqual(Array.from(permutation(50, 3)), Array.from(p));
   assert.notDeepEqual(Array.from(permutation(50, 4)), Array.from(p));
 });
@@ -72,9 +73,20 @@ test('unshuffled batches: order, pixel scaling, labels, last partial batch and d
   const loader = new DataLoader(ds, { batchSize: 4, shuffle: false });
   assert.equal(loader.batchesPerEpoch, 3);
   const r = await collect(loader.epoch(0));
-  assert.deepEqual(r.idx, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
-  assert.deepEqual(r.y, [[0, 1, 2, 0], [1, 2, 0, 1], [2, 0]]);
-  assert.deepEqual(r.x[2], [8, 8, 9, 9].map((v) => Math.fround(v / 255)));
+  assert.deepEqual(r.idx, [
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+    [8, 9],
+  ]);
+  assert.deepEqual(r.y, [
+    [0, 1, 2, 0],
+    [1, 2, 0, 1],
+    [2, 0],
+  ]);
+  assert.deepEqual(
+    r.x[2],
+    [8, 8, 9, 9].map((v) => Math.fround(v / 255)),
+  );
   const first = loader.epoch(0);
   const b = (await first.next()).value as Batch;
   assert.deepEqual(b.x.shape, [4, 1, 2, 1]);
@@ -84,7 +96,10 @@ test('unshuffled batches: order, pixel scaling, labels, last partial batch and d
   await first.return(undefined);
   const dl = new DataLoader(ds, { batchSize: 4, shuffle: false, dropLast: true });
   assert.equal(dl.batchesPerEpoch, 2);
-  assert.deepEqual((await collect(dl.epoch(0))).idx, [[0, 1, 2, 3], [4, 5, 6, 7]]);
+  assert.deepEqual((await collect(dl.epoch(0))).idx, [
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+  ]);
   assert.throws(() => new DataLoader(ds, { batchSize: 11, dropLast: true }), /leaves no batch at all/);
   assert.throws(() => new DataLoader(ds, { batchSize: 0 }), /batchSize must be an integer >= 1, got 0/);
 });
@@ -105,7 +120,11 @@ test('shuffling: every epoch visits each sample once, in an order fixed by (seed
   const c = new DataLoader(ds, { batchSize: 5, seed: 12 });
   const e0 = (await collect(a.epoch(0))).idx.flat();
   const e1 = (await collect(a.epoch(1))).idx.flat();
-  for (const e of [e0, e1]) assert.deepEqual([...e].sort((x, y) => x - y), Array.from({ length: 23 }, (_, i) => i));
+  for (const e of [e0, e1])
+    assert.deepEqual(
+      [...e].sort((x, y) => x - y),
+      Array.from({ length: 23 }, (_, i) => i),
+    );
   assert.notDeepEqual(e0, e1);
   // Epoch 1 first on a fresh loader gives the same order: no hidden state from epoch 0.
   assert.deepEqual((await collect(b.epoch(1))).idx.flat(), e1);
@@ -243,7 +262,10 @@ test('subsets: first N, and N per class drawn reproducibly', () => {
   const counts = [0, 0, 0];
   for (let i = 0; i < s.size; i++) counts[s.labelOf(i)]++;
   assert.deepEqual(counts, [4, 4, 4]);
-  assert.deepEqual(Array.from(s.indices), Array.from(s.indices).sort((a, b) => a - b));
+  assert.deepEqual(
+    Array.from(s.indices),
+    Array.from(s.indices).sort((a, b) => a - b),
+  );
   assert.deepEqual(Array.from(stratifiedSubset(ds, 4, 9).indices), Array.from(s.indices));
   assert.notDeepEqual(Array.from(stratifiedSubset(ds, 4, 10).indices), Array.from(s.indices));
   // Reading through the subset reads the parent's sample.
@@ -255,7 +277,16 @@ test('subsets: first N, and N per class drawn reproducibly', () => {
 
 test('ArrayDataset rejects inconsistent inputs with the numbers', () => {
   const base = { height: 2, width: 2, channels: 1, classNames: ['a', 'b'] };
-  assert.throws(() => new ArrayDataset({ ...base, images: new Float32Array(7), labels: new Int32Array(2) }), /2 labels need 2x2x2x1 = 8 pixels, images has 7/);
-  assert.throws(() => new ArrayDataset({ ...base, images: new Float32Array(8), labels: Int32Array.from([0, 2]) }), /label 2 of sample 1 is out of range 0\.\.1/);
-  assert.throws(() => new ArrayDataset({ ...base, images: new Float64Array(8) as unknown as Float32Array, labels: new Int32Array(2) }), /must be a Float32Array/);
+  assert.throws(
+    () => new ArrayDataset({ ...base, images: new Float32Array(7), labels: new Int32Array(2) }),
+    /2 labels need 2x2x2x1 = 8 pixels, images has 7/,
+  );
+  assert.throws(
+    () => new ArrayDataset({ ...base, images: new Float32Array(8), labels: Int32Array.from([0, 2]) }),
+    /label 2 of sample 1 is out of range 0\.\.1/,
+  );
+  assert.throws(
+    () => new ArrayDataset({ ...base, images: new Float64Array(8) as unknown as Float32Array, labels: new Int32Array(2) }),
+    /must be a Float32Array/,
+  );
 });

@@ -42,7 +42,13 @@ async function serve(
 
 /** The four MNIST files, gzipped IDX with 2 train and 1 test image. */
 function mnistFiles(): Map<string, Buffer> {
-  const img = (n: number): Buffer => zlib.gzipSync(idxBytes([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => i % 256)));
+  const img = (n: number): Buffer =>
+    zlib.gzipSync(
+      idxBytes(
+        [n, 28, 28],
+        Uint8Array.from({ length: n * 784 }, (_, i) => i % 256),
+      ),
+    );
   const lab = (l: number[]): Buffer => zlib.gzipSync(idxBytes([l.length], Uint8Array.from(l)));
   return new Map([
     ['train-images-idx3-ubyte.gz', img(2)],
@@ -61,12 +67,22 @@ function tree(dir: string): string[] {
 
 test('the download plan uses the official addresses and MD5s unless overridden', () => {
   const p = downloadPlan('cifar-10', { dataDir: '/d' });
-  assert.deepEqual(p.files, [{ name: 'cifar-10-binary.tar.gz', url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', dest: '/d/cifar-10-binary.tar.gz', md5: 'c32a1d4ab5d03f1284b67883e8d87530' }]);
+  assert.deepEqual(p.files, [
+    {
+      name: 'cifar-10-binary.tar.gz',
+      url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+      dest: '/d/cifar-10-binary.tar.gz',
+      md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+    },
+  ]);
   assert.equal(downloadPlan('cifar-100', { dataDir: '/d' }).files[0].md5, '03b5dce01913d631647c71ecec9e9cb8');
   const f = downloadPlan('fashion-mnist', { dataDir: '/d' });
   assert.equal(f.dir, '/d/fashion-mnist');
   assert.equal(f.files[0].url, 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz');
-  assert.equal(downloadPlan('mnist', { dataDir: '/d' }).files[3].url, 'https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz');
+  assert.equal(
+    downloadPlan('mnist', { dataDir: '/d' }).files[3].url,
+    'https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz',
+  );
   const o = downloadPlan('mnist', { dataDir: '/d', baseUrl: 'http://mirror/x', checksums: { 't10k-labels-idx1-ubyte.gz': 'ABC' } });
   assert.equal(o.files[3].url, 'http://mirror/x/t10k-labels-idx1-ubyte.gz');
   assert.equal(o.files[3].md5, 'abc');
@@ -80,18 +96,27 @@ test('MNIST from a local server: verified, loadable, and not fetched again when 
   try {
     const r = await downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: sums(files) });
     assert.equal(r.dir, path.join(dir, 'mnist'));
-    assert.deepEqual(r.files.map((f) => f.reused), [false, false, false, false]);
+    assert.deepEqual(
+      r.files.map((f) => f.reused),
+      [false, false, false, false],
+    );
     assert.deepEqual(tree(dir), [...files.keys()].map((n) => path.join('mnist', n)).sort());
     const train = loadMnist({ split: 'train', dataDir: dir });
     assert.deepEqual(Array.from(train.labels), [3, 4]);
     assert.equal(srv.requests.length, 4);
     const again = await downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: sums(files) });
-    assert.deepEqual(again.files.map((f) => f.reused), [true, true, true, true]);
+    assert.deepEqual(
+      again.files.map((f) => f.reused),
+      [true, true, true, true],
+    );
     assert.equal(srv.requests.length, 4);
     // A damaged local file is replaced.
     fs.writeFileSync(path.join(dir, 'mnist', 't10k-labels-idx1-ubyte.gz'), 'garbage');
     const fixed = await downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: sums(files) });
-    assert.deepEqual(fixed.files.map((f) => f.reused), [true, true, true, false]);
+    assert.deepEqual(
+      fixed.files.map((f) => f.reused),
+      [true, true, true, false],
+    );
     assert.deepEqual(Array.from(loadMnist({ split: 'test', dataDir: dir }).labels), [9]);
   } finally {
     cleanup();
@@ -115,15 +140,26 @@ test('checksum mismatch, HTTP 404 and a cut-off body leave no file behind', asyn
     const wrong = { ...sums(files), 'train-images-idx3-ubyte.gz': '0'.repeat(32) };
     await assert.rejects(
       downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: wrong }),
-      new RegExp(`train-images-idx3-ubyte\\.gz: checksum mismatch: MD5 ${md5(files.get('train-images-idx3-ubyte.gz') as Buffer)}, expected 0{32}`),
+      new RegExp(
+        `train-images-idx3-ubyte\\.gz: checksum mismatch: MD5 ${md5(files.get('train-images-idx3-ubyte.gz') as Buffer)}, expected 0{32}`,
+      ),
     );
     assert.deepEqual(tree(dir), []);
-    await assert.rejects(downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: sums(files) }), /t10k-images-idx3-ubyte\.gz: (incomplete: got|terminated|other side closed)/);
+    await assert.rejects(
+      downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: sums(files) }),
+      /t10k-images-idx3-ubyte\.gz: (incomplete: got|terminated|other side closed)/,
+    );
     // The three complete files stay; the cut-off one left nothing, not even a temporary file.
-    assert.deepEqual(tree(dir), ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map((n) => path.join('mnist', n)));
+    assert.deepEqual(
+      tree(dir),
+      ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map((n) => path.join('mnist', n)),
+    );
     files.delete('train-labels-idx1-ubyte.gz');
     fs.rmSync(path.join(dir, 'mnist'), { recursive: true });
-    await assert.rejects(downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: sums(mnistFiles()) }), /train-labels-idx1-ubyte\.gz: HTTP 404 Not Found/);
+    await assert.rejects(
+      downloadDataset('mnist', { dataDir: dir, baseUrl: srv.url, checksums: sums(mnistFiles()) }),
+      /train-labels-idx1-ubyte\.gz: HTTP 404 Not Found/,
+    );
   } finally {
     cleanup();
     await srv.close();
@@ -167,8 +203,12 @@ test('CIFAR-10 archive from a local server is verified, extracted and loadable',
       const r = await downloadDataset('cifar-10', { dataDir: data, baseUrl: srv.url, checksums: { 'cifar-10-binary.tar.gz': md5(body) } });
       assert.equal(r.extracted, path.join(data, 'cifar-10-batches-bin'));
       assert.deepEqual(tree(data), [
-        'cifar-10-batches-bin/data_batch_1.bin', 'cifar-10-batches-bin/data_batch_2.bin', 'cifar-10-batches-bin/data_batch_3.bin',
-        'cifar-10-batches-bin/data_batch_4.bin', 'cifar-10-batches-bin/data_batch_5.bin', 'cifar-10-batches-bin/test_batch.bin',
+        'cifar-10-batches-bin/data_batch_1.bin',
+        'cifar-10-batches-bin/data_batch_2.bin',
+        'cifar-10-batches-bin/data_batch_3.bin',
+        'cifar-10-batches-bin/data_batch_4.bin',
+        'cifar-10-batches-bin/data_batch_5.bin',
+        'cifar-10-batches-bin/test_batch.bin',
         'cifar-10-binary.tar.gz',
       ]);
       const train = loadCifar10({ split: 'train', dataDir: data });

@@ -4,13 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parseIdx, readIdxFile, IDX_IMAGES_MAGIC } from '../src/data/idx';
-import {
-  loadFashionMnist,
-  loadMnist,
-  FASHION_MNIST_CLASS_NAMES,
-  MNIST_CLASS_NAMES,
-  DEBIAN_FASHION_MNIST_DIR,
-} from '../src/data/mnist';
+import { loadFashionMnist, loadMnist, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, DEBIAN_FASHION_MNIST_DIR } from '../src/data/mnist';
 import { DataFormatError, DatasetNotFoundError } from '../src/data/errors';
 import { DATA_DIR_ENV } from '../src/data/paths';
 import { packageRoot } from '../src/provenance/index';
@@ -98,10 +92,7 @@ test('truncated IDX file: error names the file, the expected and the actual byte
     assert.throws(
       () => loadMnist({ split: 'train', dataDir: dir }),
       (e: unknown) =>
-        e instanceof DataFormatError &&
-        e.file === f &&
-        /3x2x2 uint8 = 28 bytes/.test(e.message) &&
-        /truncated at 25 bytes/.test(e.message),
+        e instanceof DataFormatError && e.file === f && /3x2x2 uint8 = 28 bytes/.test(e.message) && /truncated at 25 bytes/.test(e.message),
     );
     // Extra bytes at the end are an error too.
     fs.writeFileSync(f, Buffer.concat([idxBytes([3, 2, 2], IMG), Buffer.alloc(3)]));
@@ -150,7 +141,10 @@ test('wrong magic numbers: swapped files and non-IDX content are named', () => {
         e.message.includes('magic number 0x00000801 (uint8, 1-D) but expected 0x00000803 (uint8, 3-D)'),
     );
     fs.writeFileSync(imgs, '<html><body>Access denied</body></html>');
-    assert.throws(() => loadMnist({ split: 'train', dataDir: dir }), /not an IDX file: magic number 0x3c68746d \(first bytes "<html><body>Acce"\)/);
+    assert.throws(
+      () => loadMnist({ split: 'train', dataDir: dir }),
+      /not an IDX file: magic number 0x3c68746d \(first bytes "<html><body>Acce"\)/,
+    );
   } finally {
     cleanup();
   }
@@ -161,8 +155,9 @@ test('labels out of range and image/label count mismatch are errors naming the f
   try {
     writeSplit(dir, 'train', true, IMG, Uint8Array.from([1, 10, 2]));
     const labs = path.join(dir, 'train-labels-idx1-ubyte.gz');
-    assert.throws(() => loadMnist({ split: 'train', dataDir: dir }), (e: unknown) =>
-      e instanceof DataFormatError && e.file === labs && /label 10 at index 1 is out of range 0\.\.9/.test(e.message),
+    assert.throws(
+      () => loadMnist({ split: 'train', dataDir: dir }),
+      (e: unknown) => e instanceof DataFormatError && e.file === labs && /label 10 at index 1 is out of range 0\.\.9/.test(e.message),
     );
     writeSplit(dir, 'train', true, IMG, Uint8Array.from([1, 2]));
     assert.throws(() => loadMnist({ split: 'train', dataDir: dir }), /has 2 labels but .*train-images-idx3-ubyte\.gz has 3 images/);
@@ -188,7 +183,10 @@ test('missing data: the error lists every place searched and how to get the data
     );
     // Only the labels present: the error says which file is missing.
     writeFile(dir, 'train-labels-idx1-ubyte.gz', zlib.gzipSync(idxBytes([3], LAB)));
-    assert.throws(() => loadMnist({ split: 'train', dataDir: dir }), /\(dataDir argument\): no train-images-idx3-ubyte\.gz \(gzipped or raw\)/);
+    assert.throws(
+      () => loadMnist({ split: 'train', dataDir: dir }),
+      /\(dataDir argument\): no train-images-idx3-ubyte\.gz \(gzipped or raw\)/,
+    );
     // Default search for MNIST: $GAF_DATA_DIR/mnist, then <repo>/data/mnist (no system copy).
     withEnv(dir, () =>
       assert.throws(
@@ -241,7 +239,10 @@ test('real Fashion-MNIST from the Debian package: 60,000 train / 10,000 test, 6,
   const test = loadFashionMnist({ split: 'test', dataDir: DEBIAN_FASHION_MNIST_DIR });
   assert.equal(test.count, 10000);
   assert.equal(test.images.length, 10000 * 28 * 28);
-  for (const [set, perClass] of [[train, 6000], [test, 1000]] as const) {
+  for (const [set, perClass] of [
+    [train, 6000],
+    [test, 1000],
+  ] as const) {
     const counts = new Array(10).fill(0);
     for (const l of set.labels) counts[l]++;
     assert.deepEqual(counts, new Array(10).fill(perClass));

@@ -4,13 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import {
-  imageFolderDataset,
-  imagenetDataset,
-  listImageFolder,
-  randomResizedCropBox,
-  resizeShortSide,
-} from '../src/data/imagefolder';
+import { imageFolderDataset, imagenetDataset, listImageFolder, randomResizedCropBox, resizeShortSide } from '../src/data/imagefolder';
 import { DataLoader } from '../src/data/dataset';
 import { DatasetNotFoundError } from '../src/data/errors';
 import { Rng } from '../src/data/rng';
@@ -25,7 +19,8 @@ async function writeImage(
   pixel: (y: number, x: number, c: number) => number,
 ): Promise<void> {
   const raw = Buffer.alloc(width * height * channels);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) raw[(y * width + x) * channels + c] = pixel(y, x, c);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) raw[(y * width + x) * channels + c] = pixel(y, x, c);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const img = sharp(raw, { raw: { width, height, channels } });
   await (file.toLowerCase().endsWith('.png') ? img.png() : img.jpeg({ quality: 95 })).toFile(file);
@@ -46,7 +41,11 @@ test('listing: classes sorted, labels by position, non-images and hidden files i
     assert.deepEqual(classNames, ['apple', 'zebra']);
     assert.deepEqual(
       items.map((i) => [path.relative(dir, i.file), i.label]),
-      [[path.join('apple', 'sub', 'c.jpg'), 0], [path.join('zebra', 'a.png'), 1], [path.join('zebra', 'b.JPEG'), 1]],
+      [
+        [path.join('apple', 'sub', 'c.jpg'), 0],
+        [path.join('zebra', 'a.png'), 1],
+        [path.join('zebra', 'b.JPEG'), 1],
+      ],
     );
   } finally {
     cleanup();
@@ -102,12 +101,20 @@ test('evaluation decode of a large image: a uniform colour stays that colour; gr
     await writeImage(path.join(dir, 'c', 'rgba.png'), 40, 40, 4, (_y, _x, c) => [10, 20, 30, 77][c]);
     const ds = imageFolderDataset(dir, { train: false, size: 16 });
     const out = new Float32Array(16 * 16 * 3);
-    const expect = [[200, 100, 50], [128, 128, 128], [10, 20, 30]];
+    const expect = [
+      [200, 100, 50],
+      [128, 128, 128],
+      [10, 20, 30],
+    ];
     for (let i = 0; i < 3; i++) {
       await ds.readInto(i, out, 0, new Rng(0));
       for (let p = 0; p < 256; p++) {
         // +-1: libvips resizes RGBA premultiplied by alpha, which rounds.
-        for (let c = 0; c < 3; c++) assert.ok(Math.abs(Math.round(out[p * 3 + c] * 255) - expect[i][c]) <= (i === 2 ? 1 : 0), `image ${i} pixel ${p} channel ${c}: ${out[p * 3 + c] * 255}`);
+        for (let c = 0; c < 3; c++)
+          assert.ok(
+            Math.abs(Math.round(out[p * 3 + c] * 255) - expect[i][c]) <= (i === 2 ? 1 : 0),
+            `image ${i} pixel ${p} channel ${c}: ${out[p * 3 + c] * 255}`,
+          );
       }
     }
   } finally {
@@ -137,7 +144,8 @@ test('training decode: full-image crop + flip is exact; the crop box follows Ran
       const out = new Float32Array(8 * 8 * 3);
       await ds.readInto(0, out, 0, new Rng(s));
       const got = Array.from(out);
-      const kind = JSON.stringify(got) === JSON.stringify(plain) ? 'plain' : JSON.stringify(got) === JSON.stringify(mirrored) ? 'mirror' : 'other';
+      const kind =
+        JSON.stringify(got) === JSON.stringify(plain) ? 'plain' : JSON.stringify(got) === JSON.stringify(mirrored) ? 'mirror' : 'other';
       assert.notEqual(kind, 'other', `seed ${s}`);
       kinds.add(kind);
     }
@@ -188,7 +196,10 @@ test('streamed batches through the DataLoader; unreadable images fail by default
     // 7 files: a/0..2 (0..2), b/0,1 (3,4), b/garbage (5), b/truncated (6).
     assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4]);
     assert.deepEqual(skipping.skipped.map((s) => path.basename(s.file)).sort(), ['garbage.jpg', 'truncated.jpg']);
-    assert.match(skipping.skipped.find((s) => s.file.endsWith('truncated.jpg'))?.reason ?? '', /premature end of JPEG|truncated or corrupted/);
+    assert.match(
+      skipping.skipped.find((s) => s.file.endsWith('truncated.jpg'))?.reason ?? '',
+      /premature end of JPEG|truncated or corrupted/,
+    );
   } finally {
     cleanup();
   }
@@ -210,7 +221,10 @@ test('imagenetDataset finds <dataDir>/imagenet/<split> and says where it looked'
     assert.deepEqual(ds.classNames, ['n01440764']);
     assert.equal(ds.size, 1);
     assert.throws(() => imagenetDataset({ split: 'test' as 'val', dataDir: dir }), /split must be 'train' or 'val', got "test"/);
-    assert.throws(() => imageFolderDataset(dir, { train: false, size: 16, resizeTo: 8 }), /resizeTo must be an integer >= size \(16\), got 8/);
+    assert.throws(
+      () => imageFolderDataset(dir, { train: false, size: 16, resizeTo: 8 }),
+      /resizeTo must be an integer >= size \(16\), got 8/,
+    );
   } finally {
     cleanup();
   }

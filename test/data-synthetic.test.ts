@@ -30,7 +30,8 @@ test('the CIFAR-100 superclass of every fine class, as in the official files', (
   ];
   assert.deepEqual([...CIFAR100_COARSE_OF_FINE], official);
   // Spot checks by name: an apple is fruit, a whale an aquatic mammal, a tractor vehicles_2.
-  const coarseOf = (fine: string): string => CIFAR100_COARSE_CLASS_NAMES[CIFAR100_COARSE_OF_FINE[CIFAR100_FINE_CLASS_NAMES.indexOf(fine)]!]!;
+  const coarseOf = (fine: string): string =>
+    CIFAR100_COARSE_CLASS_NAMES[CIFAR100_COARSE_OF_FINE[CIFAR100_FINE_CLASS_NAMES.indexOf(fine)]!]!;
   assert.equal(coarseOf('apple'), 'fruit_and_vegetables');
   assert.equal(coarseOf('whale'), 'aquatic_mammals');
   assert.equal(coarseOf('tractor'), 'vehicles_2');
@@ -43,10 +44,15 @@ test('writeSyntheticCifar cifar10: the official file layout, which loadCifar10 r
   try {
     const r = writeSyntheticCifar(dir, { variant: 'cifar10', trainPerClass: 2, testPerClass: 1, seed: 3 });
     assert.equal(r.folder, path.join(dir, 'cifar-10-batches-bin'));
-    assert.deepEqual(
-      fs.readdirSync(r.folder).sort(),
-      ['batches.meta.txt', 'data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'],
-    );
+    assert.deepEqual(fs.readdirSync(r.folder).sort(), [
+      'batches.meta.txt',
+      'data_batch_1.bin',
+      'data_batch_2.bin',
+      'data_batch_3.bin',
+      'data_batch_4.bin',
+      'data_batch_5.bin',
+      'test_batch.bin',
+    ]);
     // 20 training records of 1 + 3072 bytes over 5 files: 4 records = 12,292 bytes each; 10 test records = 30,730 bytes.
     for (let f = 1; f <= 5; f++) assert.equal(fs.statSync(path.join(r.folder, `data_batch_${f}.bin`)).size, 12292);
     assert.equal(fs.statSync(path.join(r.folder, 'test_batch.bin')).size, 30730);
@@ -58,7 +64,10 @@ test('writeSyntheticCifar cifar10: the official file layout, which loadCifar10 r
     assert.deepEqual([...train.labels], [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => i)]);
     assert.deepEqual(train.classNames.slice(0, 2), ['airplane', 'automobile']);
     const test = loadCifar10({ split: 'test', dataDir: dir, pixels: 'uint8' });
-    assert.deepEqual([...test.labels], Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(
+      [...test.labels],
+      Array.from({ length: 10 }, (_, i) => i),
+    );
 
     // The same seed writes the same bytes; another seed other bytes.
     const again = tempDir();
@@ -104,7 +113,10 @@ test('writeSyntheticCifar cifar100: coarse and fine label bytes, read back by lo
     assert.equal(fs.statSync(path.join(r.folder, 'train.bin')).size, 307400);
     const set = loadCifar100({ split: 'train', dataDir: dir, pixels: 'uint8' });
     assert.equal(set.count, 100);
-    assert.deepEqual([...set.fineLabels], Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      [...set.fineLabels],
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.deepEqual([...set.coarseLabels], [...CIFAR100_COARSE_OF_FINE]);
     assert.equal(set.fineClassNames[99], 'worm');
   } finally {
@@ -113,22 +125,43 @@ test('writeSyntheticCifar cifar100: coarse and fine label bytes, read back by lo
 });
 
 test('writeSyntheticCifar: bad options name the field and what is allowed', () => {
-  assert.throws(() => writeSyntheticCifar('/tmp/x', { variant: 'cifar1000' as 'cifar10', trainPerClass: 1, testPerClass: 1 }), /variant must be 'cifar10' or 'cifar100', got "cifar1000"/);
-  assert.throws(() => writeSyntheticCifar('/tmp/x', { variant: 'cifar10', trainPerClass: 0, testPerClass: 1 }), /trainPerClass must be a whole number >= 1, got 0/);
-  assert.throws(() => writeSyntheticCifar('/tmp/x', { variant: 'cifar10', trainPerClass: 1, testPerClass: 1.5 }), /testPerClass must be a whole number >= 1, got 1.5/);
-  assert.throws(() => writeSyntheticCifar('/tmp/x', { variant: 'cifar10', trainPerClass: 1, testPerClass: 1, seed: -1 }), /seed must be a whole number >= 0, got -1/);
+  assert.throws(
+    () => writeSyntheticCifar('/tmp/x', { variant: 'cifar1000' as 'cifar10', trainPerClass: 1, testPerClass: 1 }),
+    /variant must be 'cifar10' or 'cifar100', got "cifar1000"/,
+  );
+  assert.throws(
+    () => writeSyntheticCifar('/tmp/x', { variant: 'cifar10', trainPerClass: 0, testPerClass: 1 }),
+    /trainPerClass must be a whole number >= 1, got 0/,
+  );
+  assert.throws(
+    () => writeSyntheticCifar('/tmp/x', { variant: 'cifar10', trainPerClass: 1, testPerClass: 1.5 }),
+    /testPerClass must be a whole number >= 1, got 1.5/,
+  );
+  assert.throws(
+    () => writeSyntheticCifar('/tmp/x', { variant: 'cifar10', trainPerClass: 1, testPerClass: 1, seed: -1 }),
+    /seed must be a whole number >= 0, got -1/,
+  );
   assert.throws(() => writeSyntheticCifar('', { variant: 'cifar10', trainPerClass: 1, testPerClass: 1 }), /dir must be a folder path/);
 });
 
 test('writeSyntheticImageFolder: train/<class>/ and val/<class>/ JPEG files of varying size, read by imagenetDataset', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const r = await writeSyntheticImageFolder(path.join(dir, 'imagenet'), { classes: 3, trainPerClass: 2, valPerClass: 1, sides: [20, 30], seed: 1 });
+    const r = await writeSyntheticImageFolder(path.join(dir, 'imagenet'), {
+      classes: 3,
+      trainPerClass: 2,
+      valPerClass: 1,
+      sides: [20, 30],
+      seed: 1,
+    });
     assert.deepEqual(r.classNames, ['n90000000', 'n90000001', 'n90000002']);
     assert.deepEqual([r.train, r.val, r.files.length], [6, 3, 9]);
     const train = listImageFolder(path.join(dir, 'imagenet', 'train'));
     assert.deepEqual(train.classNames, r.classNames);
-    assert.deepEqual(train.items.map((i) => path.basename(i.file)), ['n90000000_0.JPEG', 'n90000000_1.JPEG', 'n90000001_0.JPEG', 'n90000001_1.JPEG', 'n90000002_0.JPEG', 'n90000002_1.JPEG']);
+    assert.deepEqual(
+      train.items.map((i) => path.basename(i.file)),
+      ['n90000000_0.JPEG', 'n90000000_1.JPEG', 'n90000001_0.JPEG', 'n90000001_1.JPEG', 'n90000002_0.JPEG', 'n90000002_1.JPEG'],
+    );
     assert.equal(fs.readdirSync(path.join(dir, 'imagenet', 'val', 'n90000001'))[0], 'n90000001_val_0.JPEG');
     for (const f of r.files) {
       const meta = await sharp(f).metadata();
@@ -143,9 +176,18 @@ test('writeSyntheticImageFolder: train/<class>/ and val/<class>/ JPEG files of v
     // Named classes, and the errors.
     const named = await writeSyntheticImageFolder(path.join(dir, 'named'), { classes: ['cat', 'dog'], trainPerClass: 1, valPerClass: 1 });
     assert.deepEqual(named.classNames, ['cat', 'dog']);
-    await assert.rejects(writeSyntheticImageFolder(dir, { classes: ['a/b'], trainPerClass: 1, valPerClass: 1 }), /classes must be a count >= 1 or distinct folder-safe names/);
-    await assert.rejects(writeSyntheticImageFolder(dir, { classes: 2, trainPerClass: 1, valPerClass: 1, sides: [30, 20] }), /sides must be \[min, max\]/);
-    await assert.rejects(writeSyntheticImageFolder(dir, { classes: 2, trainPerClass: 1, valPerClass: 0 }), /valPerClass must be a whole number >= 1, got 0/);
+    await assert.rejects(
+      writeSyntheticImageFolder(dir, { classes: ['a/b'], trainPerClass: 1, valPerClass: 1 }),
+      /classes must be a count >= 1 or distinct folder-safe names/,
+    );
+    await assert.rejects(
+      writeSyntheticImageFolder(dir, { classes: 2, trainPerClass: 1, valPerClass: 1, sides: [30, 20] }),
+      /sides must be \[min, max\]/,
+    );
+    await assert.rejects(
+      writeSyntheticImageFolder(dir, { classes: 2, trainPerClass: 1, valPerClass: 0 }),
+      /valPerClass must be a whole number >= 1, got 0/,
+    );
   } finally {
     cleanup();
   }

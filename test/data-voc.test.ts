@@ -75,22 +75,49 @@ const VOC2012_XML = `<?xml version="1.0" encoding="utf-8"?>
 </annotation>`;
 
 test('VOC annotations: VOC2007 and VOC2012 layouts, part boxes ignored, absent flags false', () => {
-  const a = parseVocAnnotation(voc2007Xml('000005.jpg', 500, 375, [obj('chair', [263, 211, 324, 339]), obj('chair', [5, 244, 67, 374], 1, 1)].join('\n')), 'a.xml');
+  const a = parseVocAnnotation(
+    voc2007Xml('000005.jpg', 500, 375, [obj('chair', [263, 211, 324, 339]), obj('chair', [5, 244, 67, 374], 1, 1)].join('\n')),
+    'a.xml',
+  );
   assert.deepEqual([a.filename, a.width, a.height, a.depth], ['000005.jpg', 500, 375, 3]);
   assert.equal(a.objects.length, 2);
   assert.deepEqual(a.objects[1], {
-    name: 'chair', classIndex: 8, xmin: 5, ymin: 244, xmax: 67, ymax: 374,
-    difficult: true, truncated: true, occluded: false, pose: 'Rear',
+    name: 'chair',
+    classIndex: 8,
+    xmin: 5,
+    ymin: 244,
+    xmax: 67,
+    ymax: 374,
+    difficult: true,
+    truncated: true,
+    occluded: false,
+    pose: 'Rear',
   });
   const b = parseVocAnnotation(VOC2012_XML, 'b.xml');
   assert.deepEqual([b.width, b.height], [500, 442]);
   assert.deepEqual(b.objects[0], {
-    name: 'person', classIndex: 14, xmin: 158, ymin: 44, xmax: 283, ymax: 381,
-    difficult: false, truncated: true, occluded: true, pose: 'Frontal',
+    name: 'person',
+    classIndex: 14,
+    xmin: 158,
+    ymin: 44,
+    xmax: 283,
+    ymax: 381,
+    difficult: false,
+    truncated: true,
+    occluded: true,
+    pose: 'Frontal',
   });
   assert.deepEqual(b.objects[1], {
-    name: 'horse', classIndex: 12, xmin: 52.5, ymin: 86, xmax: 471, ymax: 420,
-    difficult: false, truncated: false, occluded: false, pose: 'Unspecified',
+    name: 'horse',
+    classIndex: 12,
+    xmin: 52.5,
+    ymin: 86,
+    xmax: 471,
+    ymax: 420,
+    difficult: false,
+    truncated: false,
+    occluded: false,
+    pose: 'Unspecified',
   });
   assert.equal(VOC_CLASS_NAMES.length, 20);
   const t = vocTargets({ id: 'x', imagePath: '', annotationPath: '', ...a }, { includeDifficult: false });
@@ -101,23 +128,45 @@ test('VOC annotations: VOC2007 and VOC2012 layouts, part boxes ignored, absent f
 
 test('VOC annotation errors name the file and the object', () => {
   const bad = (objects: string, w = 10, h = 10): string => voc2007Xml('x.jpg', w, h, objects);
-  assert.throws(() => parseVocAnnotation(bad(obj('unicorn', [1, 1, 2, 2])), 'u.xml'), (e: unknown) => e instanceof DataFormatError && e.file === 'u.xml' && /object 0: class "unicorn" is not one of the 20 VOC classes/.test(e.message));
-  assert.throws(() => parseVocAnnotation(bad([obj('dog', [1, 1, 2, 2]), obj('dog', [5, 1, 2, 2])].join('')), 'i.xml'), /i\.xml: object 1: box \(xmin 5, ymin 1, xmax 2, ymax 2\) is inverted or negative/);
+  assert.throws(
+    () => parseVocAnnotation(bad(obj('unicorn', [1, 1, 2, 2])), 'u.xml'),
+    (e: unknown) =>
+      e instanceof DataFormatError && e.file === 'u.xml' && /object 0: class "unicorn" is not one of the 20 VOC classes/.test(e.message),
+  );
+  assert.throws(
+    () => parseVocAnnotation(bad([obj('dog', [1, 1, 2, 2]), obj('dog', [5, 1, 2, 2])].join('')), 'i.xml'),
+    /i\.xml: object 1: box \(xmin 5, ymin 1, xmax 2, ymax 2\) is inverted or negative/,
+  );
   assert.throws(() => parseVocAnnotation(bad('<object><name>dog</name></object>'), 'n.xml'), /n\.xml: object 0: missing <bndbox>/);
-  assert.throws(() => parseVocAnnotation(bad(obj('dog', [1, 1, 2, 2]).replace('<xmax>2</xmax>', '<xmax>two</xmax>')), 'x.xml'), /x\.xml: object 0: <bndbox\/xmax> is "two", not a number/);
+  assert.throws(
+    () => parseVocAnnotation(bad(obj('dog', [1, 1, 2, 2]).replace('<xmax>2</xmax>', '<xmax>two</xmax>')), 'x.xml'),
+    /x\.xml: object 0: <bndbox\/xmax> is "two", not a number/,
+  );
   assert.throws(() => parseVocAnnotation('<annotation><filename>a.jpg</filename></annotation>', 's.xml'), /s\.xml: missing <size>/);
   assert.throws(() => parseVocAnnotation(bad('', 0, 10), 'z.xml'), /z\.xml: image size 0x10 is not positive/);
   // A file cut in the middle: line 5 opens <source> that is never closed.
   const cut = voc2007Xml('x.jpg', 10, 10, '').split('\n').slice(0, 7).join('\n');
-  assert.throws(() => parseVocAnnotation(cut, 'c.xml'), /c\.xml: malformed XML at line \d+: <source> is never closed \(the file may be truncated\)/);
+  assert.throws(
+    () => parseVocAnnotation(cut, 'c.xml'),
+    /c\.xml: malformed XML at line \d+: <source> is never closed \(the file may be truncated\)/,
+  );
 });
 
 test('XML parser: attributes, entities, CDATA, self-closing tags, and its errors with line numbers', () => {
-  const r = parseXml(`<?xml version="1.0"?>\n<!DOCTYPE a>\n<a k="v &amp; w" j='1'>x &lt; y &#65;&#x42;<b/><c>  <![CDATA[<raw>]]> </c>tail</a>`, 'f.xml');
+  const r = parseXml(
+    `<?xml version="1.0"?>\n<!DOCTYPE a>\n<a k="v &amp; w" j='1'>x &lt; y &#65;&#x42;<b/><c>  <![CDATA[<raw>]]> </c>tail</a>`,
+    'f.xml',
+  );
   assert.equal(r.name, 'a');
   assert.deepEqual(r.attributes, { k: 'v & w', j: '1' });
   assert.equal(r.text, 'x < y ABtail');
-  assert.deepEqual(r.children.map((c) => [c.name, c.text]), [['b', ''], ['c', '<raw>']]);
+  assert.deepEqual(
+    r.children.map((c) => [c.name, c.text]),
+    [
+      ['b', ''],
+      ['c', '<raw>'],
+    ],
+  );
   assert.throws(() => parseXml('<a>\n<b>\n</c></a>', 'm.xml'), /m\.xml: malformed XML at line 3: closing tag <\/c> does not match <b>/);
   assert.throws(() => parseXml('<a></a><b></b>', 'two.xml'), /a second root element <b>/);
   assert.throws(() => parseXml('<a>&nbsp;</a>', 'e.xml'), /unknown entity &nbsp;/);
@@ -147,11 +196,22 @@ test('loadVoc reads an image set; readVocImage decodes and scales', async () => 
       { train: ['000001', '000002'], val: ['000002'] },
     );
     // A uniform colour survives JPEG within a couple of levels.
-    await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 30, b: 90 } } }).jpeg({ quality: 95 }).toFile(path.join(voc, 'JPEGImages', '000001.jpg'));
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 30, b: 90 } } })
+      .jpeg({ quality: 95 })
+      .toFile(path.join(voc, 'JPEGImages', '000001.jpg'));
     const ds = await loadVoc({ year: '2007', imageSet: 'train', dataDir: dir });
     assert.equal(ds.root, voc);
-    assert.deepEqual(ds.samples.map((s) => s.id), ['000001', '000002']);
-    assert.deepEqual(ds.samples[1].objects.map((o) => [o.name, o.difficult]), [['cat', true], ['tvmonitor', false]]);
+    assert.deepEqual(
+      ds.samples.map((s) => s.id),
+      ['000001', '000002'],
+    );
+    assert.deepEqual(
+      ds.samples[1].objects.map((o) => [o.name, o.difficult]),
+      [
+        ['cat', true],
+        ['tvmonitor', false],
+      ],
+    );
     assert.equal(ds.samples[0].imagePath, path.join(voc, 'JPEGImages', '000001.jpg'));
     const img = await readVocImage(ds.samples[0]);
     assert.deepEqual([img.width, img.height, img.channels, img.data.length], [40, 30, 3, 3600]);
@@ -162,11 +222,22 @@ test('loadVoc reads an image set; readVocImage decodes and scales', async () => 
     // The dataDir may also be the VOC2007 folder itself.
     assert.equal((await loadVoc({ year: '2007', imageSet: 'val', dataDir: voc })).samples.length, 1);
     // Image errors: missing file, wrong size, undecodable.
-    await assert.rejects(readVocImage(ds.samples[1]), (e: unknown) => e instanceof DataFormatError && e.file === path.join(voc, 'JPEGImages', '000002.jpg') && /cannot read the image of VOC id 000002/.test(e.message));
-    await sharp({ create: { width: 17, height: 16, channels: 3, background: 'white' } }).jpeg().toFile(path.join(voc, 'JPEGImages', '000002.jpg'));
+    await assert.rejects(
+      readVocImage(ds.samples[1]),
+      (e: unknown) =>
+        e instanceof DataFormatError &&
+        e.file === path.join(voc, 'JPEGImages', '000002.jpg') &&
+        /cannot read the image of VOC id 000002/.test(e.message),
+    );
+    await sharp({ create: { width: 17, height: 16, channels: 3, background: 'white' } })
+      .jpeg()
+      .toFile(path.join(voc, 'JPEGImages', '000002.jpg'));
     await assert.rejects(readVocImage(ds.samples[1]), /image is 17x16, annotation .*000002\.xml says 16x16/);
     fs.writeFileSync(path.join(voc, 'JPEGImages', '000002.jpg'), 'not a jpeg');
-    await assert.rejects(readVocImage(ds.samples[1]), /000002\.jpg: cannot read the image of VOC id 000002: Input file contains unsupported image format/);
+    await assert.rejects(
+      readVocImage(ds.samples[1]),
+      /000002\.jpg: cannot read the image of VOC id 000002: Input file contains unsupported image format/,
+    );
   } finally {
     cleanup();
   }
@@ -183,7 +254,10 @@ test('loadVoc errors: missing devkit (places listed), missing set file, id witho
         e.message.includes('http://host.robots.ox.ac.uk/pascal/VOC/voc2012/'),
     );
     const voc = writeDevkit(dir, '2012', [['2008_000008', VOC2012_XML]], { trainval: ['2008_000008', '2008_000009'] });
-    await assert.rejects(loadVoc({ year: '2012', imageSet: 'test', dataDir: dir }), /test\.txt: image set file not found\. VOC2012 test annotations were never published/);
+    await assert.rejects(
+      loadVoc({ year: '2012', imageSet: 'test', dataDir: dir }),
+      /test\.txt: image set file not found\. VOC2012 test annotations were never published/,
+    );
     await assert.rejects(
       loadVoc({ year: '2012', imageSet: 'trainval', dataDir: dir }),
       (e: unknown) =>

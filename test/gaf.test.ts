@@ -105,7 +105,10 @@ test('conditions: atan with alpha*beta > 1 meets all four, with evidence', () =>
 });
 
 test('conditions: atan with alpha*beta <= 1 does not enlarge tiny gradients', () => {
-  for (const [alpha, beta] of [[0.5, 1], [0.1, 10]] as const) {
+  for (const [alpha, beta] of [
+    [0.5, 1],
+    [0.1, 10],
+  ] as const) {
     const r = checkConditions(gafs.atan({ alpha, beta }));
     const c = r.conditions.find((c) => c.id === 'enlargesTiny')!;
     assert.equal(c.holds, false);
@@ -113,7 +116,10 @@ test('conditions: atan with alpha*beta <= 1 does not enlarge tiny gradients', ()
     assert.match(c.detail, /not enlarged/);
     assert.equal(r.allHold, false);
     // the other three still hold
-    assert.deepEqual(r.conditions.filter((c) => !c.holds).map((c) => c.id), ['enlargesTiny']);
+    assert.deepEqual(
+      r.conditions.filter((c) => !c.holds).map((c) => c.id),
+      ['enlargesTiny'],
+    );
   }
 });
 
@@ -137,7 +143,10 @@ test('conditions: failures name the first x where they fail', () => {
   assert.equal(neg.conditions.find((c) => c.id === 'monotone')!.holds, false);
   // x^3: g'(0) = 0 and g' grows with |x|, so 3 and 4 fail; it is odd and increasing, so 1 and 2 hold.
   const cube = checkConditions(gafs.custom({ name: 'cube', fn: (x) => tf.pow(x, 3), derivative: (x) => 3 * x * x }));
-  assert.deepEqual(cube.conditions.map((c) => c.holds), [true, true, false, false]);
+  assert.deepEqual(
+    cube.conditions.map((c) => c.holds),
+    [true, true, false, false],
+  );
   assert.equal(cube.bounded, false);
   // A GAF that exceeds its declared bound: 2*atan(x) declared bounded by 1 exceeds it from atan(x) > 0.5, x > 0.5463.
   const liar = checkConditions(gafs.custom({ name: 'liar', fn: (x) => tf.mul(tf.atan(x), 2), bound: 1 }));

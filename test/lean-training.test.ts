@@ -48,11 +48,11 @@ function gradients(): Float32Array[] {
   });
 }
 
-test('lean backprop gives bit-identical gradients to tfjs-core\'s engine (accumulation, unused outputs, custom gradients, given dy, second order), and is switched by setFastTraining', async () => {
+test("lean backprop gives bit-identical gradients to tfjs-core's engine (accumulation, unused outputs, custom gradients, given dy, second order), and is switched by setFastTraining", async () => {
   await useBackend('cpu');
   assert.ok(leanBackpropOn(), 'setFastTraining(true) turned it on');
   setFastTraining(false);
-  assert.ok(!leanBackpropOn(), 'setFastTraining(false) restores tfjs-core\'s engine.gradients');
+  assert.ok(!leanBackpropOn(), "setFastTraining(false) restores tfjs-core's engine.gradients");
   const ref = gradients();
   setFastTraining(true);
   assert.ok(leanBackpropOn());
@@ -60,7 +60,10 @@ test('lean backprop gives bit-identical gradients to tfjs-core\'s engine (accumu
   const got = gradients();
   assert.equal(tf.memory().numTensors, before, 'leaked tensors');
   got.forEach((g, i) => assert.deepEqual(g, ref[i], `gradient ${i} differs`));
-  assert.ok(ref.every((g) => g.some((v) => v !== 0)), 'non-trivial gradients');
+  assert.ok(
+    ref.every((g) => g.some((v) => v !== 0)),
+    'non-trivial gradients',
+  );
   // Errors keep tfjs-core's messages.
   assert.throws(() => tf.grad(() => tf.scalar(1))(tf.scalar(2)), /Cannot compute gradient of y=f\(x\)/);
 });
@@ -102,13 +105,18 @@ test('lean backprop frees saved tensors and gradients as it goes: the live count
   assert.ok(lean[1]! < engine[1]! - 2 * 12 + 1, `lean ${lean} vs tfjs-core ${engine}`);
 });
 
-test('the Relu gradient from the output is bit-identical to tfjs-core\'s, zeros included', async () => {
+test("the Relu gradient from the output is bit-identical to tfjs-core's, zeros included", async () => {
   await useBackend('cpu');
   assert.equal(tf.getGradient('Relu'), reluGradConfig);
-  const run = (): Float32Array => tf.tidy(() => {
-    const x = tf.tensor([-2, -0.5, 0, 0, 1e-30, 0.5, 3, -0]);
-    return Float32Array.from(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), tf.tensor([1, 2, 3, 4, 5, 6, 7, 8]))))(x).dataSync());
-  });
+  const run = (): Float32Array =>
+    tf.tidy(() => {
+      const x = tf.tensor([-2, -0.5, 0, 0, 1e-30, 0.5, 3, -0]);
+      return Float32Array.from(
+        tf
+          .grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), tf.tensor([1, 2, 3, 4, 5, 6, 7, 8]))))(x)
+          .dataSync(),
+      );
+    });
   const got = run();
   tf.registerGradient(TFJS_RELU_GRADIENT!);
   const ref = run();
@@ -139,13 +147,19 @@ function bnCase(shape: number[], lean: boolean): Float32Array[] {
       return [r.y, r.mean, r.variance];
     };
     const outs = bn(x, gamma, beta);
-    const grads = tf.grads((xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(w, bn(xs, g as tf.Tensor1D, b as tf.Tensor1D)[0]!)))([x, gamma, beta]);
+    const grads = tf.grads((xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(w, bn(xs, g as tf.Tensor1D, b as tf.Tensor1D)[0]!)),
+    )([x, gamma, beta]);
     return [...outs, ...grads].map((v) => Float32Array.from(v.dataSync()));
   });
 }
 
-test('batchNormTraining: the same output, mean and variance as tf.moments + tf.batchNorm (bit-identical on cpu), and the closed-form gradient equals tfjs-core\'s composite one, on cpu and wasm', async () => {
-  const shapes = [[3, 4, 5, 6], [7, 5], [2, 3, 4]];
+test("batchNormTraining: the same output, mean and variance as tf.moments + tf.batchNorm (bit-identical on cpu), and the closed-form gradient equals tfjs-core's composite one, on cpu and wasm", async () => {
+  const shapes = [
+    [3, 4, 5, 6],
+    [7, 5],
+    [2, 3, 4],
+  ];
   await useBackend('cpu');
   setFastTraining(false);
   const ref = shapes.map((s) => bnCase(s, false));
@@ -166,7 +180,10 @@ test('batchNormTraining: the same output, mean and variance as tf.moments + tf.b
     });
     assert.equal(tf.memory().numTensors, before, `${backend}: leaked tensors`);
   }
-  assert.throws(() => batchNormTraining(tf.zeros([2, 3]), tf.ones([4]) as tf.Tensor1D, tf.zeros([3]) as tf.Tensor1D, 1e-5), /gamma, beta shape \[C\]; got x \[2,3\], gamma \[4\]/);
+  assert.throws(
+    () => batchNormTraining(tf.zeros([2, 3]), tf.ones([4]) as tf.Tensor1D, tf.zeros([3]) as tf.Tensor1D, 1e-5),
+    /gamma, beta shape \[C\]; got x \[2,3\], gamma \[4\]/,
+  );
 });
 
 /** One layer on a fixed input: training output, moving statistics, then inference output. */
@@ -175,13 +192,16 @@ function layerRun(layer: tf.layers.Layer): Float32Array[] {
     const x = tf.add(tf.mul(t([4, 3, 3, 5], 9), 2), 0.7);
     const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [3, 3, 5] }), layer] });
     const train = model.apply(x, { training: true }) as tf.Tensor;
-    const stats = layer.getWeights().slice(2).map((w) => Float32Array.from(w.dataSync()));
+    const stats = layer
+      .getWeights()
+      .slice(2)
+      .map((w) => Float32Array.from(w.dataSync()));
     const infer = model.apply(x, { training: false }) as tf.Tensor;
     return [Float32Array.from(train.dataSync()), ...stats, Float32Array.from(infer.dataSync())];
   });
 }
 
-test('LeanBatchNormalization behaves as tfjs\'s BatchNormalization: outputs, moving statistics, class name, weights, serialization', async () => {
+test("LeanBatchNormalization behaves as tfjs's BatchNormalization: outputs, moving statistics, class name, weights, serialization", async () => {
   await useBackend('cpu');
   const args = { axis: -1, momentum: 0.9, epsilon: 1e-5 };
   const lean = new LeanBatchNormalization({ ...args, name: 'lean_bn' });
@@ -189,7 +209,10 @@ test('LeanBatchNormalization behaves as tfjs\'s BatchNormalization: outputs, mov
   const got = layerRun(lean);
   got.forEach((v, i) => assert.deepEqual(v, ref[i], `output ${i} (train, moving mean, moving variance, inference) not bit-identical`));
   assert.equal(lean.getClassName(), 'BatchNormalization');
-  assert.deepEqual(lean.weights.map((w) => w.name), ['lean_bn/gamma', 'lean_bn/beta', 'lean_bn/moving_mean', 'lean_bn/moving_variance']);
+  assert.deepEqual(
+    lean.weights.map((w) => w.name),
+    ['lean_bn/gamma', 'lean_bn/beta', 'lean_bn/moving_mean', 'lean_bn/moving_variance'],
+  );
   // A saved model names the class 'BatchNormalization': it loads as tfjs's own layer.
   const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[lean.getClassName()]!;
   const restored = fromConfig(cls, lean.getConfig()) as tf.layers.Layer;
@@ -206,7 +229,10 @@ function modelGradients(name: string): Float32Array {
     const x = tf.tensor4d(seeded(4 * 8 * 8 * 3, 12), [4, 8, 8, 3]);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      vars,
+    );
     return Float32Array.from(tf.concat(vars.map((v) => tf.reshape(grads[v.name]!, [-1]))).dataSync());
   });
   assert.equal(tf.memory().numTensors, before, `${name}: the step leaked tensors`);
@@ -226,7 +252,7 @@ function withoutLeanParts<T>(f: () => T): T {
   }
 }
 
-test('zoo models: one step\'s gradients with the lean pass, lean batch norm and the Relu gradient equal tfjs\'s (MobileNetV2 on wasm, ResNet-20 on cpu)', async () => {
+test("zoo models: one step's gradients with the lean pass, lean batch norm and the Relu gradient equal tfjs's (MobileNetV2 on wasm, ResNet-20 on cpu)", async () => {
   // Relative error over all gradients together: max |got - ref| / max |ref|. (Per variable it
   // is not meaningful here: a batch norm followed by another has a beta gradient that is zero
   // in exact arithmetic, so both sides hold rounding noise of different sizes.)
@@ -239,7 +265,10 @@ test('zoo models: one step\'s gradients with the lean pass, lean batch norm and 
     }
     return d / s;
   };
-  for (const [name, backend] of [['MobileNetV2', 'wasm'], ['resnet20', 'cpu']] as const) {
+  for (const [name, backend] of [
+    ['MobileNetV2', 'wasm'],
+    ['resnet20', 'cpu'],
+  ] as const) {
     await useBackend(backend);
     assert.equal(tf.getGradient('Relu'), reluGradConfig);
     const ref = withoutLeanParts(() => modelGradients(name));

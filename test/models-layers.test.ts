@@ -31,10 +31,12 @@ test('GroupedConv2D equals one convolution whose kernel is zero off the group bl
   assert.deepEqual(kernel.shape, [3, 3, 2, 6], 'compact kernel, k*k*(cin/groups)*cout weights');
   const k = kernel.arraySync() as number[][][][];
   const full = tf.buffer([3, 3, 4, 6]);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let o = 0; o < 6; o++) {
-    const g = Math.floor(o / 3);
-    for (let c = 0; c < 2; c++) full.set(k[i][j][c][o], i, j, g * 2 + c, o);
-  }
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++)
+      for (let o = 0; o < 6; o++) {
+        const g = Math.floor(o / 3);
+        for (let c = 0; c < 2; c++) full.set(k[i][j][c][o], i, j, g * 2 + c, o);
+      }
   const x = tf.randomNormal([2, 5, 5, 4], 0, 1, 'float32', 11);
   const expected = tf.add(tf.conv2d(x as tf.Tensor4D, full.toTensor() as tf.Tensor4D, 2, 'valid'), bias);
   close(model.predict(x) as tf.Tensor, expected);
@@ -95,10 +97,12 @@ test('models with the custom layers survive a save/load round trip', async () =>
   x = new ChannelZeroPad({ before: 1, after: 1 }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: x });
   let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   assert.ok(saved);
   const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
   const xIn = tf.randomNormal([1, 6, 6, 4], 0, 1, 'float32', 5);

@@ -172,7 +172,15 @@ function mobilenet(k: number): number {
 // MobileNetV2: expand (even at e = 1) + depthwise + project, conv shortcut on stride 1 with
 // a channel change; head conv 320->1280 + BN.
 function mobilenetv2(k: number): number {
-  const cfg = [[1, 16, 1, 1], [6, 24, 2, 1], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  const cfg = [
+    [1, 16, 1, 1],
+    [6, 24, 2, 1],
+    [6, 32, 3, 2],
+    [6, 64, 4, 2],
+    [6, 96, 3, 1],
+    [6, 160, 3, 2],
+    [6, 320, 1, 1],
+  ];
   let cin = 32;
   let n = conv(3, 3, 32) + bn(32);
   for (const [e, out, nb, stride] of cfg) {
@@ -191,15 +199,20 @@ function mobilenetv2(k: number): number {
 function googlenet(k: number): number {
   const cbr = (kk: number, cin: number, cout: number): number => conv(kk, cin, cout, { bias: true }) + bn(cout);
   const mods = [
-    [64, 96, 128, 16, 32, 32], [128, 128, 192, 32, 96, 64], [192, 96, 208, 16, 48, 64],
-    [160, 112, 224, 24, 64, 64], [128, 128, 256, 24, 64, 64], [112, 144, 288, 32, 64, 64],
-    [256, 160, 320, 32, 128, 128], [256, 160, 320, 32, 128, 128], [384, 192, 384, 48, 128, 128],
+    [64, 96, 128, 16, 32, 32],
+    [128, 128, 192, 32, 96, 64],
+    [192, 96, 208, 16, 48, 64],
+    [160, 112, 224, 24, 64, 64],
+    [128, 128, 256, 24, 64, 64],
+    [112, 144, 288, 32, 64, 64],
+    [256, 160, 320, 32, 128, 128],
+    [256, 160, 320, 32, 128, 128],
+    [384, 192, 384, 48, 128, 128],
   ];
   let cin = 192;
   let n = cbr(3, 3, 192);
   for (const [n1, n3r, n3, n5r, n5, np] of mods) {
-    n += cbr(1, cin, n1) + cbr(1, cin, n3r) + cbr(3, n3r, n3) + cbr(1, cin, n5r) + cbr(3, n5r, n5) + cbr(3, n5, n5) +
-      cbr(1, cin, np);
+    n += cbr(1, cin, n1) + cbr(1, cin, n3r) + cbr(3, n3r, n3) + cbr(1, cin, n5r) + cbr(3, n5r, n5) + cbr(3, n5, n5) + cbr(1, cin, np);
     cin = n1 + n3 + n5 + np;
   }
   return n + linear(1024, k);
@@ -210,8 +223,18 @@ function googlenet(k: number): number {
 function shufflenetv2(k: number): number {
   const down = (cin: number, out: number): number => {
     const m = out / 2;
-    return conv(3, cin, cin, { groups: cin }) + bn(cin) + conv(1, cin, m) + bn(m) +
-      conv(1, cin, m) + bn(m) + conv(3, m, m, { groups: m }) + bn(m) + conv(1, m, m) + bn(m);
+    return (
+      conv(3, cin, cin, { groups: cin }) +
+      bn(cin) +
+      conv(1, cin, m) +
+      bn(m) +
+      conv(1, cin, m) +
+      bn(m) +
+      conv(3, m, m, { groups: m }) +
+      bn(m) +
+      conv(1, m, m) +
+      bn(m)
+    );
   };
   const unit = (c: number): number => {
     const h = c / 2;
@@ -219,7 +242,11 @@ function shufflenetv2(k: number): number {
   };
   let cin = 24;
   let n = conv(3, 3, 24) + bn(24);
-  [[48, 3], [96, 7], [192, 3]].forEach(([c, nb]) => {
+  [
+    [48, 3],
+    [96, 7],
+    [192, 3],
+  ].forEach(([c, nb]) => {
     n += down(cin, c) + nb * unit(c);
     cin = c;
   });
@@ -231,16 +258,29 @@ function shufflenetv2(k: number): number {
 // The reference also creates (but never uses) conv1 32->32 + BN(32) in the first (e = 1)
 // block: its count is ours + 32*32 + 2*32 = ours + 1,088.
 function efficientnet(k: number): number {
-  const cfg = [[1, 16, 1, 3, 1], [6, 24, 2, 3, 2], [6, 40, 2, 5, 2], [6, 80, 3, 3, 2], [6, 112, 3, 5, 1],
-    [6, 192, 4, 5, 2], [6, 320, 1, 3, 1]];
+  const cfg = [
+    [1, 16, 1, 3, 1],
+    [6, 24, 2, 3, 2],
+    [6, 40, 2, 5, 2],
+    [6, 80, 3, 3, 2],
+    [6, 112, 3, 5, 1],
+    [6, 192, 4, 5, 2],
+    [6, 320, 1, 3, 1],
+  ];
   let cin = 32;
   let n = conv(3, 3, 32) + bn(32);
   for (const [e, out, nb, kk] of cfg) {
     for (let i = 0; i < nb; i++) {
       const p = e * cin;
       const se = Math.floor(cin * 0.25);
-      n += (e !== 1 ? conv(1, cin, p) + bn(p) : 0) + conv(kk, p, p, { groups: p }) + bn(p) +
-        conv(1, p, se, { bias: true }) + conv(1, se, p, { bias: true }) + conv(1, p, out) + bn(out);
+      n +=
+        (e !== 1 ? conv(1, cin, p) + bn(p) : 0) +
+        conv(kk, p, p, { groups: p }) +
+        bn(p) +
+        conv(1, p, se, { bias: true }) +
+        conv(1, se, p, { bias: true }) +
+        conv(1, p, out) +
+        bn(out);
       cin = out;
     }
   }
@@ -252,7 +292,12 @@ const EFFICIENTNET_DEAD_PARAMS = conv(1, 32, 32) + bn(32); // 1,088
 function regnet(k: number): number {
   let cin = 64;
   let n = conv(3, 3, 64) + bn(64);
-  [[24, 1, 1], [56, 1, 1], [152, 4, 2], [368, 7, 2]].forEach(([w, d, stride]) => {
+  [
+    [24, 1, 1],
+    [56, 1, 1],
+    [152, 4, 2],
+    [368, 7, 2],
+  ].forEach(([w, d, stride]) => {
     for (let i = 0; i < d; i++) {
       const s = i === 0 ? stride : 1;
       n += conv(1, cin, w) + bn(w) + conv(3, w, w, { groups: w / 8 }) + bn(w) + conv(1, w, w) + bn(w);
@@ -268,7 +313,11 @@ function regnet(k: number): number {
 function resnext(k: number): number {
   let cin = 64;
   let n = conv(1, 3, 64) + bn(64);
-  [[128, 1], [256, 2], [512, 2]].forEach(([gw, stride]) => {
+  [
+    [128, 1],
+    [256, 2],
+    [512, 2],
+  ].forEach(([gw, stride]) => {
     for (let i = 0; i < 3; i++) {
       const s = i === 0 ? stride : 1;
       n += conv(1, cin, gw) + bn(gw) + conv(3, gw, gw, { groups: 2 }) + bn(gw) + conv(1, gw, 2 * gw) + bn(2 * gw);
@@ -284,10 +333,14 @@ function resnext(k: number): number {
 function dpn26(k: number): number {
   let last = 64;
   let n = conv(3, 3, 64) + bn(64);
-  [[96, 256, 16], [192, 512, 32], [384, 1024, 24], [768, 2048, 128]].forEach(([inP, out, dd]) => {
+  [
+    [96, 256, 16],
+    [192, 512, 32],
+    [384, 1024, 24],
+    [768, 2048, 128],
+  ].forEach(([inP, out, dd]) => {
     for (let i = 0; i < 2; i++) {
-      n += conv(1, last, inP) + bn(inP) + conv(3, inP, inP, { groups: 32 }) + bn(inP) +
-        conv(1, inP, out + dd) + bn(out + dd);
+      n += conv(1, last, inP) + bn(inP) + conv(3, inP, inP, { groups: 32 }) + bn(inP) + conv(1, inP, out + dd) + bn(out + dd);
       if (i === 0) n += conv(1, last, out + dd) + bn(out + dd);
       last = out + (i + 2) * dd;
     }
@@ -379,7 +432,12 @@ test('the arithmetic derivations reproduce every count of the reference table', 
 });
 
 test('every registered model has a derivation (no model goes unchecked)', () => {
-  assert.deepEqual(listModels().map((m) => m.name).sort(), Object.keys(DERIVED).sort());
+  assert.deepEqual(
+    listModels()
+      .map((m) => m.name)
+      .sort(),
+    Object.keys(DERIVED).sort(),
+  );
 });
 
 test('built models have the derived, reference and cached counts for 10 and 100 classes', async () => {

@@ -19,9 +19,16 @@ function maxAbs(xs: Float32Array): number {
   return xs.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
 
-test('names match ignoring case and separators, and the GAF scripts\' aliases', () => {
-  for (const [asked, canonical] of [['resnet18', 'ResNet18'], ['RESNET-18', 'ResNet18'], ['LeNet', 'LeNet'],
-    ['lenet', 'LeNet'], ['DENSENET_CIFAR', 'densenet_cifar'], ['MobileV2', 'MobileNetV2'], ['ResNet20', 'resnet20']]) {
+test("names match ignoring case and separators, and the GAF scripts' aliases", () => {
+  for (const [asked, canonical] of [
+    ['resnet18', 'ResNet18'],
+    ['RESNET-18', 'ResNet18'],
+    ['LeNet', 'LeNet'],
+    ['lenet', 'LeNet'],
+    ['DENSENET_CIFAR', 'densenet_cifar'],
+    ['MobileV2', 'MobileNetV2'],
+    ['ResNet20', 'resnet20'],
+  ]) {
     const model = createModel(asked);
     assert.equal(model.name, canonical, asked);
     model.dispose();
@@ -35,12 +42,15 @@ test('normalised names (and aliases) never collide', () => {
 });
 
 test('an unknown name fails with the closest valid name and the full list', () => {
-  assert.throws(() => createModel('ResNet19'), (err: Error) => {
-    assert.match(err.message, /unknown model "ResNet19"/);
-    assert.match(err.message, /Did you mean "ResNet18"\?/);
-    for (const m of listModels()) assert.ok(err.message.includes(m.name), `lists ${m.name}`);
-    return true;
-  });
+  assert.throws(
+    () => createModel('ResNet19'),
+    (err: Error) => {
+      assert.match(err.message, /unknown model "ResNet19"/);
+      assert.match(err.message, /Did you mean "ResNet18"\?/);
+      for (const m of listModels()) assert.ok(err.message.includes(m.name), `lists ${m.name}`);
+      return true;
+    },
+  );
   assert.equal(closestModelName('mobilenet-v2'), 'MobileNetV2');
   assert.equal(closestModelName('efficientnet'), 'EfficientNetB0');
   assert.throws(() => createModel(''), /model name must be a non-empty string/);
@@ -49,22 +59,29 @@ test('an unknown name fails with the closest valid name and the full list', () =
 test('bad options fail naming the option, the value and what is expected', () => {
   assert.throws(() => createModel('LeNet', { numClasses: 0 }), /numClasses must be a positive integer, got 0/);
   assert.throws(() => createModel('LeNet', { numClasses: 2.5 }), /numClasses must be a positive integer, got 2.5/);
-  assert.throws(() => createModel('LeNet', { inputShape: [32, 32] as unknown as [number, number, number] }),
-    /inputShape must be \[height, width, channels\].*got \[32,32\]/);
+  assert.throws(
+    () => createModel('LeNet', { inputShape: [32, 32] as unknown as [number, number, number] }),
+    /inputShape must be \[height, width, channels\].*got \[32,32\]/,
+  );
   assert.throws(() => createModel('LeNet', { init: 'he' as 'pytorch' }), /init must be "pytorch" or "glorot", got "he"/);
-  assert.throws(() => createModel('LeNet', { numclasses: 10 } as unknown as { numClasses: number }),
-    /unknown option "numclasses"; valid options: numClasses, inputShape, init, seed/);
+  assert.throws(
+    () => createModel('LeNet', { numclasses: 10 } as unknown as { numClasses: number }),
+    /unknown option "numclasses"; valid options: numClasses, inputShape, init, seed/,
+  );
   assert.throws(() => createModel('LeNet', { seed: Number.NaN }), /seed must be a finite number/);
 });
 
 test('an input too small for the down-sampling fails with the model, the shape and the default', () => {
   const numTensors = tf.memory().numTensors;
-  assert.throws(() => createModel('VGG16', { inputShape: [16, 16, 3] }), (err: Error) => {
-    assert.match(err.message, /createModel\("VGG16"\): cannot build it for inputShape \[16, 16, 3\]/);
-    assert.match(err.message, /pool5/);
-    assert.match(err.message, /default input is \[32, 32, 3\]/);
-    return true;
-  });
+  assert.throws(
+    () => createModel('VGG16', { inputShape: [16, 16, 3] }),
+    (err: Error) => {
+      assert.match(err.message, /createModel\("VGG16"\): cannot build it for inputShape \[16, 16, 3\]/);
+      assert.match(err.message, /pool5/);
+      assert.match(err.message, /default input is \[32, 32, 3\]/);
+      return true;
+    },
+  );
   assert.equal(tf.memory().numTensors, numTensors, 'the half-built model is disposed');
 });
 

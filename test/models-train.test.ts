@@ -24,9 +24,20 @@ import { gafs } from '../src/gaf/index';
 
 /** Input side per model where it is not 32 (see the file comment). */
 const SIDE: Record<string, number> = {
-  ResNet34: 16, ResNet50: 16, ResNet101: 16, ResNet152: 16, PreActResNet18: 16, SENet18: 16,
-  DenseNet121: 16, GoogLeNet: 16, ResNeXt29_2x64d: 16, DPN26: 16, RegNetX_200MF: 16, MobileNetV2: 16,
-  imagenet_resnet18: 64, imagenet_resnet50: 64,
+  ResNet34: 16,
+  ResNet50: 16,
+  ResNet101: 16,
+  ResNet152: 16,
+  PreActResNet18: 16,
+  SENet18: 16,
+  DenseNet121: 16,
+  GoogLeNet: 16,
+  ResNeXt29_2x64d: 16,
+  DPN26: 16,
+  RegNetX_200MF: 16,
+  MobileNetV2: 16,
+  imagenet_resnet18: 64,
+  imagenet_resnet50: 64,
 };
 
 /** Models whose second step is also run, to check that a step holds no tensor back. */
@@ -52,7 +63,9 @@ for (const info of listModels()) {
     const step = (): number => {
       const loss = optimizer.minimize(
         () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-        true, vars);
+        true,
+        vars,
+      );
       if (!loss) throw new Error('minimize returned no loss');
       const value = loss.dataSync()[0];
       loss.dispose();
@@ -62,7 +75,11 @@ for (const info of listModels()) {
       const loss = step();
       assert.ok(Number.isFinite(loss), `finite loss, got ${loss}`);
       const unchanged = kernels.filter((v, i) => tf.tidy(() => tf.all(tf.equal(v, before[i])).dataSync()[0] === 1));
-      assert.deepEqual(unchanged.map((v) => v.name), [], 'every kernel changed');
+      assert.deepEqual(
+        unchanged.map((v) => v.name),
+        [],
+        'every kernel changed',
+      );
       if (STEADY_STATE.has(info.name)) {
         const n = tf.memory().numTensors;
         assert.ok(Number.isFinite(step()));

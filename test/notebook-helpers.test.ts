@@ -13,7 +13,6 @@ import { lineChartSpec } from '../src/plots/line-chart';
 import { compileSpec, renderSvg } from '../src/plots/render';
 import { ROOT } from './repo-root';
 
-
 // ---------------------------------------------------------------------------------------------
 // notebookMode / notebookParams
 
@@ -30,7 +29,8 @@ test('notebookMode: unset or empty is normal; normal and smoke are read case- an
 test('notebookMode: an unknown value is an error naming the variable, the value and the fix', () => {
   assert.throws(
     () => notebookMode({ GAF_NOTEBOOK_MODE: 'fast' }),
-    (e: Error) => e.message.includes('GAF_NOTEBOOK_MODE="fast"') && e.message.includes('GAF_NOTEBOOK_MODE=smoke') && /leave it unset/.test(e.message),
+    (e: Error) =>
+      e.message.includes('GAF_NOTEBOOK_MODE="fast"') && e.message.includes('GAF_NOTEBOOK_MODE=smoke') && /leave it unset/.test(e.message),
   );
 });
 
@@ -60,7 +60,13 @@ test('notebookParams: normal mode keeps the normal settings; figures and runs go
 });
 
 test('notebookParams: smoke mode overrides only what smoke sets; outputs go under build/smoke/', () => {
-  const p = notebookParams({ name: '06-ablations', normal, smoke: { epochs: 1, seeds: [1] }, env: { GAF_NOTEBOOK_MODE: 'smoke' }, announce: false });
+  const p = notebookParams({
+    name: '06-ablations',
+    normal,
+    smoke: { epochs: 1, seeds: [1] },
+    env: { GAF_NOTEBOOK_MODE: 'smoke' },
+    announce: false,
+  });
   assert.equal(p.mode, 'smoke');
   assert.equal(p.epochs, 1);
   assert.deepEqual(p.seeds, [1]);
@@ -84,20 +90,30 @@ test('notebookParams: a smoke key the normal settings lack is an error listing t
   const typo = { epoch: 1 } as unknown as Partial<typeof normal>;
   assert.throws(
     () => notebookParams({ name: '03-theory', normal, smoke: typo, env: {}, announce: false }),
-    (e: Error) => e.message.includes('notebookParams(03-theory)') && e.message.includes('"epoch"') && e.message.includes('allowed: epochs, seeds, lr'),
+    (e: Error) =>
+      e.message.includes('notebookParams(03-theory)') && e.message.includes('"epoch"') && e.message.includes('allowed: epochs, seeds, lr'),
   );
 });
 
 test('notebookParams: settings named like its own fields (mode, figuresDir, runsDir) are refused, not overwritten', () => {
-  assert.throws(() => notebookParams({ name: 'x', normal: { mode: 'fast', epochs: 1 }, smoke: {}, env: {}, announce: false }), /"mode" is set by notebookParams itself/);
+  assert.throws(
+    () => notebookParams({ name: 'x', normal: { mode: 'fast', epochs: 1 }, smoke: {}, env: {}, announce: false }),
+    /"mode" is set by notebookParams itself/,
+  );
 });
 
 test('notebookParams: a name that is not a plain folder name is refused', () => {
-  assert.throws(() => notebookParams({ name: '../x', normal, smoke: {}, env: {}, announce: false }), /name "\.\.\/x" must be a plain folder name/);
+  assert.throws(
+    () => notebookParams({ name: '../x', normal, smoke: {}, env: {}, announce: false }),
+    /name "\.\.\/x" must be a plain folder name/,
+  );
 });
 
 test('notebookParams: a bad GAF_NOTEBOOK_MODE in the given env is reported', () => {
-  assert.throws(() => notebookParams({ name: 'x', normal, smoke: {}, env: { GAF_NOTEBOOK_MODE: 'tiny' }, announce: false }), /GAF_NOTEBOOK_MODE="tiny"/);
+  assert.throws(
+    () => notebookParams({ name: 'x', normal, smoke: {}, env: { GAF_NOTEBOOK_MODE: 'tiny' }, announce: false }),
+    /GAF_NOTEBOOK_MODE="tiny"/,
+  );
 });
 
 test('notebookParams announces the mode on one line (and only when asked)', () => {
@@ -108,7 +124,10 @@ test('notebookParams announces the mode on one line (and only when asked)', () =
     notebookParams({ name: '02-x', normal, smoke: {}, env: {}, announce: false });
     const lines = log.mock.calls.map((c) => String(c.arguments[0]));
     assert.equal(lines.length, 2);
-    assert.equal(lines[0], `02-x: SMOKE mode (GAF_NOTEBOOK_MODE=smoke): tiny settings, numbers are not results; figures -> ${path.join('build', 'smoke', 'figures')}/`);
+    assert.equal(
+      lines[0],
+      `02-x: SMOKE mode (GAF_NOTEBOOK_MODE=smoke): tiny settings, numbers are not results; figures -> ${path.join('build', 'smoke', 'figures')}/`,
+    );
     assert.equal(lines[1], '02-x: normal mode (set GAF_NOTEBOOK_MODE=smoke for a quick check); figures -> figures/');
   } finally {
     log.mock.restore();
@@ -145,7 +164,12 @@ test('tableHtml escapes text, right-aligns numeric columns and carries the gaf-l
   assert.ok(!html.includes('<b>bold</b>'), 'raw HTML from a cell must not reach the page');
   assert.ok(html.includes('<td style="text-align:left">a &amp; &quot;b&quot;</td>'), html);
   // acc holds only numbers (and null): right-aligned header and cells; name is text: left.
-  assert.ok(html.includes('<thead><tr><th style="text-align:left">name</th><th style="text-align:right">acc</th><th style="text-align:left">note</th></tr></thead>'), html);
+  assert.ok(
+    html.includes(
+      '<thead><tr><th style="text-align:left">name</th><th style="text-align:right">acc</th><th style="text-align:left">note</th></tr></thead>',
+    ),
+    html,
+  );
   assert.ok(html.includes('<td style="text-align:right">0.9123</td>'), html);
   assert.ok(html.includes('<td style="text-align:right"></td>'), 'null shows as an empty cell');
   assert.equal((html.match(/<tr>/g) ?? []).length, 3, 'header row + 2 body rows');
@@ -255,16 +279,26 @@ test('lineChartSpec: a value <= 0 on a log axis is an error, not silently droppe
   const withZero = [...rows, { step: 1000, gap: 0, method: 'SGD' }];
   assert.throws(
     () => lineChartSpec(withZero, { x: 'step', y: 'gap', logY: true }),
-    (e: Error) => e.message.includes('y field "gap" must hold finite numbers > 0 (log axis); found 0') && e.message.includes('turn off logY'),
+    (e: Error) =>
+      e.message.includes('y field "gap" must hold finite numbers > 0 (log axis); found 0') && e.message.includes('turn off logY'),
   );
-  assert.throws(() => lineChartSpec([{ step: -1, gap: 1 }], { x: 'step', y: 'gap', logX: true }), /x field "step" must hold finite numbers > 0 \(log axis\); found -1/);
+  assert.throws(
+    () => lineChartSpec([{ step: -1, gap: 1 }], { x: 'step', y: 'gap', logX: true }),
+    /x field "step" must hold finite numbers > 0 \(log axis\); found -1/,
+  );
   // The same rows are fine on a linear axis.
   assert.doesNotThrow(() => lineChartSpec(withZero, { x: 'step', y: 'gap' }));
 });
 
 test('lineChartSpec: non-numeric values and a bad rule are errors', () => {
-  assert.throws(() => lineChartSpec([{ step: 'one', gap: 1 }], { x: 'step', y: 'gap' }), /x field "step" must hold finite numbers; found "one"/);
-  assert.throws(() => lineChartSpec(rows, { x: 'step', y: 'gap', logY: true, rule: { y: 0 } }), /rule\.y must be a finite number > 0 \(log y axis\); got 0/);
+  assert.throws(
+    () => lineChartSpec([{ step: 'one', gap: 1 }], { x: 'step', y: 'gap' }),
+    /x field "step" must hold finite numbers; found "one"/,
+  );
+  assert.throws(
+    () => lineChartSpec(rows, { x: 'step', y: 'gap', logY: true, rule: { y: 0 } }),
+    /rule\.y must be a finite number > 0 \(log y axis\); got 0/,
+  );
 });
 
 test('lineChartSpec renders to SVG without warnings, with the titles, legend entries and rule label', async () => {
@@ -294,7 +328,8 @@ test('lineChartSpec renders to SVG without warnings, with the titles, legend ent
 test('lineChartSpec: default titles are the field names; column makes one panel per value', async () => {
   const spec = lineChartSpec(rows, { x: 'step', y: 'gap', column: 'method' });
   const svg = await renderSvg(spec, { onWarning: (m) => assert.fail(`render warning: ${m}`) });
-  for (const text of ['step', 'gap', 'gap against step', 'SGD', 'SGD + GAF']) assert.ok(svg.includes(`>${text}<`), `the SVG lacks the text "${text}"`);
+  for (const text of ['step', 'gap', 'gap against step', 'SGD', 'SGD + GAF'])
+    assert.ok(svg.includes(`>${text}<`), `the SVG lacks the text "${text}"`);
 });
 
 test('tableText / tableHtml: percent columns and renamed headers', () => {

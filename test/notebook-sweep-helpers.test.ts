@@ -38,17 +38,50 @@ test('sweepProgress: one line per change, batches throttled, the last run finish
   assert.equal(p.total, 2);
   assert.equal(p.endedBefore, 0);
   const base = { epochs: 1, batches: 3, accuracy: 0.1, lr: 0.05 };
-  p.onProgress({ type: 'start', runId: 'r1', runDir: 'd', backend: 'wasm', epochs: 1, startEpoch: 0, batchesPerEpoch: 3, trainSize: 30, testSize: 10 });
+  p.onProgress({
+    type: 'start',
+    runId: 'r1',
+    runDir: 'd',
+    backend: 'wasm',
+    epochs: 1,
+    startEpoch: 0,
+    batchesPerEpoch: 3,
+    trainSize: 30,
+    testSize: 10,
+  });
   now = 500;
   p.onProgress({ type: 'batch', epoch: 1, batch: 1, loss: 2.3026, ...base });
   now = 1500; // 1 s after the last batch line: within the default 2 s, not shown
   p.onProgress({ type: 'batch', epoch: 1, batch: 2, loss: 2.2, ...base });
   now = 2600;
   p.onProgress({ type: 'batch', epoch: 1, batch: 3, loss: 2.1, ...base });
-  const metrics = { epoch: 1, step: 3, trainLoss: 2.1, trainTop1: 0.1, trainTop5: 0.5, testLoss: 2.2, testTop1: 0.5, testTop5: 0.9, lr: 0.05, epochSeconds: 1, imagesPerSecond: 30, diverged: false };
+  const metrics = {
+    epoch: 1,
+    step: 3,
+    trainLoss: 2.1,
+    trainTop1: 0.1,
+    trainTop5: 0.5,
+    testLoss: 2.2,
+    testTop1: 0.5,
+    testTop5: 0.9,
+    lr: 0.05,
+    epochSeconds: 1,
+    imagesPerSecond: 30,
+    diverged: false,
+  };
   p.onProgress({ type: 'epoch', epochs: 1, metrics });
   p.onProgress({ type: 'end', runId: 'r1', status: 'completed', epochsDone: 1 });
-  p.onProgress({ type: 'start', runId: 'r2', runDir: 'd', backend: 'wasm', epochs: 1, startEpoch: 0, batchesPerEpoch: 3, trainSize: 30, testSize: 10 });
+  p.onProgress({
+    type: 'start',
+    runId: 'r2',
+    runDir: 'd',
+    backend: 'wasm',
+    epochs: 1,
+    startEpoch: 0,
+    batchesPerEpoch: 3,
+    trainSize: 30,
+    testSize: 10,
+  });
   p.onProgress({ type: 'end', runId: 'r2', status: 'failed', epochsDone: 0, message: 'boom' });
   const notes = lines.map((l) => l.replace(/^tiny sweep \[[#.]+\] /, ''));
   assert.deepEqual(notes, [
@@ -72,7 +105,10 @@ test('sweepProgress: runs that ended before count as done, unless the sweep star
   const dir = path.join(root, 'p2');
   const { runs } = prepareSweep(tiny(dir));
   fs.mkdirSync(path.join(dir, runs[0]!.runId));
-  fs.writeFileSync(path.join(dir, runs[0]!.runId, 'manifest.json'), JSON.stringify({ format: 'gaf-lab-run/1', runId: runs[0]!.runId, status: 'completed', config: runs[0]!.config }));
+  fs.writeFileSync(
+    path.join(dir, runs[0]!.runId, 'manifest.json'),
+    JSON.stringify({ format: 'gaf-lab-run/1', runId: runs[0]!.runId, status: 'completed', config: runs[0]!.config }),
+  );
   const lines: string[] = [];
   const p = sweepProgress(tiny(dir), { label: 'x', log: (s) => lines.push(s), now: () => 0, minSeconds: 0 });
   assert.equal(p.endedBefore, 1);
@@ -86,10 +122,21 @@ test('sweepProgress: runs that ended before count as done, unless the sweep star
 test('sweepGridTable: the committed CIFAR-10 zoo is 16 models x 3 optimizers, 3 seeds each', () => {
   const rows = sweepGridTable(path.join(packageRoot(), 'configs', 'paper', 'cifar10-zoo-sweep.json'));
   assert.equal(rows.length, 48);
-  assert.deepEqual(rows[0], { dataset: 'cifar10', model: 'VGG16', optimizer: 'reference SGD_ori', seeds: '1, 2, 3', runs: 3, epochs: 200, batchSize: 256 });
+  assert.deepEqual(rows[0], {
+    dataset: 'cifar10',
+    model: 'VGG16',
+    optimizer: 'reference SGD_ori',
+    seeds: '1, 2, 3',
+    runs: 3,
+    epochs: 200,
+    batchSize: 256,
+  });
   assert.equal(rows[1]!.optimizer, 'reference SGD_atan (alpha 0.1, beta 20)');
   assert.equal(rows[2]!.optimizer, 'reference SGD_atan (alpha 0.2, beta 10)');
-  assert.equal(rows.reduce((s, r) => s + r.runs, 0), 144);
+  assert.equal(
+    rows.reduce((s, r) => s + r.runs, 0),
+    144,
+  );
 });
 
 test('paperTable: baseline first, mean ± t half-width per optimizer, and the Welch interval of the difference', () => {
@@ -122,21 +169,50 @@ test('figureProvenanceTable: title, commit, date, runs and the notebook or comma
   fs.mkdirSync(nbs, { recursive: true });
   fs.writeFileSync(path.join(nbs, '06-ablations.ipynb'), '{}');
   const sidecar = (figure: string, o: Record<string, unknown>): void =>
-    fs.writeFileSync(path.join(figs, `${figure}.provenance.json`), JSON.stringify({ figure, title: `T ${figure}`, createdAt: '2026-01-02T03:04:05.678Z', gitCommit: '0123456789abcdef', gitDirty: false, runCount: 0, runs: [], source: null, command: 'node x', ...o }));
+    fs.writeFileSync(
+      path.join(figs, `${figure}.provenance.json`),
+      JSON.stringify({
+        figure,
+        title: `T ${figure}`,
+        createdAt: '2026-01-02T03:04:05.678Z',
+        gitCommit: '0123456789abcdef',
+        gitDirty: false,
+        runCount: 0,
+        runs: [],
+        source: null,
+        command: 'node x',
+        ...o,
+      }),
+    );
   sidecar('training-curves', { command: 'node dist/cli/main-job.js', runCount: 9, source: 'runs/main', gitDirty: true });
   sidecar('06-lr-sweep', { runCount: 4, source: path.join(packageRoot(), 'runs', 'notebooks', '06-ablations') });
   sidecar('07-cifar10-curves', { extra: { notebook: '07-cifar-zoo' } });
   sidecar('05-other', {});
   fs.writeFileSync(path.join(figs, 'notes.txt'), 'not a sidecar');
   const rows = figureProvenanceTable(figs, { notebooksDir: nbs });
-  assert.deepEqual(rows.map((r) => [r.figure, r.madeBy]), [
-    ['05-other', 'notebook 05'],
-    ['06-lr-sweep', 'notebooks/06-ablations.ipynb'],
-    ['07-cifar10-curves', 'notebooks/07-cifar-zoo.ipynb'],
-    ['training-curves', 'npm run main'],
-  ]);
-  assert.deepEqual(rows[3], { figure: 'training-curves', title: 'T training-curves', commit: '0123456789*', date: '2026-01-02 03:04', runs: 9, source: 'runs/main', madeBy: 'npm run main' });
-  assert.deepEqual(figureProvenanceTable(figs, { prefix: '06-', notebooksDir: nbs }).map((r) => [r.figure, r.source]), [['06-lr-sweep', path.join('runs', 'notebooks', '06-ablations')]], 'an absolute source inside the repository is shown relative to it');
+  assert.deepEqual(
+    rows.map((r) => [r.figure, r.madeBy]),
+    [
+      ['05-other', 'notebook 05'],
+      ['06-lr-sweep', 'notebooks/06-ablations.ipynb'],
+      ['07-cifar10-curves', 'notebooks/07-cifar-zoo.ipynb'],
+      ['training-curves', 'npm run main'],
+    ],
+  );
+  assert.deepEqual(rows[3], {
+    figure: 'training-curves',
+    title: 'T training-curves',
+    commit: '0123456789*',
+    date: '2026-01-02 03:04',
+    runs: 9,
+    source: 'runs/main',
+    madeBy: 'npm run main',
+  });
+  assert.deepEqual(
+    figureProvenanceTable(figs, { prefix: '06-', notebooksDir: nbs }).map((r) => [r.figure, r.source]),
+    [['06-lr-sweep', path.join('runs', 'notebooks', '06-ablations')]],
+    'an absolute source inside the repository is shown relative to it',
+  );
   assert.deepEqual(figureProvenanceTable(path.join(root, 'nope')), []);
   assert.equal(figureMaker({ figure: 'x', command: 'node dist/cli/main.js figures --runs r' }), 'gaf-lab figures');
   assert.equal(figureMaker({ figure: 'x', command: '/usr/bin/node node_modules/tslab/bin/tslab kernel' }), 'a notebook (tslab kernel)');
@@ -146,7 +222,13 @@ test('runFoldersTable: which folders exist, their runs and how many completed', 
   const base = path.join(root, 'folders');
   writeRun(path.join(base, 'a'), { seed: 1, testTop1: [0.5] });
   writeRun(path.join(base, 'a'), { seed: 2, status: 'diverged', testTop1: [null] });
-  const rows = runFoldersTable([{ dir: 'a', madeBy: 'npm run main' }, { dir: 'b', madeBy: 'notebook 06' }], base);
+  const rows = runFoldersTable(
+    [
+      { dir: 'a', madeBy: 'npm run main' },
+      { dir: 'b', madeBy: 'notebook 06' },
+    ],
+    base,
+  );
   assert.deepEqual(rows, [
     { folder: 'a', exists: true, runs: 2, completed: 1, other: 1, madeBy: 'npm run main' },
     { folder: 'b', exists: false, runs: 0, completed: 0, other: 0, madeBy: 'notebook 06' },
@@ -164,11 +246,14 @@ test('showSavedFigures outside a notebook: prints each PNG with its title; a mis
   showSavedFigures(figs, { prefix: '06-' });
   const printed = log.mock.calls.map((c) => String(c.arguments[0]));
   log.mock.restore();
-  assert.deepEqual(printed.map((s) => path.basename(s)), ['06-b.png', 'a.png - Figure A', '06-b.png']);
+  assert.deepEqual(
+    printed.map((s) => path.basename(s)),
+    ['06-b.png', 'a.png - Figure A', '06-b.png'],
+  );
   assert.throws(() => showSavedFigures(figs, { names: ['a', 'zzz'] }), /no zzz\.png in .*show/);
 });
 
-test('regenerateFigures: provenanceExtra is recorded in every figure, next to the figure\'s own extra', async () => {
+test("regenerateFigures: provenanceExtra is recorded in every figure, next to the figure's own extra", async () => {
   const out = path.join(root, 'regen');
   const r = await regenerateFigures({ outDir: out, provenanceExtra: { notebook: '09-paper-figures' } });
   assert.deepEqual(r.figures, ['gaf-functions', 'gaf-conditions']);
@@ -177,6 +262,9 @@ test('regenerateFigures: provenanceExtra is recorded in every figure, next to th
     assert.equal(p.extra.notebook, '09-paper-figures', f);
   }
   const fn = JSON.parse(fs.readFileSync(path.join(out, 'gaf-functions.provenance.json'), 'utf8')) as { extra: { gafs: unknown[] } };
-  assert.equal(fn.extra.gafs.length, 4, 'the figure\'s own extra stays');
-  assert.deepEqual(figureProvenanceTable(out).map((row) => row.madeBy), ['notebooks/09-paper-figures.ipynb', 'notebooks/09-paper-figures.ipynb']);
+  assert.equal(fn.extra.gafs.length, 4, "the figure's own extra stays");
+  assert.deepEqual(
+    figureProvenanceTable(out).map((row) => row.madeBy),
+    ['notebooks/09-paper-figures.ipynb', 'notebooks/09-paper-figures.ipynb'],
+  );
 });

@@ -50,7 +50,10 @@ interface DisplayOutput extends Output {
 
 /** The text/html payloads a cell displayed (tables from showTable). */
 function htmlOf(cell: Cell): string[] {
-  return (cell.outputs ?? []).map((o) => (o as DisplayOutput).data?.['text/html']).filter((h): h is string | string[] => h !== undefined).map(joinText);
+  return (cell.outputs ?? [])
+    .map((o) => (o as DisplayOutput).data?.['text/html'])
+    .filter((h): h is string | string[] => h !== undefined)
+    .map(joinText);
 }
 
 /** Whether a cell displayed an image (a figure). */
@@ -78,7 +81,9 @@ const EXPECTED: Record<string, (cells: Map<string, Cell>) => void> = {
     // bounded (0.1*pi/2, 0.2), so all four conditions hold (4 "holds" each); 0.05*atan(20x) has
     // g'(0) = 0.05*20 = 1, not > 1, so it fails "enlarges tiny gradients" (condition 3) only.
     const table = htmlOf(cell('gaf')).join('');
-    const rows = [...table.matchAll(/<tr><td[^>]*>([^<]+)<\/td><td[^>]*>(\d)<\/td><td[^>]*>[^<]*<\/td><td[^>]*>(holds|fails)<\/td>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    const rows = [...table.matchAll(/<tr><td[^>]*>([^<]+)<\/td><td[^>]*>(\d)<\/td><td[^>]*>[^<]*<\/td><td[^>]*>(holds|fails)<\/td>/g)].map(
+      (m) => `${m[1]} ${m[2]} ${m[3]}`,
+    );
     const want = ['0.1*atan(20x)', '0.2*tanh(10x)', '0.05*atan(20x)'].flatMap((g) =>
       [1, 2, 3, 4].map((n) => `${g} ${n} ${g === '0.05*atan(20x)' && n === 3 ? 'fails' : 'holds'}`),
     );
@@ -150,7 +155,11 @@ for (const name of notebooks) {
     // The series convention: one parameter cell, read through notebookParams (smoke mode).
     const params = nb.cells.find((c) => c.id === 'params');
     assert.ok(params, `${name} has no cell with id "params" (the one parameter cell)`);
-    assert.match(streamText(params, 'stdout'), /SMOKE mode/, `${name}'s params cell did not switch to smoke mode (call notebookParams there)`);
+    assert.match(
+      streamText(params, 'stdout'),
+      /SMOKE mode/,
+      `${name}'s params cell did not switch to smoke mode (call notebookParams there)`,
+    );
 
     const check = EXPECTED[name];
     if (check) check(new Map(nb.cells.filter((c) => c.id !== undefined).map((c) => [c.id as string, c])));

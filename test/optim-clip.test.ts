@@ -48,7 +48,11 @@ test('clip by norm: all gradients share one factor maxNorm/(global norm + 1e-6)'
 
 test('clipping acts on the raw gradient, before the GAF and momentum', () => {
   // clip value 0.5 then g = atan(x): gradient 2 -> 0.5 -> atan(0.5) = 0.4636476; lr 1.
-  const withGafFirst = stepLinear(sgd({ learningRate: 1, clip: { kind: 'value', value: 0.5 }, gaf: gafs.atan({ alpha: 1, beta: 1 }) }), [[0]], [[2]]);
+  const withGafFirst = stepLinear(
+    sgd({ learningRate: 1, clip: { kind: 'value', value: 0.5 }, gaf: gafs.atan({ alpha: 1, beta: 1 }) }),
+    [[0]],
+    [[2]],
+  );
   close(withGafFirst, [[-Math.atan(0.5)]]);
   // Momentum 0.9 with clip 0.5 and gradient 2 every step: buffer 0.5, then 0.9*0.5 + 0.5 = 0.95;
   // after two steps at lr 1: w = -(0.5 + 0.95) = -1.45 (the buffer holds clipped values).
@@ -74,7 +78,10 @@ test('clip survives getConfig/fromConfig and the adaptive-GAF optimizer accepts 
 });
 
 test('bad clip settings fail with the field and the fix', () => {
-  assert.throws(() => sgd({ learningRate: 0.1, clip: { kind: 'max', value: 1 } as never }), /clip\.kind must be one of 'value', 'norm', got "max"/);
+  assert.throws(
+    () => sgd({ learningRate: 0.1, clip: { kind: 'max', value: 1 } as never }),
+    /clip\.kind must be one of 'value', 'norm', got "max"/,
+  );
   assert.throws(() => sgd({ learningRate: 0.1, clip: { kind: 'value', value: -1 } }), /clip\.value must be > 0, got -1/);
   assert.throws(() => sgd({ learningRate: 0.1, clip: { kind: 'norm', max: 1 } as never }), /unknown option "max"/);
   assert.throws(() => resolveConfig(cfg({ kind: 'norm', value: 1 })), /optimizer\.clip/);

@@ -40,7 +40,10 @@ test('model.compile + model.fit with sgd({momentum, gaf}) lowers the loss; state
   assert.equal(opt.iterations, 30);
   const weights = await opt.getWeights();
   const expectedNames = m.trainableWeights.map((w) => `${(w.read() as tf.Variable).name}/momentum`);
-  assert.deepEqual(weights.slice(1).map((w) => w.name), expectedNames);
+  assert.deepEqual(
+    weights.slice(1).map((w) => w.name),
+    expectedNames,
+  );
   tf.dispose(weights.map((w) => w.tensor));
   m.dispose();
   tf.dispose([x, y]);
@@ -70,9 +73,14 @@ test('model.save with includeOptimizer, loadLayersModel, then one more epoch: sa
   const b = loaded.getWeights().map((w) => Array.from(w.dataSync()));
   assert.deepEqual(b, a);
   // Without the optimizer state (fresh Adam moments, t = 1) the epoch ends elsewhere.
-  const fresh = await tf.loadLayersModel(tf.io.fromMemory({ ...artifacts!, weightSpecs: artifacts!.weightSpecs!.filter((s) => s.group !== 'optimizer') }));
+  const fresh = await tf.loadLayersModel(
+    tf.io.fromMemory({ ...artifacts!, weightSpecs: artifacts!.weightSpecs!.filter((s) => s.group !== 'optimizer') }),
+  );
   await fresh.fit(x, y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
-  assert.notDeepEqual(fresh.getWeights().map((w) => Array.from(w.dataSync())), a);
+  assert.notDeepEqual(
+    fresh.getWeights().map((w) => Array.from(w.dataSync())),
+    a,
+  );
   m.dispose();
   loaded.dispose();
   fresh.dispose();

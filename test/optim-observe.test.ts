@@ -22,7 +22,10 @@ function summary(xs: number[], threshold = 1e-3): GradientSummary {
 
 function assertSummary(actual: GradientSummary, expected: GradientSummary, what: string): void {
   for (const k of ['l2', 'maxAbs', 'tinyFraction'] as const) {
-    assert.ok(Math.abs(actual[k] - expected[k]) <= 1e-6 * Math.max(1, Math.abs(expected[k])), `${what}.${k}: ${actual[k]} vs ${expected[k]}`);
+    assert.ok(
+      Math.abs(actual[k] - expected[k]) <= 1e-6 * Math.max(1, Math.abs(expected[k])),
+      `${what}.${k}: ${actual[k]} vs ${expected[k]}`,
+    );
   }
 }
 
@@ -80,7 +83,14 @@ test("'update' placement reports the activated momentum output; no GAF reports a
   const w = seen[1]![0]!;
   assert.equal(w.step, 2);
   assertSummary(w.raw, summary(GW, 0.01), 'raw');
-  assertSummary(w.activated, summary(GW.map((x) => g(1.9 * x)), 0.01), 'activated');
+  assertSummary(
+    w.activated,
+    summary(
+      GW.map((x) => g(1.9 * x)),
+      0.01,
+    ),
+    'activated',
+  );
 
   const plain = sgd({ learningRate: 0.1, momentum: 0.9 });
   const seenPlain: GradientStats[][] = [];

@@ -21,11 +21,19 @@ const G: Vec[] = [
 
 // ---------------------------------------------------------------- independent reference
 type Fn = (x: number) => number;
-const atanG = (alpha: number, beta: number): Fn => (x) => alpha * Math.atan(beta * x);
-const tanhG = (alpha: number, beta: number): Fn => (x) => alpha * Math.tanh(beta * x);
+const atanG =
+  (alpha: number, beta: number): Fn =>
+  (x) =>
+    alpha * Math.atan(beta * x);
+const tanhG =
+  (alpha: number, beta: number): Fn =>
+  (x) =>
+    alpha * Math.tanh(beta * x);
 // The reference's own log form: alpha*ln(relu(beta x)+1) - alpha*ln(relu(-beta x)+1).
-const logG = (alpha: number, beta: number): Fn => (x) =>
-  alpha * Math.log(Math.max(beta * x, 0) + 1) - alpha * Math.log(Math.max(-beta * x, 0) + 1);
+const logG =
+  (alpha: number, beta: number): Fn =>
+  (x) =>
+    alpha * Math.log(Math.max(beta * x, 0) + 1) - alpha * Math.log(Math.max(-beta * x, 0) + 1);
 
 interface RefSgd {
   lr: number;
@@ -183,7 +191,11 @@ test('plain SGD, lr 0.1', () => {
   // p1 = [1 - 0.1*0.5, -2 + 0.1*0.1] = [0.95, -1.99]
   // p2 = [0.95 - 0.02, -1.99 - 0.04] = [0.93, -2.03]
   // p3 = [0.93 + 0.03, -2.03 - 0.005] = [0.96, -2.035]
-  const hand = [[0.95, -1.99], [0.93, -2.03], [0.96, -2.035]];
+  const hand = [
+    [0.95, -1.99],
+    [0.93, -2.03],
+    [0.96, -2.035],
+  ];
   assertClose(refSgd({ lr: 0.1 }), hand, 'reference impl');
   assertClose(run(sgd({ learningRate: 0.1 })), hand, 'sgd');
 });
@@ -192,7 +204,11 @@ test('SGD with momentum 0.9 (buffer starts as a copy of the first gradient)', ()
   // b1 = g1 = [0.5, -0.1];                      p1 = [0.95, -1.99]
   // b2 = 0.9*b1 + g2 = [0.65, 0.31];            p2 = [0.885, -2.021]
   // b3 = 0.9*b2 + g3 = [0.285, 0.329];          p3 = [0.8565, -2.0539]
-  const hand = [[0.95, -1.99], [0.885, -2.021], [0.8565, -2.0539]];
+  const hand = [
+    [0.95, -1.99],
+    [0.885, -2.021],
+    [0.8565, -2.0539],
+  ];
   assertClose(refSgd({ lr: 0.1, mu: 0.9 }), hand, 'reference impl');
   assertClose(run(sgd({ learningRate: 0.1, momentum: 0.9 })), hand, 'sgd momentum');
 });
@@ -202,7 +218,11 @@ test('SGD with Nesterov momentum 0.9', () => {
   // d1 = 1.9*g1 = [0.95, -0.19];                p1 = [0.905, -1.981]
   // d2 = [0.2+0.585, 0.4+0.279] = [0.785, 0.679]; p2 = [0.8265, -2.0489]
   // d3 = [-0.3+0.2565, 0.05+0.2961] = [-0.0435, 0.3461]; p3 = [0.83085, -2.08351]
-  const hand = [[0.905, -1.981], [0.8265, -2.0489], [0.83085, -2.08351]];
+  const hand = [
+    [0.905, -1.981],
+    [0.8265, -2.0489],
+    [0.83085, -2.08351],
+  ];
   assertClose(refSgd({ lr: 0.1, mu: 0.9, nesterov: true }), hand, 'reference impl');
   assertClose(run(sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true })), hand, 'sgd nesterov');
 });
@@ -211,7 +231,11 @@ test('SGD with dampening 0.5 (not applied on the first step)', () => {
   // b1 = g1 = [0.5, -0.1] (copy, undamped);     p1 = [0.95, -1.99]
   // b2 = 0.9*b1 + 0.5*g2 = [0.55, 0.11];        p2 = [0.895, -2.001]
   // b3 = 0.9*b2 + 0.5*g3 = [0.345, 0.124];      p3 = [0.8605, -2.0134]
-  const hand = [[0.95, -1.99], [0.895, -2.001], [0.8605, -2.0134]];
+  const hand = [
+    [0.95, -1.99],
+    [0.895, -2.001],
+    [0.8605, -2.0134],
+  ];
   assertClose(refSgd({ lr: 0.1, mu: 0.9, tau: 0.5 }), hand, 'reference impl');
   assertClose(run(sgd({ learningRate: 0.1, momentum: 0.9, dampening: 0.5 })), hand, 'sgd dampening');
 });
@@ -220,7 +244,11 @@ test('SGD with weight decay 0.1', () => {
   // d1 = g1 + 0.1*p0 = [0.6, -0.3];             p1 = [0.94, -1.97]
   // d2 = g2 + 0.1*p1 = [0.294, 0.203];          p2 = [0.9106, -1.9903]
   // d3 = g3 + 0.1*p2 = [-0.20894, -0.14903];    p3 = [0.931494, -1.975397]
-  const hand = [[0.94, -1.97], [0.9106, -1.9903], [0.931494, -1.975397]];
+  const hand = [
+    [0.94, -1.97],
+    [0.9106, -1.9903],
+    [0.931494, -1.975397],
+  ];
   assertClose(refSgd({ lr: 0.1, wd: 0.1 }), hand, 'reference impl');
   assertClose(run(sgd({ learningRate: 0.1, weightDecay: 0.1 })), hand, 'sgd weight decay');
 });
@@ -291,12 +319,20 @@ test('adaptive GAF (SGD_atanMom_Ada), shrink 2, gamma 2, momentum 0.9', () => {
 
 test('adaptive GAF: an all-zero update leaves the parameters unchanged (no NaN)', () => {
   // The reference would compute alpha = 0, beta = gamma/0 = inf, 0*atan(inf*0) = NaN.
-  const zeros = [[0, 0], [0, 0], [0, 0]];
+  const zeros = [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ];
   const got = run(sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 2 }), zeros);
   assertClose(got, [P0, P0, P0], 'all-zero');
   // A zero step between non-zero ones: only steps 1 and 3 move p.
   const mixed = [G[0]!, [0, 0], G[2]!];
-  assertClose(run(sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 2 }), mixed), refSgd({ lr: 0.1, ada: { shrink: 2, gamma: 2 } }, mixed), 'zero step');
+  assertClose(
+    run(sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 2 }), mixed),
+    refSgd({ lr: 0.1, ada: { shrink: 2, gamma: 2 } }, mixed),
+    'zero step',
+  );
 });
 
 test('adaptive GAF: all-negative update uses max|d|; the reference reading max(d) would change the scale', () => {
@@ -311,7 +347,7 @@ test('adaptive GAF: all-negative update uses max|d|; the reference reading max(d
   const grads = [[-0.5, -0.1]];
   const got = run(sgdAdaptiveGaf({ learningRate: 1, shrink: 2, gamma: 2 }), grads);
   const ours = [-0.2248803859, -0.1430225354];
-  assertClose(got, [[P0[0]! - ours[0]!, P0[1]! - ours[1]!]], 'ours (lr = 1, so p1 = p0 - d\')');
+  assertClose(got, [[P0[0]! - ours[0]!, P0[1]! - ours[1]!]], "ours (lr = 1, so p1 = p0 - d')");
   // The step keeps the gradient's sign: p moves up for a negative gradient.
   assert.ok(got[0]![0]! > P0[0]! && got[0]![1]! > P0[1]!);
   const alphaR = (2 * Math.max(...grads[0]!)) / (Math.PI * 2);
@@ -357,7 +393,14 @@ test('RMSprop centered', () => {
 });
 
 test('RMSprop with momentum, weight decay and an atan GAF on the raw gradient', () => {
-  const opts = { learningRate: 0.01, momentum: 0.5, centered: true, weightDecay: 0.01, decay: 0.9, gaf: gafs.atan({ alpha: 0.7, beta: 0.7 }) };
+  const opts = {
+    learningRate: 0.01,
+    momentum: 0.5,
+    centered: true,
+    weightDecay: 0.01,
+    decay: 0.9,
+    gaf: gafs.atan({ alpha: 0.7, beta: 0.7 }),
+  };
   const expected = refRmsprop({ lr: 0.01, mu: 0.5, centered: true, wd: 0.01, a: 0.9, gaf: atanG(0.7, 0.7) });
   assertClose(run(rmsprop(opts)), expected, 'rmsprop gaf momentum', 2e-6);
 });
@@ -368,7 +411,10 @@ test('centered RMSprop stays finite when sa - ga^2 rounds below zero in float32'
   // backend; sqrt of it would be NaN. Ours clamps the variance at 0.
   const grads = Array.from({ length: 30 }, () => [0.3, 0.01, 1.3]);
   const got = run(rmsprop({ learningRate: 1e-6, centered: true, decay: 0.5 }), grads, [0, 0, 0]);
-  assert.ok(got.every((row) => row.every(Number.isFinite)), JSON.stringify(got[got.length - 1]));
+  assert.ok(
+    got.every((row) => row.every(Number.isFinite)),
+    JSON.stringify(got[got.length - 1]),
+  );
 });
 
 // ---------------------------------------------------------------- withGaf
@@ -388,7 +434,15 @@ test('withGaf(tf.train.momentum) matches SGD_atan with momentum', () => {
 
 // ---------------------------------------------------------------- fromReference
 test('REFERENCE_OPTIMIZERS lists the seven reference names', () => {
-  assert.deepEqual([...REFERENCE_OPTIMIZERS].sort(), ['Adam_atan', 'SGD_atan', 'SGD_atanMom', 'SGD_atanMom_Ada', 'SGD_log_Mom', 'SGD_ori', 'SGD_tanh_Mom']);
+  assert.deepEqual([...REFERENCE_OPTIMIZERS].sort(), [
+    'Adam_atan',
+    'SGD_atan',
+    'SGD_atanMom',
+    'SGD_atanMom_Ada',
+    'SGD_log_Mom',
+    'SGD_ori',
+    'SGD_tanh_Mom',
+  ]);
 });
 
 test('fromReference maps each name to its semantics and defaults', () => {
@@ -420,7 +474,10 @@ test('fromReference maps each name to its semantics and defaults', () => {
 });
 
 test('fromReference rejects unknown names (listing the valid ones) and options that do not apply', () => {
-  assert.throws(() => fromReference('SGD_atanmom' as never, { learningRate: 0.1 }), /unknown optimizer "SGD_atanmom".*SGD_ori, SGD_atan, SGD_atanMom/);
+  assert.throws(
+    () => fromReference('SGD_atanmom' as never, { learningRate: 0.1 }),
+    /unknown optimizer "SGD_atanmom".*SGD_ori, SGD_atan, SGD_atanMom/,
+  );
   assert.throws(() => fromReference('SGD_ori', { learningRate: 0.1, alpha: 0.1 }), /fromReference\(SGD_ori\): unknown option "alpha"/);
   assert.throws(() => fromReference('Adam_atan', { momentum: 0.9 }), /unknown option "momentum"/);
   assert.throws(() => fromReference('SGD_atan', {}), /learningRate is required/);

@@ -39,7 +39,14 @@ let uid = 0;
 /** Two variables (so per-variable state order matters) with unique names. */
 function makeParams(): { w: tf.Variable; b: tf.Variable; names: [string, string] } {
   const id = uid++;
-  const w = tf.variable(tf.tensor2d([[1, -2], [0.5, 3]]), true, `state_w${id}`);
+  const w = tf.variable(
+    tf.tensor2d([
+      [1, -2],
+      [0.5, 3],
+    ]),
+    true,
+    `state_w${id}`,
+  );
   const b = tf.variable(tf.tensor1d([0.1, -0.1, 2]), true, `state_b${id}`);
   return { w, b, names: [w.name, b.name] };
 }
@@ -48,7 +55,14 @@ function step(opt: tf.Optimizer, ps: { w: tf.Variable; b: tf.Variable }, k: numb
   const g = grads(k);
   const gw = tf.tensor2d(g.w);
   const gb = tf.tensor1d(g.b);
-  opt.applyGradients(k % 2 === 0 ? { [ps.w.name]: gw, [ps.b.name]: gb } : [{ name: ps.w.name, tensor: gw }, { name: ps.b.name, tensor: gb }]);
+  opt.applyGradients(
+    k % 2 === 0
+      ? { [ps.w.name]: gw, [ps.b.name]: gb }
+      : [
+          { name: ps.w.name, tensor: gw },
+          { name: ps.b.name, tensor: gb },
+        ],
+  );
   tf.dispose([gw, gb]);
 }
 
@@ -172,7 +186,10 @@ test('restored state binds by position to renamed variables of the same shapes (
   await c.setWeights(saved);
   const wrong = tf.variable(tf.zeros([5]), true, `state_wrong${uid++}`);
   const g = tf.zeros([5]);
-  assert.throws(() => c.applyGradients({ [wrong.name]: g }), /restored state for \[state_w\d+, state_b\d+\] does not match variables \[state_wrong\d+ \[5\]\]/);
+  assert.throws(
+    () => c.applyGradients({ [wrong.name]: g }),
+    /restored state for \[state_w\d+, state_b\d+\] does not match variables \[state_wrong\d+ \[5\]\]/,
+  );
   tf.dispose([...saved.map((s) => s.tensor), ps.w, ps.b, other.w, other.b, wrong, g]);
   a.dispose();
   b.dispose();
@@ -196,7 +213,10 @@ test('setWeights rejects state saved by an optimizer with other slots', async ()
 
 test('learningRate can be changed between steps (GafOptimizer and withGaf(tf.train.sgd))', () => {
   // p = [1], g = [1] each step: lr 0.1 then 0.05 then 0.2 -> p = 1 - 0.1 - 0.05 - 0.2 = 0.65
-  for (const opt of [sgd({ learningRate: 0.1 }), withGaf(tf.train.sgd(0.1), gafs.custom({ name: 'identity_for_lr_test', fn: (x) => x.clone(), bound: Infinity }))]) {
+  for (const opt of [
+    sgd({ learningRate: 0.1 }),
+    withGaf(tf.train.sgd(0.1), gafs.custom({ name: 'identity_for_lr_test', fn: (x) => x.clone(), bound: Infinity })),
+  ]) {
     const p = tf.variable(tf.tensor1d([1]), true, `lr_p${uid++}`);
     const g = tf.tensor1d([1]);
     opt.applyGradients({ [p.name]: g });
@@ -206,7 +226,11 @@ test('learningRate can be changed between steps (GafOptimizer and withGaf(tf.tra
     opt.setLearningRate(0.2);
     opt.applyGradients({ [p.name]: g });
     assert.ok(Math.abs(p.dataSync()[0]! - 0.65) < 1e-6, `${opt.getClassName()}: ${p.dataSync()[0]}`);
-    assert.equal((opt.getConfig() as { learningRate?: number }).learningRate ?? (opt.getConfig().inner as { config: { learningRate: number } }).config.learningRate, 0.2);
+    assert.equal(
+      (opt.getConfig() as { learningRate?: number }).learningRate ??
+        (opt.getConfig().inner as { config: { learningRate: number } }).config.learningRate,
+      0.2,
+    );
     assert.throws(() => {
       opt.learningRate = -1;
     }, /learningRate must be >= 0, got -1/);

@@ -15,20 +15,52 @@ const CASES: [string, () => unknown, RegExp][] = [
   ['sgd momentum < 0', () => sgd({ learningRate: 0.1, momentum: -0.5 }), /sgd: momentum must be in \[0, 1\), got -0\.5/],
   ['sgd dampening > 1', () => sgd({ learningRate: 0.1, momentum: 0.9, dampening: 1.5 }), /sgd: dampening must be in \[0, 1\], got 1\.5/],
   ['sgd dampening < 0', () => sgd({ learningRate: 0.1, dampening: -0.1 }), /sgd: dampening must be in \[0, 1\], got -0\.1/],
-  ['nesterov without momentum', () => sgd({ learningRate: 0.1, nesterov: true }), /sgd: nesterov needs momentum > 0 and dampening = 0 \(PyTorch rule\), got "true with momentum=0, dampening=0"/],
-  ['nesterov with dampening', () => sgd({ learningRate: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }), /sgd: nesterov needs .*dampening=0\.1/],
+  [
+    'nesterov without momentum',
+    () => sgd({ learningRate: 0.1, nesterov: true }),
+    /sgd: nesterov needs momentum > 0 and dampening = 0 \(PyTorch rule\), got "true with momentum=0, dampening=0"/,
+  ],
+  [
+    'nesterov with dampening',
+    () => sgd({ learningRate: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }),
+    /sgd: nesterov needs .*dampening=0\.1/,
+  ],
   ['nesterov not boolean', () => sgd({ learningRate: 0.1, nesterov: 'yes' as never }), /sgd: nesterov must be true or false, got "yes"/],
   ['sgd weightDecay < 0', () => sgd({ learningRate: 0.1, weightDecay: -1e-4 }), /sgd: weightDecay must be >= 0, got -0\.0001/],
-  ['gafPlacement', () => sgd({ learningRate: 0.1, gaf: gafs.atan(), gafPlacement: 'grad' as never }), /sgd: gafPlacement must be one of 'gradient', 'update', got "grad"/],
-  ['gaf as a string', () => sgd({ learningRate: 0.1, gaf: 'atan' as never }), /sgd: gaf must be a GAF object, got "atan"\. Make one with gafs\.atan/],
-  ['gaf as a config', () => sgd({ learningRate: 0.1, gaf: { kind: 'atan', alpha: 0.1 } as never }), /sgd: gaf must be a GAF object, got \{"kind":"atan","alpha":0\.1\}/],
-  ['unknown option', () => sgd({ learningRate: 0.1, lr: 0.1 } as never), /sgd: unknown option "lr"\. Valid options: learningRate, momentum/],
+  [
+    'gafPlacement',
+    () => sgd({ learningRate: 0.1, gaf: gafs.atan(), gafPlacement: 'grad' as never }),
+    /sgd: gafPlacement must be one of 'gradient', 'update', got "grad"/,
+  ],
+  [
+    'gaf as a string',
+    () => sgd({ learningRate: 0.1, gaf: 'atan' as never }),
+    /sgd: gaf must be a GAF object, got "atan"\. Make one with gafs\.atan/,
+  ],
+  [
+    'gaf as a config',
+    () => sgd({ learningRate: 0.1, gaf: { kind: 'atan', alpha: 0.1 } as never }),
+    /sgd: gaf must be a GAF object, got \{"kind":"atan","alpha":0\.1\}/,
+  ],
+  [
+    'unknown option',
+    () => sgd({ learningRate: 0.1, lr: 0.1 } as never),
+    /sgd: unknown option "lr"\. Valid options: learningRate, momentum/,
+  ],
   // adaptive
   ['shrink 0', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: 0, gamma: 2 }), /sgdAdaptiveGaf: shrink must be > 0, got 0/],
   ['shrink < 0', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: -2, gamma: 2 }), /sgdAdaptiveGaf: shrink must be > 0, got -2/],
-  ['shrink missing', () => sgdAdaptiveGaf({ learningRate: 0.1, gamma: 2 } as never), /sgdAdaptiveGaf: shrink is required\. The reference runs used e\.g\. shrink=2, gamma=2\./],
+  [
+    'shrink missing',
+    () => sgdAdaptiveGaf({ learningRate: 0.1, gamma: 2 } as never),
+    /sgdAdaptiveGaf: shrink is required\. The reference runs used e\.g\. shrink=2, gamma=2\./,
+  ],
   ['gamma 0', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 0 }), /sgdAdaptiveGaf: gamma must be > 0, got 0/],
-  ['adaptive momentum', () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 2, momentum: 1.2 }), /sgdAdaptiveGaf: momentum must be in \[0, 1\), got 1\.2/],
+  [
+    'adaptive momentum',
+    () => sgdAdaptiveGaf({ learningRate: 0.1, shrink: 2, gamma: 2, momentum: 1.2 }),
+    /sgdAdaptiveGaf: momentum must be in \[0, 1\), got 1\.2/,
+  ],
   // adam
   ['adam lr', () => adam({ learningRate: -1 }), /adam: learningRate must be >= 0, got -1/],
   ['beta1 1', () => adam({ beta1: 1 }), /adam: beta1 must be in \[0, 1\), got 1/],
@@ -47,8 +79,16 @@ const CASES: [string, () => unknown, RegExp][] = [
   ['withGaf no gaf', () => withGaf(tf.train.sgd(0.1), undefined as never), /withGaf: gaf is required/],
   ['withGaf bad gaf', () => withGaf(tf.train.sgd(0.1), 3 as never), /withGaf: gaf must be a GAF object, got 3/],
   // config
-  ['fromConfig unknown kind', () => GafOptimizer.fromConfig(GafOptimizer, { kind: 'lion', learningRate: 0.1 }), /unknown optimizer kind "lion"/],
-  ['fromConfig bad value', () => GafOptimizer.fromConfig(GafOptimizer, { kind: 'sgd', learningRate: 0.1, momentum: 2, gaf: null }), /GafOptimizer\.fromConfig\(kind=sgd\): momentum must be in \[0, 1\), got 2/],
+  [
+    'fromConfig unknown kind',
+    () => GafOptimizer.fromConfig(GafOptimizer, { kind: 'lion', learningRate: 0.1 }),
+    /unknown optimizer kind "lion"/,
+  ],
+  [
+    'fromConfig bad value',
+    () => GafOptimizer.fromConfig(GafOptimizer, { kind: 'sgd', learningRate: 0.1, momentum: 2, gaf: null }),
+    /GafOptimizer\.fromConfig\(kind=sgd\): momentum must be in \[0, 1\), got 2/,
+  ],
 ];
 
 for (const [label, fn, message] of CASES) {

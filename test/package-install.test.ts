@@ -46,7 +46,13 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Spawn
   // project. Keep only those that say where npm's cache and configuration are.
   const keep = /^npm_config_(cache|userconfig|globalconfig|registry)$/i;
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keep.test(k)));
-  const r = spawnSync(cmd, args, { cwd, env: { ...env, NO_UPDATE_NOTIFIER: '1' }, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: { ...env, NO_UPDATE_NOTIFIER: '1' },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   if (r.error) throw r.error;
   return r;
 }
@@ -93,7 +99,15 @@ test('npm pack + npm install of the tarball in a fresh project: the library and 
     assert.equal(pack.status, 0, pack.stderr);
     const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
     const files = packed!.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'configs/schema/sweep.schema.json', 'configs/main/fashion-mnist-sweep.json']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'configs/schema/sweep.schema.json',
+      'configs/main/fashion-mnist-sweep.json',
+    ]) {
       assert.ok(files.includes(f), `the tarball has ${f}`);
     }
     const outside = files.filter((f) => /^(src|test|scripts|notebooks|runs|build|node_modules|data|figures)\//.test(f));
@@ -106,7 +120,12 @@ test('npm pack + npm install of the tarball in a fresh project: the library and 
     const pkg = readJson<PackageJson>(path.join(ROOT, 'package.json'));
     // What README.md tells a user to write: the dependency, and gaf-lab's overrides (npm applies
     // only the root project's), without which npm would fetch packages the registry lacks.
-    const consumer: PackageJson = { name: 'consumer', version: '1.0.0', dependencies: { 'gaf-lab': `file:${packed!.filename}` }, overrides: pkg.overrides };
+    const consumer: PackageJson = {
+      name: 'consumer',
+      version: '1.0.0',
+      dependencies: { 'gaf-lab': `file:${packed!.filename}` },
+      overrides: pkg.overrides,
+    };
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(consumer, null, 2));
     fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(consumerLock(consumer, tarball, 'consumer'), null, 2));
 
@@ -129,7 +148,14 @@ test('npm pack + npm install of the tarball in a fresh project: the library and 
       console.log(JSON.stringify({ from: require.resolve('gaf-lab'), value: atan.value(1), allHold: report.allHold, slope: report.slopeAtZero, failed, internals }));`;
     const used = run(process.execPath, ['-e', script], project, 60_000);
     assert.equal(used.status, 0, used.stderr);
-    const out = JSON.parse(used.stdout.trim().split('\n').pop()!) as { from: string; value: number; allHold: boolean; slope: number; failed: string[]; internals: string };
+    const out = JSON.parse(used.stdout.trim().split('\n').pop()!) as {
+      from: string;
+      value: number;
+      allHold: boolean;
+      slope: number;
+      failed: string[];
+      internals: string;
+    };
     assert.equal(out.from, path.join(fs.realpathSync(project), 'node_modules', 'gaf-lab', 'dist', 'index.js'));
     // g(x) = alpha * atan(beta x): g(1) = 0.1 atan(20), g'(0) = alpha beta = 2 > 1, so all four
     // conditions hold; with beta 5, g'(0) = 0.5 < 1 and only "enlarges tiny gradients" fails.

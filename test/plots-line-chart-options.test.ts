@@ -19,13 +19,26 @@ interface Spec {
 }
 
 test('lineChartSpec: xFormat/yFormat set the axis label format; panels keep first-appearance order unless columnOrder says otherwise', async () => {
-  const spec = lineChartSpec(rows, { x: 'p', y: 'steps', color: 'method', column: 'problem', logX: true, xFormat: '.0e' }) as unknown as Spec;
+  const spec = lineChartSpec(rows, {
+    x: 'p',
+    y: 'steps',
+    color: 'method',
+    column: 'problem',
+    logX: true,
+    xFormat: '.0e',
+  }) as unknown as Spec;
   const enc = spec.spec.layer[0]!.encoding;
   assert.equal(enc.x.axis?.format, '.0e');
   assert.equal(enc.y.axis, undefined, 'no yFormat: vega picks the format');
   // First appearance, not alphabetical ("monkey saddle" < "x^2 - y^2" alphabetically).
   assert.deepEqual(spec.facet.column.sort, ['x^2 - y^2', 'monkey saddle']);
-  const reordered = lineChartSpec(rows, { x: 'p', y: 'steps', column: 'problem', columnOrder: ['monkey saddle', 'x^2 - y^2'], yFormat: 'd' }) as unknown as Spec;
+  const reordered = lineChartSpec(rows, {
+    x: 'p',
+    y: 'steps',
+    column: 'problem',
+    columnOrder: ['monkey saddle', 'x^2 - y^2'],
+    yFormat: 'd',
+  }) as unknown as Spec;
   assert.deepEqual(reordered.facet.column.sort, ['monkey saddle', 'x^2 - y^2']);
   assert.equal(reordered.spec.layer[0]!.encoding.y.axis?.format, 'd');
   const warnings: string[] = [];

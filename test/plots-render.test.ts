@@ -71,11 +71,15 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 test('this machine has a font for resvg (else text silently vanishes: apt-get install fonts-dejavu-core)', () => {
   const fonts = findSystemFonts();
   assert.ok(fonts.length > 0, 'no font files: install fonts-dejavu-core');
-  assert.ok(fonts.some((f) => /DejaVuSans\.ttf$/.test(f)), 'DejaVu Sans (fonts-dejavu-core) not found; figures are laid out for it');
+  assert.ok(
+    fonts.some((f) => /DejaVuSans\.ttf$/.test(f)),
+    'DejaVu Sans (fonts-dejavu-core) not found; figures are laid out for it',
+  );
 });
 
 test('text is drawn: an SVG with a word gives ink, the same SVG without it gives none', async () => {
-  const svg = (t: string): string => `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><text x="10" y="40" font-family="sans-serif" font-size="30">${t}</text></svg>`;
+  const svg = (t: string): string =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><text x="10" y="40" font-family="sans-serif" font-size="30">${t}</text></svg>`;
   const withText = await inkStats(svgToPng(svg('Accuracy'), { scale: 1 }));
   const without = await inkStats(svgToPng(svg(''), { scale: 1 }));
   assert.equal(without.ink, 0);
@@ -89,7 +93,9 @@ test('font metrics used for layout agree with the width resvg draws (within 3%)'
   assert.ok(Math.abs(m.width('0', 2048) - 1303) < 1e-9);
   const text = 'Test top-1 accuracy (%) 0123';
   const { Resvg } = await import('@resvg/resvg-js');
-  const r = new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="2400" height="200"><text x="10" y="150" font-family="DejaVu Sans" font-size="100">${text}</text></svg>`);
+  const r = new Resvg(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="2400" height="200"><text x="10" y="150" font-family="DejaVu Sans" font-size="100">${text}</text></svg>`,
+  );
   const ink = r.innerBBox()!.width; // ink extent: the advance width less the outer side bearings
   const advance = m.width(text, 100);
   assert.ok(Math.abs(advance - ink) / ink < 0.03, `advance ${advance} vs drawn ${ink}`);
@@ -115,7 +121,8 @@ test('one PNG per figure kind under build/figures-preview/, each valid and non-t
   const heatDir = tempDir('preview-heat');
   for (const alpha of [0.05, 0.1, 0.2]) {
     for (const beta of [5, 10, 20]) {
-      for (const seed of [1, 2, 3]) writeRun(heatDir, { seed, gaf: { kind: 'atan', alpha, beta }, testTop1: curve(0.8 + alpha / 2 + beta / 500 + seed / 200) });
+      for (const seed of [1, 2, 3])
+        writeRun(heatDir, { seed, gaf: { kind: 'atan', alpha, beta }, testTop1: curve(0.8 + alpha / 2 + beta / 500 + seed / 200) });
     }
   }
   const grad: Row[] = [];
@@ -123,14 +130,28 @@ test('one PNG per figure kind under build/figures-preview/, each valid and non-t
     for (let epoch = 1; epoch <= 5; epoch++) {
       for (let s = 0; s < 4; s++) {
         const rawL2 = (variable.endsWith('bias') ? 0.02 : 0.5) * Math.exp(-epoch / 3) * (1 + 0.3 * Math.sin(3 * s + epoch));
-        grad.push({ variable, epoch, step: (epoch - 1) * 4 + s, rawL2, actL2: 0.3 * Math.atan(20 * rawL2), rawTinyFraction: 0.3 / epoch, actTinyFraction: 0.02 / epoch });
+        grad.push({
+          variable,
+          epoch,
+          step: (epoch - 1) * 4 + s,
+          rawL2,
+          actL2: 0.3 * Math.atan(20 * rawL2),
+          rawTinyFraction: 0.3 / epoch,
+          actTinyFraction: 0.02 / epoch,
+        });
       }
     }
   }
   const figures: Record<string, VlSpec> = {
-    'gaf-curves': gafCurvesSpec([gafs.atan({ alpha: 0.1, beta: 20 }), gafs.tanh({ alpha: 0.1, beta: 20 }), gafs.log({ alpha: 0.1, beta: 20 })], { range: [-0.5, 0.5] }),
+    'gaf-curves': gafCurvesSpec(
+      [gafs.atan({ alpha: 0.1, beta: 20 }), gafs.tanh({ alpha: 0.1, beta: 20 }), gafs.log({ alpha: 0.1, beta: 20 })],
+      { range: [-0.5, 0.5] },
+    ),
     'training-curves-test-top1': trainingCurvesSpec(runs, { metric: 'testTop1', facet: 'model.name' }),
-    'training-curves-train-loss': trainingCurvesSpec(runs.filter((d: Row) => d['model.name'] === 'small-cnn'), { metric: 'trainLoss' }),
+    'training-curves-train-loss': trainingCurvesSpec(
+      runs.filter((d: Row) => d['model.name'] === 'small-cnn'),
+      { metric: 'trainLoss' },
+    ),
     'accuracy-bars': accuracyBarsSpec(summary),
     'accuracy-points': accuracyBarsSpec(summary, { style: 'points' }),
     'sensitivity-heatmap': sensitivityHeatmapSpec(summarizeRuns(loadRuns(heatDir), { by: ['optimizer.gaf.alpha', 'optimizer.gaf.beta'] })),
@@ -152,11 +173,20 @@ test('saveFigure: PNG, SVG and a provenance sidecar naming runs, commit, date, v
   const runs = loadRuns(root);
   const out = tempDir('save');
   const started = Date.now();
-  const saved = await saveFigure(accuracyBarsSpec(summarizeRuns(runs, { by: ['model.name', 'optimizerLabel'] })), path.join(out, 'figs', 'accuracy.png'), {
-    provenance: { runs, source: root, description: 'fixture sweep' },
-    writeSpec: true,
-  });
-  assert.deepEqual(fs.readdirSync(path.join(out, 'figs')).sort(), ['accuracy.png', 'accuracy.provenance.json', 'accuracy.svg', 'accuracy.vl.json']);
+  const saved = await saveFigure(
+    accuracyBarsSpec(summarizeRuns(runs, { by: ['model.name', 'optimizerLabel'] })),
+    path.join(out, 'figs', 'accuracy.png'),
+    {
+      provenance: { runs, source: root, description: 'fixture sweep' },
+      writeSpec: true,
+    },
+  );
+  assert.deepEqual(fs.readdirSync(path.join(out, 'figs')).sort(), [
+    'accuracy.png',
+    'accuracy.provenance.json',
+    'accuracy.svg',
+    'accuracy.vl.json',
+  ]);
   pngSize(fs.readFileSync(saved.png));
   assert.match(fs.readFileSync(saved.svg, 'utf8'), /^<svg/);
   const p = readProvenance(saved.png);
@@ -168,7 +198,10 @@ test('saveFigure: PNG, SVG and a provenance sidecar naming runs, commit, date, v
   // The 12 distinct runs of the sweep, with their commit and folder.
   const ids = [...new Set((runs.objects() as Row[]).map((r) => r.runId as string))].sort();
   assert.equal(p.runCount, 12);
-  assert.deepEqual(p.runs.map((r) => r.runId), ids);
+  assert.deepEqual(
+    p.runs.map((r) => r.runId),
+    ids,
+  );
   assert.ok(p.runs.every((r) => r.gitCommit === '1e5a0c3d9b' && r.status === 'completed' && String(r.runDir).startsWith('sweep-a/')));
   // git commit of this checkout, asked of git independently.
   let head: string | null = null;
@@ -185,20 +218,30 @@ test('saveFigure: PNG, SVG and a provenance sidecar naming runs, commit, date, v
     assert.equal(f.bytes, bytes.length);
     assert.equal(f.sha256, createHash('sha256').update(bytes).digest('hex'));
   }
-  assert.deepEqual(p.files.map((f) => f.name), ['accuracy.png', 'accuracy.svg', 'accuracy.vl.json']);
-  const version = (name: string): string => JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  assert.deepEqual(
+    p.files.map((f) => f.name),
+    ['accuracy.png', 'accuracy.svg', 'accuracy.vl.json'],
+  );
+  const version = (name: string): string =>
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
   assert.equal(p.packages.vega, version('vega'));
   assert.equal(p.packages['vega-lite'], version('vega-lite'));
   assert.equal(p.packages['@resvg/resvg-js'], version('@resvg/resvg-js'));
   assert.equal(p.packages.arquero, version('arquero'));
   assert.equal(p.packages['gaf-lab'], JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
   assert.equal(p.packages.node, process.version);
-  await assert.rejects(saveFigure(accuracyBarsSpec(summarizeRuns(runs, { by: ['model.name', 'optimizerLabel'] })), path.join(out, '.png')), /has no figure name/);
+  await assert.rejects(
+    saveFigure(accuracyBarsSpec(summarizeRuns(runs, { by: ['model.name', 'optimizerLabel'] })), path.join(out, '.png')),
+    /has no figure name/,
+  );
   fs.rmSync(out, { recursive: true, force: true });
 });
 
 test('display() outside a tslab notebook says where it works and what to use instead', async () => {
   const spec = gafCurvesSpec([gafs.atan({ alpha: 0.1, beta: 20 })]);
-  await assert.rejects(display(spec), /display\(\) works only inside a running tslab notebook cell .*saveFigure\(spec, path\) or renderSvg\(spec\)/);
+  await assert.rejects(
+    display(spec),
+    /display\(\) works only inside a running tslab notebook cell .*saveFigure\(spec, path\) or renderSvg\(spec\)/,
+  );
   await assert.rejects(display(spec, { format: 'gif' as 'png' }), /format must be 'png' or 'svg'/);
 });

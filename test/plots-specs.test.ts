@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { gafs } from '../src/gaf/gaf';
 import { loadRuns, summarizeRuns } from '../src/results/index';
-import { accuracyBarsSpec, compileSpec, gafCurvesSpec, gradNormSpec, renderSvg, sensitivityHeatmapSpec, trainingCurvesSpec, type VlSpec } from '../src/plots/index';
+import {
+  accuracyBarsSpec,
+  compileSpec,
+  gafCurvesSpec,
+  gradNormSpec,
+  renderSvg,
+  sensitivityHeatmapSpec,
+  trainingCurvesSpec,
+  type VlSpec,
+} from '../src/plots/index';
 import { curve, standardSweep, tempDir, writeRun } from './results-fixtures';
 
 type Row = Record<string, unknown>;
@@ -44,7 +53,7 @@ before(() => {
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-test('gafCurvesSpec: g and g\' sampled from the GAFs; two panels with titled axes and a legend', async () => {
+test("gafCurvesSpec: g and g' sampled from the GAFs; two panels with titled axes and a legend", async () => {
   const atan = gafs.atan({ alpha: 0.1, beta: 20 });
   const tanh = gafs.tanh({ alpha: 0.1, beta: 20 });
   const spec = gafCurvesSpec([atan, tanh], { range: [-0.5, 0.5], samples: 101 });
@@ -58,7 +67,15 @@ test('gafCurvesSpec: g and g\' sampled from the GAFs; two panels with titled axe
   close(at(tanh.name, 0.5).g, 0.1 * Math.tanh(10), 1e-12, 'tanh g(0.5)');
   close(at(tanh.name, 0.5).dg, 2 / Math.cosh(10) ** 2, 1e-15, "tanh g'(0.5)");
   const svg = await cleanSvg(spec);
-  assertTexts(svg, ['Gradient activation functions', 'raw gradient component x', 'activated gradient g(x)', 'gain g′(x) = dg/dx', 'GAF g(x)', '0.1*atan(20x)', '0.1*tanh(20x)']);
+  assertTexts(svg, [
+    'Gradient activation functions',
+    'raw gradient component x',
+    'activated gradient g(x)',
+    'gain g′(x) = dg/dx',
+    'GAF g(x)',
+    '0.1*atan(20x)',
+    '0.1*tanh(20x)',
+  ]);
   assert.throws(() => gafCurvesSpec([]), /at least one GAF/);
   assert.throws(() => gafCurvesSpec([atan], { range: [1, -1] }), /lo < hi/);
   assert.throws(() => gafCurvesSpec([atan, gafs.atan({ alpha: 0.1, beta: 20 })]), /two GAFs are named "0.1\*atan\(20x\)"/);
@@ -81,7 +98,14 @@ test('trainingCurvesSpec: mean line and band across seeds per epoch, by hand', a
   close(mm.low, 0.58, 1e-9, 'min');
   close(mm.high, 0.62, 1e-9, 'max');
   const svg = await cleanSvg(spec);
-  assertTexts(svg, ['Test top-1 accuracy per epoch', 'line: mean across seeds (n = 3 per curve); band: ±1 sd', 'epoch', 'test top-1 accuracy (%)', 'optimizer', 'sgd + 0.1*atan(20x)']);
+  assertTexts(svg, [
+    'Test top-1 accuracy per epoch',
+    'line: mean across seeds (n = 3 per curve); band: ±1 sd',
+    'epoch',
+    'test top-1 accuracy (%)',
+    'optimizer',
+    'sgd + 0.1*atan(20x)',
+  ]);
   const loss = await cleanSvg(trainingCurvesSpec(runs, { metric: 'trainLoss', facet: 'model.name' }));
   assertTexts(loss, ['Training loss per epoch', 'training loss (cross-entropy, nats)', 'model', 'lenet', 'small-cnn']);
   assert.throws(() => trainingCurvesSpec(runs, { metric: 'accuracy' }), /no column "accuracy"\. Columns are: runId/);
@@ -105,14 +129,26 @@ test('accuracyBarsSpec: bars with CI per model; refuses a single seed unless ask
   close(cnn.low, 0.92 - 0.049683, 1e-6, 'CI low');
   close(cnn.high, 0.92 + 0.049683, 1e-6, 'CI high');
   const svg = await cleanSvg(spec);
-  assertTexts(svg, ['Final test top-1 accuracy per model', 'final test top-1 accuracy (%)', 'model', 'optimizer', 'lenet', 'small-cnn', 'sgd + 0.1*atan(20x)', '95% t-interval of the mean']);
+  assertTexts(svg, [
+    'Final test top-1 accuracy per model',
+    'final test top-1 accuracy (%)',
+    'model',
+    'optimizer',
+    'lenet',
+    'small-cnn',
+    'sgd + 0.1*atan(20x)',
+    '95% t-interval of the mean',
+  ]);
   await cleanSvg(accuracyBarsSpec(summary, { style: 'points', measure: 'best' }));
 
   const dir = tempDir('bars-single');
   standardSweep(dir);
   writeRun(dir, { seed: 1, model: 'vgg', testTop1: curve(0.7) });
   const withSingle = summarizeRuns(loadRuns(dir), { by: ['model.name', 'optimizerLabel'] });
-  assert.throws(() => accuracyBarsSpec(withSingle), /1 group\(s\) have fewer than 2 seeds: vgg \/ sgd \(n=1\)\. A single seed is not a result/);
+  assert.throws(
+    () => accuracyBarsSpec(withSingle),
+    /1 group\(s\) have fewer than 2 seeds: vgg \/ sgd \(n=1\)\. A single seed is not a result/,
+  );
   const marked = accuracyBarsSpec(withSingle, { allowSingleSeed: true });
   const vgg = dataOf(marked).find((r) => r.x === 'vgg')!;
   assert.equal(vgg.single, true);
@@ -126,7 +162,11 @@ test('sensitivityHeatmapSpec: one labelled cell per (alpha, beta); duplicates re
   // Two seeds per cell, finals 0.70 + alpha + beta/1000 -/+ 0.01: the cell mean is 0.70 + alpha + beta/1000.
   for (const alpha of [0.1, 0.2]) {
     for (const beta of [10, 20]) {
-      for (const [seed, d] of [[1, -0.01], [2, 0.01]] as const) writeRun(dir, { seed, gaf: { kind: 'atan', alpha, beta }, testTop1: [0.5, 0.7 + alpha + beta / 1000 + d] });
+      for (const [seed, d] of [
+        [1, -0.01],
+        [2, 0.01],
+      ] as const)
+        writeRun(dir, { seed, gaf: { kind: 'atan', alpha, beta }, testTop1: [0.5, 0.7 + alpha + beta / 1000 + d] });
     }
   }
   writeRun(dir, { seed: 1, testTop1: [0.5, 0.7] }); // SGD without GAF: no alpha/beta, left out
@@ -139,7 +179,14 @@ test('sensitivityHeatmapSpec: one labelled cell per (alpha, beta); duplicates re
   close(c.value, 0.92, 1e-12, 'cell mean');
   assert.equal(c.label, '92.0%\nn=2');
   const svg = await cleanSvg(spec);
-  assertTexts(svg, ['Sensitivity to α and β', 'α (output scale of g)', 'β (input scale of g)', 'mean final test top-1 accuracy', '(%)', 'n=2']);
+  assertTexts(svg, [
+    'Sensitivity to α and β',
+    'α (output scale of g)',
+    'β (input scale of g)',
+    'mean final test top-1 accuracy',
+    '(%)',
+    'n=2',
+  ]);
   const byKind = summarizeRuns(loadRuns(dir), { by: ['optimizer.gaf.alpha', 'optimizer.gaf.beta', 'seed'] });
   assert.throws(() => sensitivityHeatmapSpec(byKind), /two summary rows share optimizer\.gaf\.alpha=0\.1, optimizer\.gaf\.beta=10/);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -149,18 +196,35 @@ test('gradNormSpec: median and 10-90% quantiles per layer and epoch, raw vs acti
   const rows: Row[] = [];
   // Epoch 1 of conv/kernel: raw L2 1..5 over five steps, activated = 10 x raw.
   [1, 2, 3, 4, 5].forEach((v, i) => rows.push({ variable: 'conv/kernel', epoch: 1, step: i, rawL2: v, actL2: 10 * v }));
-  rows.push({ variable: 'dense/bias', epoch: 1, step: 0, rawL2: 0.01, actL2: null }, { variable: 'dense/bias', epoch: 2, step: 5, rawL2: 0.02, actL2: 0 });
+  rows.push(
+    { variable: 'dense/bias', epoch: 1, step: 0, rawL2: 0.01, actL2: null },
+    { variable: 'dense/bias', epoch: 2, step: 5, rawL2: 0.02, actL2: 0 },
+  );
   const spec = gradNormSpec(rows);
   const raw = dataOf(spec).find((r) => r.variable === 'conv/kernel' && r.kind === 'raw gradient')!;
   // Sorted 1..5, quantile q at position 4q (linear interpolation): median 3, q10 = 1 + 0.4 = 1.4, q90 = 4 + 0.6 = 4.6.
   close(raw.median, 3, 1e-12, 'median');
   close(raw.q10, 1.4, 1e-12, 'q10');
   close(raw.q90, 4.6, 1e-12, 'q90');
-  close(dataOf(spec).find((r) => r.variable === 'conv/kernel' && r.kind === 'activated g(gradient)')!.median, 30, 1e-12, 'activated median');
+  close(
+    dataOf(spec).find((r) => r.variable === 'conv/kernel' && r.kind === 'activated g(gradient)')!.median,
+    30,
+    1e-12,
+    'activated median',
+  );
   // A null or zero activated norm (no GAF, or nothing on a log axis) is left out, not plotted as 0.
   assert.equal(dataOf(spec).filter((r) => r.variable === 'dense/bias' && r.kind !== 'raw gradient').length, 0);
   const svg = await cleanSvg(spec);
-  assertTexts(svg, ['Per-layer gradient L2 norm: raw vs activated', 'gradient L2 norm (log scale)', 'epoch', 'conv/kernel', 'dense/bias', 'raw gradient', 'activated g(gradient)', 'layer variable']);
+  assertTexts(svg, [
+    'Per-layer gradient L2 norm: raw vs activated',
+    'gradient L2 norm (log scale)',
+    'epoch',
+    'conv/kernel',
+    'dense/bias',
+    'raw gradient',
+    'activated g(gradient)',
+    'layer variable',
+  ]);
   // Compared by optimizer: a run without a GAF shows only its raw gradient (its act* repeat raw*).
   const byOpt = gradNormSpec(
     [
@@ -169,13 +233,24 @@ test('gradNormSpec: median and 10-90% quantiles per layer and epoch, raw vs acti
     ],
     { by: 'optimizerLabel', x: 'step' },
   );
-  assert.deepEqual(dataOf(byOpt).map((r) => [r.group, r.kind]), [
-    ['sgd', 'raw gradient'],
-    ['sgd + 0.1*atan(20x)', 'raw gradient'],
-    ['sgd + 0.1*atan(20x)', 'activated g(gradient)'],
-  ]);
+  assert.deepEqual(
+    dataOf(byOpt).map((r) => [r.group, r.kind]),
+    [
+      ['sgd', 'raw gradient'],
+      ['sgd + 0.1*atan(20x)', 'raw gradient'],
+      ['sgd + 0.1*atan(20x)', 'activated g(gradient)'],
+    ],
+  );
   assertTexts(await cleanSvg(byOpt), ['optimizer', 'gradient', 'training step', 'line: median across seeds at each observed step']);
-  const tiny = await cleanSvg(gradNormSpec(rows.map((r) => ({ ...r, rawTinyFraction: 0.2, actTinyFraction: 0.01 })), { stat: 'TinyFraction', x: 'step' }));
+  const tiny = await cleanSvg(
+    gradNormSpec(
+      rows.map((r) => ({ ...r, rawTinyFraction: 0.2, actTinyFraction: 0.01 })),
+      { stat: 'TinyFraction', x: 'step' },
+    ),
+  );
   assertTexts(tiny, ['tiny gradient components (% of layer)', 'training step']);
-  assert.throws(() => gradNormSpec(rows, { variables: ['nope'] }), /no statistics for variable\(s\) nope\. Variables seen: conv\/kernel, dense\/bias/);
+  assert.throws(
+    () => gradNormSpec(rows, { variables: ['nope'] }),
+    /no statistics for variable\(s\) nope\. Variables seen: conv\/kernel, dense\/bias/,
+  );
 });

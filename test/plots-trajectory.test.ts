@@ -62,7 +62,13 @@ test('trajectoryContourSpec: equal-count loss bands, cell edges at mid-points, o
   const count = (lo: number, hi: number): number => cells.filter((c) => c.value >= lo && c.value < hi).length;
   assert.deepEqual([count(0, 1), count(1, 1.25), count(1.25, 4), count(4, 4.25), count(4.25, 6)], [3, 4, 8, 2, 8]);
   // Cells in one value range share a band label, neighbouring ranges do not.
-  for (const [lo, hi] of [[0, 1], [1, 1.25], [1.25, 4], [4, 4.25], [4.25, 6]] as const) {
+  for (const [lo, hi] of [
+    [0, 1],
+    [1, 1.25],
+    [1.25, 4],
+    [4, 4.25],
+    [4.25, 6],
+  ] as const) {
     assert.equal(new Set(cells.filter((c) => c.value >= lo && c.value < hi).map((c) => c.band)).size, 1, `one band for [${lo}, ${hi})`);
   }
   const bandsSeen = [...new Set(cells.map((c) => c.band))];
@@ -74,16 +80,29 @@ test('trajectoryContourSpec: equal-count loss bands, cell edges at mid-points, o
   assert.equal(cells.find((c) => c.value === 0)!.band, cells.find((c) => c.value === 0.25)!.band);
   assert.notEqual(cells.find((c) => c.value === 0)!.band, cells.find((c) => c.value === 1)!.band);
   // Both runs start at (0.8, 0.6): one ring.
-  assert.deepEqual(spec.datasets.starts.map((s) => [s.x, s.y]), [[0.8, 0.6]]);
+  assert.deepEqual(
+    spec.datasets.starts.map((s) => [s.x, s.y]),
+    [[0.8, 0.6]],
+  );
   assert.deepEqual([...new Set(spec.datasets.paths.map((p) => p.method))], ['GD', 'GD+GAF']);
   const line = spec.layer.find((l) => l.mark.type === 'line')!;
   assert.deepEqual(line.encoding.stroke!.scale!.domain, ['GD', 'GD+GAF']);
 });
 
 test('trajectoryContourSpec: distinct starts get a ring each; points on by default for short runs', () => {
-  const rows = [...paths().filter((r) => r.method === 'GD'), { method: 'other', step: 0, w0: -0.5, w1: 0.5, loss: 1.25 }, { method: 'other', step: 1, w0: -0.4, w1: 0.3, loss: 0.52 }];
+  const rows = [
+    ...paths().filter((r) => r.method === 'GD'),
+    { method: 'other', step: 0, w0: -0.5, w1: 0.5, loss: 1.25 },
+    { method: 'other', step: 1, w0: -0.4, w1: 0.3, loss: 0.52 },
+  ];
   const spec = trajectoryContourSpec(surface(), rows) as unknown as Spec;
-  assert.deepEqual(spec.datasets.starts.map((s) => [s.x, s.y]), [[0.8, 0.6], [-0.5, 0.5]]);
+  assert.deepEqual(
+    spec.datasets.starts.map((s) => [s.x, s.y]),
+    [
+      [0.8, 0.6],
+      [-0.5, 0.5],
+    ],
+  );
   assert.ok(spec.layer.some((l) => l.mark.type === 'point' && l.data.name === 'iterates'));
   const noPoints = trajectoryContourSpec(surface(), rows, { points: false }) as unknown as Spec;
   assert.ok(!noPoints.layer.some((l) => l.mark.type === 'point' && l.data.name === 'iterates'));
@@ -97,7 +116,10 @@ test('trajectoryContourSpec: errors name the missing or bad field and the fix', 
   assert.throws(() => trajectoryContourSpec(surface(), paths(), { color: 'optimizer' }), /no column "optimizer"/);
   const nan = paths();
   nan[2] = { ...nan[2], w1: NaN };
-  assert.throws(() => trajectoryContourSpec(surface(), nan), /trajectory row 2 has w1 = NaN; every trajectory row needs a finite number there\. Filter out/);
+  assert.throws(
+    () => trajectoryContourSpec(surface(), nan),
+    /trajectory row 2 has w1 = NaN; every trajectory row needs a finite number there\. Filter out/,
+  );
   const badSurface = surface();
   badSurface[3] = { ...badSurface[3], loss: Infinity };
   assert.throws(() => trajectoryContourSpec(badSurface, paths()), /surface row 3 has loss/);
@@ -113,7 +135,8 @@ test('trajectoryContourSpec: renders to SVG without vega warnings', async () => 
   const svg = await renderSvg(spec, { onWarning: (m) => warnings.push(m) });
   assert.deepEqual(warnings, []);
   assert.match(svg, /^<svg/);
-  for (const text of ['Two runs on w0^2 + 4 w1^2', 'GD+GAF', 'start', 'w1 (stiff)', 'loss f(w)']) assert.ok(svg.includes(text), `SVG lacks "${text}"`);
+  for (const text of ['Two runs on w0^2 + 4 w1^2', 'GD+GAF', 'start', 'w1 (stiff)', 'loss f(w)'])
+    assert.ok(svg.includes(text), `SVG lacks "${text}"`);
   // 25 surface cells are drawn as rect paths: at least that many path elements.
   assert.ok((svg.match(/<path/g) ?? []).length >= 25);
 });
@@ -133,13 +156,35 @@ test('trajectoryContourSpec: a run leaving the box is cut at the edge, and drawn
     { method: 'back', step: 2, w0: 0, w1: -0.5 },
   ];
   const spec = trajectoryContourSpec(surface(), rows) as unknown as Spec;
-  const piece = (name: string): number[][] => spec.datasets.paths.filter((p) => p.piece === name).sort((a, b) => a.order - b.order).map((p) => [p.x, p.y]);
+  const piece = (name: string): number[][] =>
+    spec.datasets.paths
+      .filter((p) => p.piece === name)
+      .sort((a, b) => a.order - b.order)
+      .map((p) => [p.x, p.y]);
   assert.deepEqual([...new Set(spec.datasets.paths.map((p) => p.piece))], ['out#0', 'back#0', 'back#1']);
-  assert.deepEqual(piece('out#0'), [[0, 0], [0.5, 0], [1, 0]]);
-  assert.deepEqual(piece('back#0'), [[0, 0.5], [0, 1]]);
-  assert.deepEqual(piece('back#1'), [[0, 1], [0, -0.5]]);
+  assert.deepEqual(piece('out#0'), [
+    [0, 0],
+    [0.5, 0],
+    [1, 0],
+  ]);
+  assert.deepEqual(piece('back#0'), [
+    [0, 0.5],
+    [0, 1],
+  ]);
+  assert.deepEqual(piece('back#1'), [
+    [0, 1],
+    [0, -0.5],
+  ]);
   // Circles only on iterates inside the box.
-  assert.deepEqual(spec.datasets.iterates.map((p) => [p.x, p.y]), [[0, 0], [0.5, 0], [0, 0.5], [0, -0.5]]);
+  assert.deepEqual(
+    spec.datasets.iterates.map((p) => [p.x, p.y]),
+    [
+      [0, 0],
+      [0.5, 0],
+      [0, 0.5],
+      [0, -0.5],
+    ],
+  );
   // A square surface keeps a square panel by default.
   assert.equal(spec.width, spec.height);
 });

@@ -42,11 +42,16 @@ test('log cell edges are geometric mid-points, extended by the same ratio at the
 
 test('the conditions figure draws one cell per grid point with its verdict and refuses mixed kinds', () => {
   const cells = conditionGrid({ alphas: [0.1, 0.2], betas: [5, 20] });
-  const spec = gafConditionsSpec(cells, { highlight: [{ alpha: 0.1, beta: 20, label: 'SGD' }] }) as unknown as { layer: { data: { values: Record<string, unknown>[] } }[] };
+  const spec = gafConditionsSpec(cells, { highlight: [{ alpha: 0.1, beta: 20, label: 'SGD' }] }) as unknown as {
+    layer: { data: { values: Record<string, unknown>[] } }[];
+  };
   const rects = spec.layer[0]!.data.values;
   assert.equal(rects.length, 4);
   // 0.1*5 = 0.5 and 0.1*20 = 2, 0.2*5 = 1 (exactly), 0.2*20 = 4.
-  assert.deepEqual(rects.map((r) => `${r.alpha}/${r.beta}: ${r.verdict}`), ['0.1/5: condition 3 fails', '0.1/20: all four hold', '0.2/5: condition 3 fails', '0.2/20: all four hold']);
+  assert.deepEqual(
+    rects.map((r) => `${r.alpha}/${r.beta}: ${r.verdict}`),
+    ['0.1/5: condition 3 fails', '0.1/20: all four hold', '0.2/5: condition 3 fails', '0.2/20: all four hold'],
+  );
   const tanh = conditionGrid({ kind: 'tanh', alphas: [1], betas: [2] });
   assert.throws(() => gafConditionsSpec([...cells, ...tanh]), /one GAF kind per figure, got atan, tanh/);
 });
@@ -75,10 +80,13 @@ test('results tables: summary per group and each GAF variant compared with SGD o
     assert.equal(summary.length, 5);
     assert.ok(t.comparison);
     const cmp = t.comparison.objects() as Record<string, unknown>[];
-    assert.deepEqual(cmp.map((r) => [r['model.name'], r.baselineLabel, r.treatmentLabel]), [
-      ['lenet', 'sgd', 'sgd + 0.1*atan(20x)'],
-      ['small-cnn', 'sgd', 'sgd + 0.1*atan(20x)'],
-    ]);
+    assert.deepEqual(
+      cmp.map((r) => [r['model.name'], r.baselineLabel, r.treatmentLabel]),
+      [
+        ['lenet', 'sgd', 'sgd + 0.1*atan(20x)'],
+        ['small-cnn', 'sgd', 'sgd + 0.1*atan(20x)'],
+      ],
+    );
     // Fixture finals: lenet SGD 0.80/0.84/0.88 (mean 0.84), GAF 0.83/0.85/0.87 (0.85): +0.01;
     // small-cnn SGD 0.90/0.92/0.94 (0.92), GAF 0.94/0.95/0.96 (0.95): +0.03.
     assert.ok(Math.abs((cmp[0]!.diff as number) - 0.01) < 1e-9);
@@ -92,7 +100,10 @@ test('results tables: summary per group and each GAF variant compared with SGD o
 
     // Grouped by model only, the summary would average SGD, SGD+atan and Adam together: refused,
     // naming the optimizer fields that differ.
-    assert.throws(() => resultsTables(loadRuns(dir), { by: ['model.name'] }), /differ in more than the seed: optimizer\.name \(adam, sgd\) in the row model\.name=small-cnn; optimizer\.gaf\.kind/);
+    assert.throws(
+      () => resultsTables(loadRuns(dir), { by: ['model.name'] }),
+      /differ in more than the seed: optimizer\.name \(adam, sgd\) in the row model\.name=small-cnn; optimizer\.gaf\.kind/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -119,7 +130,10 @@ test('concatSpecs puts complete specs side by side under one title with a shared
   const a = { $schema: 'x', config: { a: 1 }, title: 'A', mark: 'line' } as never;
   const b = { $schema: 'x', config: { a: 1 }, title: 'B', mark: 'point' } as never;
   const s = concatSpecs([a, b], { text: 'both' }) as unknown as Record<string, unknown>;
-  assert.deepEqual(s.hconcat, [{ title: 'A', mark: 'line' }, { title: 'B', mark: 'point' }]);
+  assert.deepEqual(s.hconcat, [
+    { title: 'A', mark: 'line' },
+    { title: 'B', mark: 'point' },
+  ]);
   assert.deepEqual(s.title, { text: 'both' });
   assert.deepEqual(s.resolve, { scale: { color: 'shared' } });
 });

@@ -8,7 +8,8 @@ import { standardSweep, tempDir, writeRun } from './results-fixtures';
 type Row = Record<string, unknown>;
 
 /** NaN and null both mean "no value" in a CSV cell; compare them as equal. */
-const norm = (rows: Row[]): Row[] => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && Number.isNaN(v) ? null : v])));
+const norm = (rows: Row[]): Row[] =>
+  rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && Number.isNaN(v) ? null : v])));
 
 test('CSV round trip of the runs table keeps columns, numbers, booleans, nulls and id-like text', () => {
   const root = tempDir('csv');

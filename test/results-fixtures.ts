@@ -63,7 +63,13 @@ export interface FixtureRun {
 export function fixtureConfig(r: FixtureRun): Record<string, unknown> {
   return {
     name: r.name ?? 'fixture',
-    dataset: { name: r.dataset ?? 'fashion-mnist', subset: { first: 512, perClass: null }, testSubset: { first: 256, perClass: null }, dataDir: 'data', augment: false },
+    dataset: {
+      name: r.dataset ?? 'fashion-mnist',
+      subset: { first: 512, perClass: null },
+      testSubset: { first: 256, perClass: null },
+      dataDir: 'data',
+      augment: false,
+    },
     model: { name: r.model ?? 'small-cnn', options: {} },
     optimizer: {
       name: r.optimizer ?? 'sgd',

@@ -29,7 +29,10 @@ test('runsFrame: one row per run at its last epoch by default; a run still going
   const rows = frameRows(df);
   assert.equal(rows.length, 13);
   const running = rows.filter((r) => r.status === 'running');
-  assert.deepEqual(running.map((r) => [r.epoch, r.testTop1]), [[2, 0.6]]);
+  assert.deepEqual(
+    running.map((r) => [r.epoch, r.testTop1]),
+    [[2, 0.6]],
+  );
   assert.ok(rows.filter((r) => r.status === 'completed').every((r) => r.epoch === 5));
   assert.equal(runsFrame(root, completed).shape[0], 12);
   fs.rmSync(root, { recursive: true, force: true });
@@ -62,7 +65,10 @@ test('runsFrame + danfo groupby/agg: final test top-1 per model and optimizer ac
 test('runsFrame + danfo describe: the spread of the final accuracies', () => {
   const root = fixture();
   const desc = frameRows(runsFrame(root, { ...completed, columns: ['testTop1'] }).describe(), { index: 'statistic' });
-  assert.deepEqual(desc.map((r) => r.statistic), ['count', 'mean', 'std', 'min', 'median', 'max', 'variance']);
+  assert.deepEqual(
+    desc.map((r) => r.statistic),
+    ['count', 'mean', 'std', 'min', 'median', 'max', 'variance'],
+  );
   const stat = new Map(desc.map((r) => [r.statistic, r.testTop1]));
   // The 12 finals: 0.80 0.83 0.84 0.85 0.87 0.88 0.90 0.92 0.94 0.94 0.95 0.96.
   // mean = 10.68 / 12 = 0.89; squared deviations sum to 0.0308, so the sample variance is
@@ -92,9 +98,15 @@ test("runsFrame rows: 'epochs': every epoch of every run, for learning curves pe
 
 test('runsFrame refuses unknown columns, an empty folder and a bad rows option, and frameRows a clashing index name, saying what is allowed', () => {
   const root = fixture();
-  assert.throws(() => runsFrame(root, { columns: ['testTop1', 'testAcc'] }), /runsFrame: no column "testAcc"; the columns are: runId, status, optimizerLabel, .*testTop1/);
+  assert.throws(
+    () => runsFrame(root, { columns: ['testTop1', 'testAcc'] }),
+    /runsFrame: no column "testAcc"; the columns are: runId, status, optimizerLabel, .*testTop1/,
+  );
   assert.throws(() => runsFrame(root, { rows: 'last' as never }), /rows must be 'final' or 'epochs', got "last"/);
-  assert.throws(() => frameRows(runsFrame(root, { columns: ['seed'] }).describe(), { index: 'seed' }), /frameRows: the DataFrame already has a column "seed"/);
+  assert.throws(
+    () => frameRows(runsFrame(root, { columns: ['seed'] }).describe(), { index: 'seed' }),
+    /frameRows: the DataFrame already has a column "seed"/,
+  );
   const empty = tempDir('frame-empty');
   assert.throws(() => runsFrame(empty), new RegExp(`runsFrame: no runs under ${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   fs.rmSync(root, { recursive: true, force: true });

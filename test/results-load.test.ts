@@ -15,7 +15,28 @@ test('loadRuns: one row per run x epoch, config flattened, nested sweeps found, 
   // 2 models x 2 optimizers x 3 seeds = 12 runs, 5 epochs each.
   assert.equal(t.numRows(), 60);
   const cols = t.columnNames();
-  for (const c of ['runId', 'status', 'seed', 'epoch', 'testTop1', 'trainLoss', 'lr', 'diverged', 'optimizer.name', 'optimizer.gaf.kind', 'optimizer.gaf.alpha', 'optimizer.gaf.beta', 'optimizer.options.learningRate', 'model.name', 'dataset.name', 'dataset.subset.first', 'schedule.milestones', 'runDir', 'optimizerLabel', 'gitCommit']) {
+  for (const c of [
+    'runId',
+    'status',
+    'seed',
+    'epoch',
+    'testTop1',
+    'trainLoss',
+    'lr',
+    'diverged',
+    'optimizer.name',
+    'optimizer.gaf.kind',
+    'optimizer.gaf.alpha',
+    'optimizer.gaf.beta',
+    'optimizer.options.learningRate',
+    'model.name',
+    'dataset.name',
+    'dataset.subset.first',
+    'schedule.milestones',
+    'runDir',
+    'optimizerLabel',
+    'gitCommit',
+  ]) {
     assert.ok(cols.includes(c), `missing column ${c}; have ${cols.join(', ')}`);
   }
   // optimizer.gaf is null for SGD and an object for SGD+GAF: only its sub-columns exist.
@@ -33,8 +54,14 @@ test('loadRuns: one row per run x epoch, config flattened, nested sweeps found, 
   assert.ok(rows.every((r) => String(r.runDir).startsWith('sweep-a/') && !String(r.runDir).includes('checkpoints')));
   // Epochs of a run are in order, 1..5, with the curve's values.
   const one = rows.filter((r) => r.runId === runIdOf({ model: 'lenet', seed: 2, testTop1: [] }));
-  assert.deepEqual(one.map((r) => r.epoch), [1, 2, 3, 4, 5]);
-  assert.deepEqual(one.map((r) => r.testTop1), curve(0.84));
+  assert.deepEqual(
+    one.map((r) => r.epoch),
+    [1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    one.map((r) => r.testTop1),
+    curve(0.84),
+  );
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -46,7 +73,10 @@ test('loadRuns: an unfinished last line is ignored; a run with no metrics yet gi
   writeRun(root, { seed: 3, status: 'diverged', testTop1: [], message: 'non-finite loss at epoch 1, step 3' });
   const rows = loadRuns(root).objects() as Row[];
   const byRun = (s: number): Row[] => rows.filter((r) => r.seed === s);
-  assert.deepEqual(byRun(1).map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    byRun(1).map((r) => r.epoch),
+    [1, 2, 3],
+  );
   assert.equal(byRun(2).length, 1);
   assert.equal(byRun(2)[0]!.epoch, null);
   assert.equal(byRun(2)[0]!.testTop1, null);
@@ -61,7 +91,13 @@ test('loadRuns: a re-written epoch (resumed run) keeps the later line', () => {
   const dir = writeRun(root, { seed: 1, testTop1: [0.5, 0.6] });
   fs.appendFileSync(path.join(dir, 'metrics.jsonl'), `${JSON.stringify({ epoch: 2, testTop1: 0.65, diverged: false })}\n`);
   const rows = loadRuns(root).objects() as Row[];
-  assert.deepEqual(rows.map((r) => [r.epoch, r.testTop1]), [[1, 0.5], [2, 0.65]]);
+  assert.deepEqual(
+    rows.map((r) => [r.epoch, r.testTop1]),
+    [
+      [1, 0.5],
+      [2, 0.65],
+    ],
+  );
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -83,12 +119,19 @@ test('loadRuns: bad input gives errors that name the file and what is wrong', ()
   const metrics = path.join(dir, 'metrics.jsonl');
   const good = fs.readFileSync(metrics, 'utf8').split('\n');
   fs.writeFileSync(metrics, `${good[0]}\n{"epoch": 2, oops\n`);
-  assert.throws(() => loadRuns(root), (e: Error) => e.message.includes(`${metrics}:2:`) && /not valid JSON/.test(e.message));
+  assert.throws(
+    () => loadRuns(root),
+    (e: Error) => e.message.includes(`${metrics}:2:`) && /not valid JSON/.test(e.message),
+  );
   fs.writeFileSync(metrics, `${good[0]}\n`);
   const manifestFile = path.join(dir, 'manifest.json');
   const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   fs.writeFileSync(manifestFile, JSON.stringify({ ...m, status: 'done' }));
-  assert.throws(() => loadRuns(root), (e: Error) => e.message.includes(manifestFile) && /"status" is "done"; allowed: running, completed, diverged, failed, interrupted/.test(e.message));
+  assert.throws(
+    () => loadRuns(root),
+    (e: Error) =>
+      e.message.includes(manifestFile) && /"status" is "done"; allowed: running, completed, diverged, failed, interrupted/.test(e.message),
+  );
   fs.writeFileSync(manifestFile, JSON.stringify({ ...m, config: undefined }));
   assert.throws(() => loadRuns(root), /field "config" must be the resolved config object/);
   fs.rmSync(root, { recursive: true, force: true });
@@ -104,7 +147,15 @@ test('loadRuns: an empty folder gives an empty table with the metric columns', (
 });
 
 test('optimizerLabel and hasGaf: placement on the update, reference variants, adaptive GAF', () => {
-  assert.equal(optimizerLabel({ 'optimizer.name': 'reference', 'optimizer.variant': 'SGD_atan', 'optimizer.options.alpha': 0.1, 'optimizer.options.beta': 20 }), 'reference SGD_atan (alpha 0.1, beta 20)');
+  assert.equal(
+    optimizerLabel({
+      'optimizer.name': 'reference',
+      'optimizer.variant': 'SGD_atan',
+      'optimizer.options.alpha': 0.1,
+      'optimizer.options.beta': 20,
+    }),
+    'reference SGD_atan (alpha 0.1, beta 20)',
+  );
   assert.equal(hasGaf({ 'optimizer.name': 'reference', 'optimizer.variant': 'SGD_ori' }), false);
   assert.equal(hasGaf({ 'optimizer.name': 'reference', 'optimizer.variant': 'SGD_atanMom' }), true);
   assert.equal(hasGaf({ 'optimizer.name': 'sgdAdaptiveGaf', 'optimizer.gaf.kind': null }), true);
@@ -131,14 +182,25 @@ test('loadGradStats: rows per step and variable, tagged with the run', () => {
   writeRun(root, { seed: 2, testTop1: [0.5] }); // no gradstats file: contributes nothing
   writeRun(root, { seed: 3, testTop1: [0.5], gradstats: [{ epoch: 1, step: 1, variable: 'dense/bias', rawL2: 0.01, actL2: 0.01 }] });
   const all = loadGradStats(root);
-  assert.deepEqual(all.map((r) => [r.seed, r.hasGaf]), [[1, true], [1, true], [1, true], [3, false]]);
+  assert.deepEqual(
+    all.map((r) => [r.seed, r.hasGaf]),
+    [
+      [1, true],
+      [1, true],
+      [1, true],
+      [3, false],
+    ],
+  );
   const g = all.filter((r) => r.seed === 1);
   assert.equal(g.length, 3);
-  assert.deepEqual(g.map((r) => [r.variable, r.epoch, r.rawL2, r.actL2]), [
-    ['conv1/kernel', 1, 0.5, 1.2],
-    ['dense/bias', 1, 0.01, 0.2],
-    ['conv1/kernel', 2, 0.3, 1.0],
-  ]);
+  assert.deepEqual(
+    g.map((r) => [r.variable, r.epoch, r.rawL2, r.actL2]),
+    [
+      ['conv1/kernel', 1, 0.5, 1.2],
+      ['dense/bias', 1, 0.01, 0.2],
+      ['conv1/kernel', 2, 0.3, 1.0],
+    ],
+  );
   assert.ok(g.every((r) => r.optimizerLabel === 'sgd + 0.1*atan(20x)' && r.seed === 1 && r.hasGaf));
   fs.rmSync(root, { recursive: true, force: true });
 });

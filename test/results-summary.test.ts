@@ -25,12 +25,15 @@ test('summarizeRuns: n, mean, sd, CI, best/final and epochs to target per group'
   const { root, rows } = sweep();
   assert.equal(rows.length, 4);
   // Groups are sorted: lenet before small-cnn, sgd before sgd + GAF.
-  assert.deepEqual(rows.map((r) => [r['model.name'], r.optimizerLabel]), [
-    ['lenet', 'sgd'],
-    ['lenet', 'sgd + 0.1*atan(20x)'],
-    ['small-cnn', 'sgd'],
-    ['small-cnn', 'sgd + 0.1*atan(20x)'],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r['model.name'], r.optimizerLabel]),
+    [
+      ['lenet', 'sgd'],
+      ['lenet', 'sgd + 0.1*atan(20x)'],
+      ['small-cnn', 'sgd'],
+      ['small-cnn', 'sgd + 0.1*atan(20x)'],
+    ],
+  );
   const cnn = rows[2]!;
   assert.equal(cnn.n, 3);
   assert.equal(cnn.runs, 3);
@@ -123,9 +126,16 @@ test('summarizeRuns: pooled configs flag their repeated seeds; bad columns are n
 
 test('compareToBaseline: differences and Welch intervals by hand', () => {
   const { root, summary } = sweep();
-  const c = compareToBaseline(summary, { baseline: { optimizerLabel: 'sgd' }, treatment: { optimizerLabel: 'sgd + 0.1*atan(20x)' }, by: ['model.name'] });
+  const c = compareToBaseline(summary, {
+    baseline: { optimizerLabel: 'sgd' },
+    treatment: { optimizerLabel: 'sgd + 0.1*atan(20x)' },
+    by: ['model.name'],
+  });
   const rows = c.objects() as Row[];
-  assert.deepEqual(rows.map((r) => r['model.name']), ['lenet', 'small-cnn']);
+  assert.deepEqual(
+    rows.map((r) => r['model.name']),
+    ['lenet', 'small-cnn'],
+  );
   const [lenet, cnn] = rows as [Row, Row];
   // small-cnn: diff 0.03, se = sqrt(0.0005/3), df = 50/17, half-width = 3.2187586 * 0.0129099 = 0.041554.
   close(cnn.diff, 0.03, 1e-12, 'cnn diff');
@@ -144,7 +154,11 @@ test('compareToBaseline: differences and Welch intervals by hand', () => {
   assert.match(text, /small-cnn .*92\.00 ± 4\.97 \(n=3\).*95\.00 ± 2\.48 \(n=3\).*\+3\.00 \[-1\.16, \+7\.16\]/);
   // The same comparison with filters on config columns instead of labels.
   const byKind = summarizeRuns(loadRuns(root), { by: ['model.name', 'optimizer.gaf.kind'] });
-  const c2 = compareToBaseline(byKind, { baseline: { 'optimizer.gaf.kind': null }, treatment: { 'optimizer.gaf.kind': 'atan' }, by: ['model.name'] });
+  const c2 = compareToBaseline(byKind, {
+    baseline: { 'optimizer.gaf.kind': null },
+    treatment: { 'optimizer.gaf.kind': 'atan' },
+    by: ['model.name'],
+  });
   close((c2.objects()[1] as Row).diff, 0.03, 1e-12, 'diff via config filter');
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -154,7 +168,11 @@ test('compareToBaseline: a single-seed side is flagged and printed without CI', 
   [1, 2, 3].forEach((seed, i) => writeRun(root, { seed, testTop1: [[0.9, 0.92, 0.94][i]!] }));
   writeRun(root, { seed: 1, gaf: { kind: 'atan', alpha: 0.1, beta: 20 }, testTop1: [0.95] });
   const summary = summarizeRuns(loadRuns(root), { by: ['model.name', 'optimizerLabel'] });
-  const c = compareToBaseline(summary, { baseline: { optimizerLabel: 'sgd' }, treatment: (r) => r.optimizerLabel !== 'sgd', by: ['model.name'] });
+  const c = compareToBaseline(summary, {
+    baseline: { optimizerLabel: 'sgd' },
+    treatment: (r) => r.optimizerLabel !== 'sgd',
+    by: ['model.name'],
+  });
   const r = c.objects()[0] as Row;
   assert.equal(r.singleSeed, true);
   close(r.diff, 0.03, 1e-12, 'diff');
@@ -169,16 +187,31 @@ test('compareToBaseline: a single-seed side is flagged and printed without CI', 
 test('compareToBaseline: ambiguous baseline, missing sides and unknown columns', () => {
   const { root, summary } = sweep();
   assert.throws(
-    () => compareToBaseline(summary, { baseline: (r) => r['model.name'] === 'lenet', treatment: { optimizerLabel: 'nothing' }, by: ['optimizer.name' as string] }),
+    () =>
+      compareToBaseline(summary, {
+        baseline: (r) => r['model.name'] === 'lenet',
+        treatment: { optimizerLabel: 'nothing' },
+        by: ['optimizer.name' as string],
+      }),
     /no column "optimizer.name"/,
   );
   assert.throws(
     () => compareToBaseline(summary, { baseline: { 'model.name': 'lenet' }, treatment: { 'model.name': 'small-cnn' }, by: [] }),
     /2 summary rows match the baseline/,
   );
-  assert.throws(() => compareToBaseline(summary, { baseline: { optimizer: 'sgd' }, treatment: {}, by: ['model.name'] }), /filter column "optimizer" is not in the summary/);
-  const onlyBase = compareToBaseline(summary, { baseline: { optimizerLabel: 'sgd' }, treatment: { optimizerLabel: 'adam' }, by: ['model.name'] });
-  assert.deepEqual((onlyBase.objects() as Row[]).map((r) => r.note), ['no treatment runs', 'no treatment runs']);
+  assert.throws(
+    () => compareToBaseline(summary, { baseline: { optimizer: 'sgd' }, treatment: {}, by: ['model.name'] }),
+    /filter column "optimizer" is not in the summary/,
+  );
+  const onlyBase = compareToBaseline(summary, {
+    baseline: { optimizerLabel: 'sgd' },
+    treatment: { optimizerLabel: 'adam' },
+    by: ['model.name'],
+  });
+  assert.deepEqual(
+    (onlyBase.objects() as Row[]).map((r) => r.note),
+    ['no treatment runs', 'no treatment runs'],
+  );
   fs.rmSync(root, { recursive: true, force: true });
 });
 

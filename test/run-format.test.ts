@@ -48,7 +48,8 @@ test('writeFileAtomic: a rename that fails (the target is a folder) removes the 
   fs.writeFileSync(path.join(target, 'inside'), 'x');
   assert.throws(
     () => writeFileAtomic(target, 'data'),
-    (e: NodeJS.ErrnoException) => e.message.startsWith(`Cannot write ${target}: `) && e.message.includes('is a folder') && typeof e.code === 'string',
+    (e: NodeJS.ErrnoException) =>
+      e.message.startsWith(`Cannot write ${target}: `) && e.message.includes('is a folder') && typeof e.code === 'string',
   );
   assert.deepEqual(fs.readdirSync(dir), ['taken'], 'no temporary file left beside the target');
   assert.deepEqual(fs.readdirSync(target), ['inside'], 'the folder in the way is untouched');
@@ -60,7 +61,10 @@ test('writeFileAtomic: a folder that is a file fails before anything is written,
   const blocker = path.join(dir, 'plain-file');
   fs.writeFileSync(blocker, 'x');
   const target = path.join(blocker, 'out.json');
-  assert.throws(() => writeJsonAtomic(target, { a: 1 }), (e: Error) => e.message.startsWith(`Cannot write ${target}: `) && /is a file, not a folder/.test(e.message));
+  assert.throws(
+    () => writeJsonAtomic(target, { a: 1 }),
+    (e: Error) => e.message.startsWith(`Cannot write ${target}: `) && /is a file, not a folder/.test(e.message),
+  );
   assert.deepEqual(fs.readdirSync(dir), ['plain-file']);
   assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -84,7 +88,10 @@ test('writeError: a full disk and a read-only folder get advice; the code and ca
   }
   // A folder the system refused to create: the folder named is its parent, where the write was refused.
   const mkdirErr = Object.assign(errno('EROFS'), { syscall: 'mkdir', path: '/ro/runs' });
-  assert.match(writeError('/ro/runs/r1', mkdirErr, 'create folder').message, /^Cannot create folder \/ro\/runs\/r1: \/ro is not writable \(read-only file system\)/);
+  assert.match(
+    writeError('/ro/runs/r1', mkdirErr, 'create folder').message,
+    /^Cannot create folder \/ro\/runs\/r1: \/ro is not writable \(read-only file system\)/,
+  );
   assert.equal(writeError('/x/y', new Error('odd failure')).message, 'Cannot write /x/y: odd failure.');
 });
 
@@ -98,19 +105,33 @@ test('makeDirs: the error names the level that could not be made and its real ca
   fs.mkdirSync(ro);
   const real = fs.mkdirSync;
   t.mock.method(nodeFs, 'mkdirSync', (p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
-    if (String(p).startsWith(ro + path.sep)) throw Object.assign(new Error(`EROFS: read-only file system, mkdir '${String(p)}'`), { code: 'EROFS', syscall: 'mkdir', path: String(p) });
+    if (String(p).startsWith(ro + path.sep))
+      throw Object.assign(new Error(`EROFS: read-only file system, mkdir '${String(p)}'`), {
+        code: 'EROFS',
+        syscall: 'mkdir',
+        path: String(p),
+      });
     return real(p, o);
   });
   const target = path.join(ro, 'runs', 'r1');
   assert.throws(
     () => makeDirs(target),
-    (e: NodeJS.ErrnoException) => e.code === 'EROFS' && e.message.startsWith(`Cannot create folder ${target}: ${ro} is not writable (read-only file system): choose another output folder`),
+    (e: NodeJS.ErrnoException) =>
+      e.code === 'EROFS' &&
+      e.message.startsWith(`Cannot create folder ${target}: ${ro} is not writable (read-only file system): choose another output folder`),
   );
-  assert.throws(() => writeFileAtomic(path.join(target, 'manifest.json'), '{}'), (e: Error) => e.message.includes(`${ro} is not writable (read-only file system)`));
+  assert.throws(
+    () => writeFileAtomic(path.join(target, 'manifest.json'), '{}'),
+    (e: Error) => e.message.includes(`${ro} is not writable (read-only file system)`),
+  );
   t.mock.restoreAll();
   // A level that is a file.
   fs.writeFileSync(path.join(dir, 'file'), 'x');
-  assert.throws(() => makeDirs(path.join(dir, 'file', 'sub')), (e: Error) => e.message.startsWith(`Cannot create folder ${path.join(dir, 'file', 'sub')}: a part of ${path.join(dir, 'file')} is a file`));
+  assert.throws(
+    () => makeDirs(path.join(dir, 'file', 'sub')),
+    (e: Error) =>
+      e.message.startsWith(`Cannot create folder ${path.join(dir, 'file', 'sub')}: a part of ${path.join(dir, 'file')} is a file`),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -125,7 +146,10 @@ test('appendJsonLine: a write that fails part-way (full disk) is cut back, so no
     real(target, data.slice(0, 5));
     throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
   });
-  assert.throws(() => appendJsonLine(file, { epoch: 2, trainLoss: 0.5 }), (e: NodeJS.ErrnoException) => e.code === 'ENOSPC' && e.message.startsWith(`Cannot write ${file}: disk full`));
+  assert.throws(
+    () => appendJsonLine(file, { epoch: 2, trainLoss: 0.5 }),
+    (e: NodeJS.ErrnoException) => e.code === 'ENOSPC' && e.message.startsWith(`Cannot write ${file}: disk full`),
+  );
   t.mock.restoreAll();
   assert.equal(fs.readFileSync(file, 'utf8'), before, 'the torn part was cut off');
   appendJsonLine(file, { epoch: 2 });
@@ -154,9 +178,15 @@ test('readJsonLines: a bad complete line is an error naming file:line', () => {
   const dir = tempDir('bad-lines');
   const file = path.join(dir, 'm.jsonl');
   fs.writeFileSync(file, '{"epoch": 1}\n{"epoch": 2, oops\n{"epoch": 3}\n');
-  assert.throws(() => readJsonLines(file), (e: Error) => e.message.startsWith(`${file}:2: not valid JSON`) && e.message.endsWith('{"epoch": 2, oops'));
+  assert.throws(
+    () => readJsonLines(file),
+    (e: Error) => e.message.startsWith(`${file}:2: not valid JSON`) && e.message.endsWith('{"epoch": 2, oops'),
+  );
   fs.writeFileSync(file, '{"epoch": 1}\n[1, 2]\n');
-  assert.throws(() => readJsonLines(file), (e: Error) => e.message.startsWith(`${file}:2: expected a JSON object per line`));
+  assert.throws(
+    () => readJsonLines(file),
+    (e: Error) => e.message.startsWith(`${file}:2: expected a JSON object per line`),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -175,9 +205,15 @@ test('filterJsonLines: keeps the passing lines, drops a torn tail, leaves no tem
 test('readJson: the error names the file for a missing and for a broken file', () => {
   const dir = tempDir('json');
   const file = path.join(dir, 'x.json');
-  assert.throws(() => readJson(file), (e: Error) => e.message.startsWith(`Cannot read ${file}: ENOENT`));
+  assert.throws(
+    () => readJson(file),
+    (e: Error) => e.message.startsWith(`Cannot read ${file}: ENOENT`),
+  );
   fs.writeFileSync(file, '{"a": ');
-  assert.throws(() => readJson(file), (e: Error) => e.message.startsWith(`${file}: not valid JSON`));
+  assert.throws(
+    () => readJson(file),
+    (e: Error) => e.message.startsWith(`${file}: not valid JSON`),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -221,20 +257,33 @@ test('writeManifest / readManifest / readMetrics: a round trip that stamps updat
 test('readManifest: each bad field gives an error naming the file and the field', () => {
   const dir = tempDir('manifest-bad');
   const file = path.join(dir, 'manifest.json');
-  assert.throws(() => readManifest(dir), (e: Error) => e.message.startsWith(`${file} does not exist: ${dir} is not a run folder`));
+  assert.throws(
+    () => readManifest(dir),
+    (e: Error) => e.message.startsWith(`${file} does not exist: ${dir} is not a run folder`),
+  );
   const good = manifest('r1') as unknown as Record<string, unknown>;
   const cases: [string, RegExp][] = [
     ['{"runId": ', /: not valid JSON \(.*\)\. A manifest is rewritten atomically/],
     ['[1]', /: expected a JSON object, got an array\.$/],
-    [JSON.stringify({ ...good, format: 'gaf-lab-run/2' }), /: field "format" is "gaf-lab-run\/2"; this version of gaf-lab reads "gaf-lab-run\/1"\.$/],
+    [
+      JSON.stringify({ ...good, format: 'gaf-lab-run/2' }),
+      /: field "format" is "gaf-lab-run\/2"; this version of gaf-lab reads "gaf-lab-run\/1"\.$/,
+    ],
     [JSON.stringify({ ...good, format: undefined }), /: field "format" is undefined;/],
     [JSON.stringify({ ...good, runId: '' }), /: field "runId" must be a non-empty string, got ""\.$/],
-    [JSON.stringify({ ...good, status: 'done' }), /: field "status" is "done"; allowed: running, completed, diverged, failed, interrupted\.$/],
+    [
+      JSON.stringify({ ...good, status: 'done' }),
+      /: field "status" is "done"; allowed: running, completed, diverged, failed, interrupted\.$/,
+    ],
     [JSON.stringify({ ...good, config: [1] }), /: field "config" must be the resolved config object, got \[1\]\.$/],
   ];
   for (const [text, want] of cases) {
     fs.writeFileSync(file, text);
-    assert.throws(() => readManifest(dir), (e: Error) => e.message.startsWith(`${file}:`) && want.test(e.message), text);
+    assert.throws(
+      () => readManifest(dir),
+      (e: Error) => e.message.startsWith(`${file}:`) && want.test(e.message),
+      text,
+    );
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -257,7 +306,10 @@ test('findRunDirs: nested runs sorted; not into runs, hidden folders or links; t
   assert.deepEqual(findRunDirs(root), [a, b, top]);
   assert.deepEqual(findRunDirs(top), [top]);
   assert.deepEqual(findRunDirs(path.join(root, 'empty')), []);
-  assert.throws(() => findRunDirs(path.join(root, 'nope')), (e: Error) => e.message.includes(`folder ${path.join(root, 'nope')} does not exist`) && /outDir of a run or sweep/.test(e.message));
+  assert.throws(
+    () => findRunDirs(path.join(root, 'nope')),
+    (e: Error) => e.message.includes(`folder ${path.join(root, 'nope')} does not exist`) && /outDir of a run or sweep/.test(e.message),
+  );
   assert.throws(() => findRunDirs(path.join(top, 'manifest.json')), /is not a folder\. Pass the outDir of a run or sweep, not a file/);
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -267,7 +319,9 @@ test('src/run-format imports only node: modules and its own files', () => {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
   assert.ok(files.length >= 5, `expected the module's files in ${dir}, found ${files.join(', ')}`);
   for (const f of files) {
-    const specifiers = [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/\bfrom\s+'([^']+)'|\brequire\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!);
+    const specifiers = [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/\bfrom\s+'([^']+)'|\brequire\('([^']+)'\)/g)].map(
+      (m) => m[1] ?? m[2]!,
+    );
     for (const s of specifiers) assert.ok(s.startsWith('node:') || /^\.\/[\w-]+$/.test(s), `${f} imports ${s}`);
   }
 });

@@ -58,7 +58,10 @@ test('strip-notebook.py removes timestamps, language version and widget state, a
     assert.equal(run.status, 0, `strip-notebook.py failed: ${run.stderr}`);
     assert.match(run.stdout, /removed 3 volatile metadata entries/);
 
-    type Loose = { cells: { metadata: Record<string, unknown> }[]; metadata: Record<string, unknown> & { language_info: Record<string, unknown> } };
+    type Loose = {
+      cells: { metadata: Record<string, unknown> }[];
+      metadata: Record<string, unknown> & { language_info: Record<string, unknown> };
+    };
     const want = structuredClone(executed) as unknown as Loose;
     delete want.metadata.widgets;
     delete want.metadata.language_info.version;

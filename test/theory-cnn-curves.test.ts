@@ -17,7 +17,10 @@ const SHAPE: [number, number, number] = [4, 4, 1];
 /** n images of 4x4x1 (seeded uniform in [0, 1]), labels i mod 3. */
 function images(n: number): FlatData {
   const x = tf.tidy(() => tf.randomUniform([n, 16], 0, 1, 'float32', 5)) as tf.Tensor2D;
-  const y = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 3),
+    'int32',
+  );
   return { x, y, count: n, features: 16, classes: 3 };
 }
 
@@ -33,13 +36,28 @@ test('setup: cpu backend', async () => {
 test('cnnLossCurves: f(w_0) is the mean cross-entropy of the seeded model on the eval images', () => {
   const data = images(12);
   const before = tf.memory().numTensors;
-  const res = cnnLossCurves({ data, inputShape: SHAPE, steps: 4, batchSize: 4, evalEvery: 2, evalSize: 8, initSeed: 3, methods: [{ label: 'SGD', make: (lr) => sgd({ learningRate: lr }), lrs: [0.05] }] });
+  const res = cnnLossCurves({
+    data,
+    inputShape: SHAPE,
+    steps: 4,
+    batchSize: 4,
+    evalEvery: 2,
+    evalSize: 8,
+    initSeed: 3,
+    methods: [{ label: 'SGD', make: (lr) => sgd({ learningRate: lr }), lrs: [0.05] }],
+  });
   assert.equal(tf.memory().numTensors, before, 'models, optimizers and eval tensors are disposed');
-  assert.deepEqual(res.rows.map((r) => r.step), [0, 2, 4]);
+  assert.deepEqual(
+    res.rows.map((r) => r.step),
+    [0, 2, 4],
+  );
   // Independent: the same model (same seed), batch-norm in training mode over the same 8 images,
   // cross-entropy as -mean(logits[y] - logsumexp(logits)) read back and summed in float64.
   const model = createModel('smallcnn', { inputShape: SHAPE, numClasses: 3, seed: 3 });
-  const logits = tf.tidy(() => (model.apply(tf.reshape(data.x.slice([0, 0], [8, -1]), [8, ...SHAPE]), { training: true }) as tf.Tensor).arraySync() as number[][]);
+  const logits = tf.tidy(
+    () =>
+      (model.apply(tf.reshape(data.x.slice([0, 0], [8, -1]), [8, ...SHAPE]), { training: true }) as tf.Tensor).arraySync() as number[][],
+  );
   const labels = Array.from(data.y.dataSync()).slice(0, 8);
   const f0 = logits.reduce((s, z, i) => {
     const m = Math.max(...z);
@@ -77,10 +95,7 @@ test('cnnLossCurves: SGD + (g(x) = 2x) at lr follows plain SGD at 2 lr; same sta
   const sgdRuns = res.runs.filter((r) => r.method === 'SGD');
   assert.equal(sgdRuns.filter((r) => r.best).length, 1);
   assert.equal(sgdRuns.find((r) => r.best)!.finalLoss, Math.min(...sgdRuns.map((r) => r.finalLoss)));
-  assert.deepEqual(
-    [...new Set(res.bestRows.map((r) => `${r.method}@${r.lr}`))],
-    [`SGD@${sgdRuns.find((r) => r.best)!.lr}`, 'SGD+2x@0.02'],
-  );
+  assert.deepEqual([...new Set(res.bestRows.map((r) => `${r.method}@${r.lr}`))], [`SGD@${sgdRuns.find((r) => r.best)!.lr}`, 'SGD+2x@0.02']);
   assert.ok(res.rows.every((r) => r.run === `${r.method}, lr ${r.lr}`));
   const best = res.runs.find((r) => r.method === 'SGD+2x')!;
   assert.equal(best.p, best.fits!.sublinear.rate);
@@ -94,7 +109,14 @@ test('cnnLossCurves: SGD + (g(x) = 2x) at lr follows plain SGD at 2 lr; same sta
 test('cnnLossCurves: a huge learning rate diverges (f above 10 f(w_0) or not finite) and is never best', () => {
   const data = images(8);
   const before = tf.memory().numTensors;
-  const res = cnnLossCurves({ data, inputShape: SHAPE, steps: 6, batchSize: 4, evalEvery: 1, methods: [{ label: 'SGD', make: (lr) => sgd({ learningRate: lr }), lrs: [1e6] }] });
+  const res = cnnLossCurves({
+    data,
+    inputShape: SHAPE,
+    steps: 6,
+    batchSize: 4,
+    evalEvery: 1,
+    methods: [{ label: 'SGD', make: (lr) => sgd({ learningRate: lr }), lrs: [1e6] }],
+  });
   assert.equal(tf.memory().numTensors, before);
   const r = res.runs[0]!;
   assert.equal(r.diverged, true);
@@ -109,8 +131,17 @@ test('cnnLossCurves: a huge learning rate diverges (f above 10 f(w_0) or not fin
 test('cnnLossCurves: bad input names the field', () => {
   const data = images(4);
   const m = [{ label: 'SGD', make: (lr: number) => sgd({ learningRate: lr }), lrs: [0.1] }];
-  assert.throws(() => cnnLossCurves({ data, methods: m, steps: 1 }), /cnnLossCurves: inputShape must be \[height, width, channels\] with height\*width\*channels = 16/);
-  assert.throws(() => cnnLossCurves({ data, inputShape: SHAPE, methods: [], steps: 1 }), /cnnLossCurves: methods must be a non-empty array/);
-  assert.throws(() => cnnLossCurves({ data, inputShape: SHAPE, methods: [{ ...m[0]!, lrs: [-1] }], steps: 1 }), /cnnLossCurves: lrs of SGD\[0\] must be a finite number > 0, got -1/);
+  assert.throws(
+    () => cnnLossCurves({ data, methods: m, steps: 1 }),
+    /cnnLossCurves: inputShape must be \[height, width, channels\] with height\*width\*channels = 16/,
+  );
+  assert.throws(
+    () => cnnLossCurves({ data, inputShape: SHAPE, methods: [], steps: 1 }),
+    /cnnLossCurves: methods must be a non-empty array/,
+  );
+  assert.throws(
+    () => cnnLossCurves({ data, inputShape: SHAPE, methods: [{ ...m[0]!, lrs: [-1] }], steps: 1 }),
+    /cnnLossCurves: lrs of SGD\[0\] must be a finite number > 0, got -1/,
+  );
   disposeFlatData(data);
 });

@@ -104,7 +104,16 @@ test('smoothnessBound: 1/2 lambda_max([X 1]^T [X 1]/n) + l2 on a matrix with kno
   // X = [[1,0],[0,1],[1,0],[0,1]]: [X 1]^T [X 1]/4 = [[.5,0,.5],[0,.5,.5],[.5,.5,1]], eigenvalues
   // 0.5 (on (1,-1,0)) and, on span{(1,1,0),(0,0,1)}, those of [[.5,.5],[1,1]]: 0 and 1.5.
   // L = 1.5/2 + 0.1 = 0.85.
-  const d = flat([[1, 0], [0, 1], [1, 0], [0, 1]], [0, 1, 0, 1], 2);
+  const d = flat(
+    [
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [0, 1],
+    ],
+    [0, 1, 0, 1],
+    2,
+  );
   const before = tf.memory().numTensors;
   const L = smoothnessBound({ data: d, l2: 0.1 });
   assert.equal(tf.memory().numTensors, before);
@@ -113,7 +122,14 @@ test('smoothnessBound: 1/2 lambda_max([X 1]^T [X 1]/n) + l2 on a matrix with kno
 });
 
 /** Softmax-regression objective and gradient in float64, written independently of tfjs. */
-function objective64(x: number[][], y: number[], C: number, W: number[][], b: number[], l2: number): { f: number; gW: number[][]; gb: number[] } {
+function objective64(
+  x: number[][],
+  y: number[],
+  C: number,
+  W: number[][],
+  b: number[],
+  l2: number,
+): { f: number; gW: number[][]; gb: number[] } {
   const n = x.length;
   const D = x[0]!.length;
   let f = 0;
@@ -130,10 +146,11 @@ function objective64(x: number[][], y: number[], C: number, W: number[][], b: nu
       for (let j = 0; j < D; j++) gW[j]![c]! += r * x[i]![j]!;
     }
   }
-  for (let j = 0; j < D; j++) for (let c = 0; c < C; c++) {
-    f += (l2 / 2) * W[j]![c]! ** 2;
-    gW[j]![c]! += l2 * W[j]![c]!;
-  }
+  for (let j = 0; j < D; j++)
+    for (let c = 0; c < C; c++) {
+      f += (l2 / 2) * W[j]![c]! ** 2;
+      gW[j]![c]! += l2 * W[j]![c]!;
+    }
   return { f, gW, gb };
 }
 
@@ -167,7 +184,10 @@ test('GD at step 1/L never increases F (descent lemma), full batch and minibatch
   const r = runSoftmaxRegression(problem, () => sgd({ learningRate: 1 / L }), { steps: 40 });
   for (let t = 1; t < r.rows.length; t++) assert.ok(r.rows[t]!.loss <= r.rows[t - 1]!.loss + 1e-6, `step ${t}`);
   const mb = runSoftmaxRegression(problem, () => sgd({ learningRate: 1 / L }), { steps: 20, batchSize: 10, evalEvery: 5 });
-  assert.deepEqual(mb.rows.map((x) => x.step), [0, 5, 10, 15, 20]);
+  assert.deepEqual(
+    mb.rows.map((x) => x.step),
+    [0, 5, 10, 15, 20],
+  );
   assert.ok(mb.finalLoss < mb.rows[0]!.loss);
   disposeFlatData(d);
 });
@@ -186,7 +206,10 @@ test('referenceOptimum and convergenceRuns: f* below every run, gaps and fits pe
   assert.equal(tf.memory().numTensors, before);
   assert.equal(res.rows.length, 2 * 31);
   assert.ok(res.rows.every((r) => r.gap >= -1e-6 && Math.abs(r.gap - (r.loss - ref.fStar)) < 1e-12));
-  assert.deepEqual(res.methods.map((m) => m.method), ['GD', 'GD+GAF 0.1*atan(20x)']);
+  assert.deepEqual(
+    res.methods.map((m) => m.method),
+    ['GD', 'GD+GAF 0.1*atan(20x)'],
+  );
   // Theory steps: 1/L for GD, 1/(2L) with g'(0) = 2.
   assert.ok(Math.abs(res.methods[0]!.lr - 1 / res.L) < 1e-12 && Math.abs(res.methods[1]!.lr - 1 / (2 * res.L)) < 1e-12);
   assert.ok(res.methods.every((m) => m.fits !== null && m.fits.linear.rate < 1));
@@ -195,8 +218,14 @@ test('referenceOptimum and convergenceRuns: f* below every run, gaps and fits pe
 
 test('bad input: errors name the field', () => {
   const d = small();
-  assert.throws(() => runSoftmaxRegression({ data: d, l2: -1 }, () => sgd({ learningRate: 0.1 }), { steps: 1 }), /runSoftmaxRegression: l2 must be a finite number >= 0, got -1/);
-  assert.throws(() => runSoftmaxRegression({ data: {} as never }, () => sgd({ learningRate: 0.1 }), { steps: 1 }), /runSoftmaxRegression: data must be \{x: Tensor2D/);
+  assert.throws(
+    () => runSoftmaxRegression({ data: d, l2: -1 }, () => sgd({ learningRate: 0.1 }), { steps: 1 }),
+    /runSoftmaxRegression: l2 must be a finite number >= 0, got -1/,
+  );
+  assert.throws(
+    () => runSoftmaxRegression({ data: {} as never }, () => sgd({ learningRate: 0.1 }), { steps: 1 }),
+    /runSoftmaxRegression: data must be \{x: Tensor2D/,
+  );
   assert.throws(() => convergenceRuns({ data: d }, { lr: 'best' as never, fStar: 0 }), /convergenceRuns: lr must be 'grid' or 'theory'/);
   disposeFlatData(d);
 });
@@ -224,7 +253,14 @@ test('learningRateEquivalence: a linear g(x) = 2x at lr is GD at 2 lr; the start
   assert.ok(Number.isNaN(e.knee), 'a custom g has no beta');
   // At W = 0, b = 0 the gradient is dF/db = 1/3 - class frequency, dF/dW = X^T (1/3 - Y) / n
   // (the l2 term vanishes at W = 0): objective64 computes it independently in float64.
-  const g0 = objective64(d.x.arraySync(), Array.from(d.y.dataSync()), 3, Array.from({ length: 5 }, () => [0, 0, 0]), [0, 0, 0], 0.01);
+  const g0 = objective64(
+    d.x.arraySync(),
+    Array.from(d.y.dataSync()),
+    3,
+    Array.from({ length: 5 }, () => [0, 0, 0]),
+    [0, 0, 0],
+    0.01,
+  );
   const expected = Math.max(...g0.gb.map(Math.abs), ...g0.gW.flat().map(Math.abs));
   assert.ok(Math.abs(e.maxAbsGradient0 - expected) < 1e-6, `${e.maxAbsGradient0} vs ${expected}`);
   const atan = learningRateEquivalence(problem, { gaf: gafs.atan({ alpha: 0.1, beta: 20 }), lr: 0.3, steps: 3, fStar: 0.2 });
@@ -236,22 +272,42 @@ test('describeConvergence: one line per method plus the equivalence line', () =>
   const d = small();
   const problem = { data: d, l2: 0.01 };
   const fStar = referenceOptimum(problem, { steps: 300 }).fStar;
-  const res = convergenceRuns(problem, { steps: 20, lr: 'theory', fStar, methods: [gdConvexMethod(), gafConvexMethod(gafs.atan({ alpha: 0.1, beta: 20 }), undefined, 'same')] });
+  const res = convergenceRuns(problem, {
+    steps: 20,
+    lr: 'theory',
+    fStar,
+    methods: [gdConvexMethod(), gafConvexMethod(gafs.atan({ alpha: 0.1, beta: 20 }), undefined, 'same')],
+  });
   // Both at the same theory step 1/L.
   assert.equal(res.methods[0]!.lr, res.methods[1]!.lr);
   const e = learningRateEquivalence(problem, { gaf: gafs.atan({ alpha: 0.1, beta: 20 }), lr: res.methods[1]!.lr, steps: 5, fStar });
   const lines = describeConvergence(res, e);
   assert.equal(lines.length, 3);
-  assert.match(lines[0]!, /^GD: lr [\d.]+ \(1\/L, theory\); gap [\d.e+-]+ at step 20; geometric fit rho = [\d.]+\/step \(R\^2 [\d.]+\), power fit gap ~ t\^-[\d.]+ \(R\^2 [\d.]+\): the (power law|geometric decay) fits better\.$/);
+  assert.match(
+    lines[0]!,
+    /^GD: lr [\d.]+ \(1\/L, theory\); gap [\d.e+-]+ at step 20; geometric fit rho = [\d.]+\/step \(R\^2 [\d.]+\), power fit gap ~ t\^-[\d.]+ \(R\^2 [\d.]+\): the (power law|geometric decay) fits better\.$/,
+  );
   const rows = convergenceFitRows(res, 'same lr');
-  assert.deepEqual(rows.map((r) => [r.setting, r.method]), [['same lr', 'GD'], ['same lr', 'GD+GAF 0.1*atan(20x)']]);
+  assert.deepEqual(
+    rows.map((r) => [r.setting, r.method]),
+    [
+      ['same lr', 'GD'],
+      ['same lr', 'GD+GAF 0.1*atan(20x)'],
+    ],
+  );
   // lr = 1/L, so lr * L = 1; the fitted numbers are the fits' own.
   assert.ok(Math.abs(rows[0]!.lrTimesL - 1) < 1e-12);
   assert.equal(rows[1]!.rho, res.methods[1]!.fits!.linear.rate);
   assert.equal(rows[1]!.p, res.methods[1]!.fits!.sublinear.rate);
   assert.equal(rows[0]!.finalGap, res.rows.filter((r) => r.method === 'GD').pop()!.gap);
-  assert.match(lines[2]!, /^GD at lr\*g'\(0\) \(g'\(0\) = 2\) vs GD\+GAF: gap curves differ by at most [\d.]+% \(step \d+\), by [\d.]+% at the last step; largest starting gradient component [\d.e+-]+ vs knee 1\/beta = 5\.00e-2\.$/);
+  assert.match(
+    lines[2]!,
+    /^GD at lr\*g'\(0\) \(g'\(0\) = 2\) vs GD\+GAF: gap curves differ by at most [\d.]+% \(step \d+\), by [\d.]+% at the last step; largest starting gradient component [\d.e+-]+ vs knee 1\/beta = 5\.00e-2\.$/,
+  );
   // A last-step gap below the float32 floor has no relative difference: said in words, not NaN%.
-  assert.match(describeConvergence(res, { ...e, finalRelativeDifference: NaN })[2]!, /, by n\/a \(gap below the float32 floor\) at the last step; /);
+  assert.match(
+    describeConvergence(res, { ...e, finalRelativeDifference: NaN })[2]!,
+    /, by n\/a \(gap below the float32 floor\) at the last step; /,
+  );
   disposeFlatData(d);
 });

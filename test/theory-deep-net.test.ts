@@ -21,7 +21,10 @@ import {
 /** n samples of `features` inputs (seeded normal), labels i mod classes. */
 function synthetic(n: number, features: number, classes: number, scale = 1): FlatData {
   const x = tf.tidy(() => tf.mul(tf.randomNormal([n, features], 0, 1, 'float32', 7), scale)) as tf.Tensor2D;
-  const y = tf.tensor1d(Array.from({ length: n }, (_, i) => i % classes), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % classes),
+    'int32',
+  );
   return { x, y, count: n, features, classes };
 }
 
@@ -40,7 +43,10 @@ test('setup: cpu backend', async () => {
 
 test('deepMlp: layers, parameter count, initial weight scale', () => {
   const m = deepMlp({ depth: 3, width: 64, activation: 'tanh', init: 'small', inputSize: 20, classes: 4, seed: 3 });
-  assert.deepEqual(m.layers.map((l) => l.name), ['h1', 'h2', 'h3', 'out']);
+  assert.deepEqual(
+    m.layers.map((l) => l.name),
+    ['h1', 'h2', 'h3', 'out'],
+  );
   // 20*64 + 64 + 2*(64*64 + 64) + 64*4 + 4 = 1344 + 8320 + 260 = 9924.
   assert.equal(m.countParams(), 9924);
   // small: N(0, (0.1/sqrt(fan_in))^2); h2 has fan_in 64: std 0.0125. 4096 samples: the sample
@@ -67,7 +73,10 @@ test('gradientNormsByLayer: zero weights give the closed form 1/C - class freque
   const before = tf.memory().numTensors;
   const rows = gradientNormsByLayer(m, data);
   assert.equal(tf.memory().numTensors, before);
-  assert.deepEqual(rows.map((r) => `${r.layerName}/${r.param}`), ['h1/bias', 'h1/kernel', 'h2/bias', 'h2/kernel', 'out/bias', 'out/kernel']);
+  assert.deepEqual(
+    rows.map((r) => `${r.layerName}/${r.param}`),
+    ['h1/bias', 'h1/kernel', 'h2/bias', 'h2/kernel', 'out/bias', 'out/kernel'],
+  );
   const outBias = rows.find((r) => r.layerName === 'out' && r.param === 'bias')!;
   const expected = Math.sqrt(1 / 225 + 2 / 900);
   assert.ok(Math.abs(outBias.l2 - expected) < 1e-6, `${outBias.l2} vs ${expected}`);
@@ -95,7 +104,10 @@ test('trainWithStats: rows per observed step; step 1 raw norms = gradientNormsBy
   const data = synthetic(12, 6, 3);
   const m = deepMlp({ depth: 2, width: 5, activation: 'tanh', init: 'glorot', inputSize: 6, classes: 3, seed: 5 });
   const init = gradientNormsByLayer(m, data);
-  assert.ok(init.every((r) => r.l2 > 0), 'a non-trivial gradient in every variable');
+  assert.ok(
+    init.every((r) => r.l2 > 0),
+    'a non-trivial gradient in every variable',
+  );
   const opt = sgd({ learningRate: 0.5, gaf: gafs.atan({ alpha: 0.1, beta: 20 }) });
   const before = tf.memory().numTensors;
   // Full batch (12 of 12), so step 1's gradient is the one gradientNormsByLayer computed.
@@ -104,7 +116,10 @@ test('trainWithStats: rows per observed step; step 1 raw norms = gradientNormsBy
   assert.equal(tf.memory().numTensors, before, 'no tensors left behind (this optimizer keeps no state)');
   assert.equal(r.steps, 5);
   assert.equal(r.diverged, false);
-  assert.deepEqual(r.losses.map((l) => l.step), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    r.losses.map((l) => l.step),
+    [1, 2, 3, 4, 5],
+  );
   // Observed steps 1, 3, 5; 6 variables each.
   assert.equal(r.stats.length, 18);
   assert.deepEqual([...new Set(r.stats.map((s) => s.step))], [1, 3, 5]);
@@ -158,7 +173,14 @@ test('compareOnDeepNet: one row per method and rate, best per method, same start
     ],
   });
   assert.equal(tf.memory().numTensors, before, 'models and optimizers are disposed');
-  assert.deepEqual(res.rows.map((r) => [r.method, r.lr]), [['SGD', 0.1], ['SGD', 0.01], ['SGD+GAF', 0.1]]);
+  assert.deepEqual(
+    res.rows.map((r) => [r.method, r.lr]),
+    [
+      ['SGD', 0.1],
+      ['SGD', 0.01],
+      ['SGD+GAF', 0.1],
+    ],
+  );
   // Same seed, same data: every run starts from the same loss.
   assert.ok(res.rows.every((r) => r.initialLoss === res.rows[0]!.initialLoss));
   assert.equal(res.best.length, 2);
@@ -184,13 +206,19 @@ test('loadFlatFashionMnist: real images flattened to 784 features in [0, 1]', ()
 
 test('bad input: errors name the field and the fix', () => {
   assert.throws(() => deepMlp({ depth: 0, width: 8, activation: 'tanh', init: 'glorot' }), /deepMlp: depth must be an integer >= 1, got 0/);
-  assert.throws(() => deepMlp({ depth: 2, width: 8, activation: 'gelu' as never, init: 'glorot' }), /deepMlp: activation must be one of 'sigmoid', 'tanh', 'relu', got "gelu"/);
+  assert.throws(
+    () => deepMlp({ depth: 2, width: 8, activation: 'gelu' as never, init: 'glorot' }),
+    /deepMlp: activation must be one of 'sigmoid', 'tanh', 'relu', got "gelu"/,
+  );
   const data = synthetic(8, 5, 2);
   const m = deepMlp({ depth: 1, width: 4, activation: 'relu', init: 'glorot', inputSize: 6, classes: 2 });
   assert.throws(() => gradientNormsByLayer(m, data), /gradientNormsByLayer: data.x.shape\[1\] must be 6 \(the model's input size\), got 5/);
   const m5 = deepMlp({ depth: 1, width: 4, activation: 'relu', init: 'glorot', inputSize: 5, classes: 2 });
   const plain = tf.train.sgd(0.1);
-  assert.throws(() => trainWithStats({ model: m5, optimizer: plain as never, data, steps: 1 }), /trainWithStats: optimizer must be a gaf-lab optimizer with observeGradients/);
+  assert.throws(
+    () => trainWithStats({ model: m5, optimizer: plain as never, data, steps: 1 }),
+    /trainWithStats: optimizer must be a gaf-lab optimizer with observeGradients/,
+  );
   plain.dispose();
   m.dispose();
   m5.dispose();

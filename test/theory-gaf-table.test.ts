@@ -14,7 +14,7 @@ test('setup: cpu backend', async () => {
   assert.equal(tf.getBackend(), 'cpu');
 });
 
-test('gafCurveRows: g and g\' match alpha*atan(beta x) and alpha*beta/(1+(beta x)^2)', () => {
+test("gafCurveRows: g and g' match alpha*atan(beta x) and alpha*beta/(1+(beta x)^2)", () => {
   const g = gafs.atan({ alpha: 0.1, beta: 20 });
   const rows = gafCurveRows([g], { min: -0.5, max: 0.5, points: 11 });
   assert.equal(rows.length, 11);
@@ -37,7 +37,10 @@ test('gafCurveRows: one block of rows per GAF, in the order given', () => {
   const list = [gafs.atan({ alpha: 0.1, beta: 20 }), gafs.tanh({ alpha: 0.2, beta: 10 }), gafs.log({ alpha: 0.1, beta: 20 })];
   const rows = gafCurveRows(list, { points: 5 });
   assert.equal(rows.length, 15);
-  assert.deepEqual([...new Set(rows.map((r) => r.gaf))], list.map((g) => g.name));
+  assert.deepEqual(
+    [...new Set(rows.map((r) => r.gaf))],
+    list.map((g) => g.name),
+  );
   // Default range [-1, 1]: tanh at x = 1 is 0.2*tanh(10).
   const t1 = rows.find((r) => r.gaf === list[1]!.name && r.x === 1)!;
   assert.ok(Math.abs(t1.g - 0.2 * Math.tanh(10)) < 1e-15);
@@ -49,11 +52,20 @@ test('conditionTable: four rows per GAF with verdicts, slope and bound', () => {
   const lg = gafs.log({ alpha: 0.1, beta: 20 });
   const rows = conditionTable([paper, flat, lg], { points: 200 });
   assert.equal(rows.length, 12);
-  assert.deepEqual(rows.slice(0, 4).map((r) => r.number), [1, 2, 3, 4]);
-  assert.deepEqual(rows.slice(0, 4).map((r) => r.condition), ['signPreserving', 'monotone', 'enlargesTiny', 'restrictsLarge']);
+  assert.deepEqual(
+    rows.slice(0, 4).map((r) => r.number),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    rows.slice(0, 4).map((r) => r.condition),
+    ['signPreserving', 'monotone', 'enlargesTiny', 'restrictsLarge'],
+  );
   assert.ok(rows.slice(0, 4).every((r) => r.verdict === 'holds' && r.slopeAtZero === 2 && r.bound === (0.1 * Math.PI) / 2));
   const flatRows = rows.filter((r) => r.gaf === flat.name);
-  assert.deepEqual(flatRows.map((r) => r.verdict), ['holds', 'holds', 'fails', 'holds']);
+  assert.deepEqual(
+    flatRows.map((r) => r.verdict),
+    ['holds', 'holds', 'fails', 'holds'],
+  );
   assert.equal(flatRows[2]!.slopeAtZero, 0.5);
   assert.match(flatRows[2]!.detail, /<= 1/);
   // log is unbounded: the table says null rather than Infinity (which JSON cannot carry).

@@ -32,7 +32,10 @@ test('setup: cpu backend', async () => {
 
 test('quadratic(kappa, dims): eigenvalues log-spaced from 1 to kappa, f = 1/2 sum lambda w^2', () => {
   const q = quadratic(100, 3);
-  assert.deepEqual(q.eigenvalues.map((v) => Number(v.toPrecision(12))), [1, 10, 100]);
+  assert.deepEqual(
+    q.eigenvalues.map((v) => Number(v.toPrecision(12))),
+    [1, 10, 100],
+  );
   assert.equal(q.L, 100);
   assert.equal(q.mu, 1);
   assert.equal(q.kappa, 100);
@@ -66,9 +69,19 @@ test('GD at 2/(L+mu) on quadratic(kappa): iterations = ceil(ln(2 tol/(1+kappa)) 
   const before = tf.memory().numTensors;
   const rows = itersVsCondition({ conditions: [10, 100], lr: { kind: 'theory' }, methods: [gdMethod()], tol: 1e-6 });
   assert.equal(tf.memory().numTensors, before);
-  assert.deepEqual(rows.map((r) => r.iters), [39, 444]);
-  assert.deepEqual(rows.map((r) => r.closedForm), [39, 444], 'the float64 closed form agrees');
-  assert.deepEqual(rows.map((r) => r.lr), [2 / 11, 2 / 101]);
+  assert.deepEqual(
+    rows.map((r) => r.iters),
+    [39, 444],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.closedForm),
+    [39, 444],
+    'the float64 closed form agrees',
+  );
+  assert.deepEqual(
+    rows.map((r) => r.lr),
+    [2 / 11, 2 / 101],
+  );
   assert.ok(rows.every((r) => r.lrFactor === 1 && r.lrRule === 'theory: 2/(L+mu)'));
 });
 
@@ -79,11 +92,15 @@ test('gdIterationsClosedForm agrees with the ln formula', () => {
   assert.equal(gdIterationsClosedForm(diagonalQuadratic([4]), 0.6, { start: [1], tol: 1e-6, maxSteps: 1000 }), null);
 });
 
-test('GD+GAF in its linear range is GD with step eta*g\'(0)', () => {
+test("GD+GAF in its linear range is GD with step eta*g'(0)", () => {
   // f = w^2/2 from w0 = 1e-4: gradients d = w <= 1e-4, so 20 d <= 2e-3 and
   // 0.1*atan(20 d) = 2 d (1 - O(4e-6)). With eta = 0.15 the iteration is w <- (1 - 0.3) w:
   // f_t = 5e-9 * 0.49^t <= 5e-15 first at t >= ln(1e-6)/ln(0.49) = 19.367 -> 20.
-  const r = runOptimizer(diagonalQuadratic([1]), () => sgd({ learningRate: 0.15, gaf: paperGaf }), { start: [1e-4], tol: 5e-15, steps: 100 });
+  const r = runOptimizer(diagonalQuadratic([1]), () => sgd({ learningRate: 0.15, gaf: paperGaf }), {
+    start: [1e-4],
+    tol: 5e-15,
+    steps: 100,
+  });
   assert.equal(r.iters, 20);
   // Independent float64 recurrence with the exact atan: same count, same iterates.
   let w = 1e-4;
@@ -134,9 +151,17 @@ test('a bounded GAF turns GD divergence into a bounded 2-cycle', () => {
 
 test('itersVsCondition (grid policy): each method gets its own best rate; rows carry the rule', () => {
   const before = tf.memory().numTensors;
-  const rows = itersVsCondition({ conditions: [10], methods: [gdMethod(), gafMethod(paperGaf), heavyBallMethod()], tol: 1e-6, maxSteps: 5000 });
+  const rows = itersVsCondition({
+    conditions: [10],
+    methods: [gdMethod(), gafMethod(paperGaf), heavyBallMethod()],
+    tol: 1e-6,
+    maxSteps: 5000,
+  });
   assert.equal(tf.memory().numTensors, before);
-  assert.deepEqual(rows.map((r) => r.method), ['GD', 'GD+GAF 0.1*atan(20x)', 'heavy ball']);
+  assert.deepEqual(
+    rows.map((r) => r.method),
+    ['GD', 'GD+GAF 0.1*atan(20x)', 'heavy ball'],
+  );
   const gd = rows[0]!;
   // 2/(L+mu) is the best fixed step for GD on a quadratic: no grid point beats its 39 steps.
   assert.equal(gd.iters, 39);
@@ -158,7 +183,10 @@ test('bestLearningRate: lowest score wins, ties keep the first, the cap is the b
   assert.equal(best.lr, 0.3);
   assert.equal(best.score, 5);
   assert.deepEqual(caps, [Infinity, 15, 5, 5]);
-  assert.deepEqual(best.tried.map((t) => t.score), [15, 5, 5, 15]);
+  assert.deepEqual(
+    best.tried.map((t) => t.score),
+    [15, 5, 5, 15],
+  );
   const none = bestLearningRate([1, 2], () => ({ score: NaN, result: 0 }));
   assert.equal(none.lr, null);
   assert.equal(none.result, null);
@@ -171,7 +199,7 @@ test('relativeGrid: center first, then outward, larger first on ties', () => {
   assert.equal(relativeGrid(0.01)[0], 0.01);
 });
 
-test('effectiveStep: g(d)/d per direction, g\'(0) at 0', () => {
+test("effectiveStep: g(d)/d per direction, g'(0) at 0", () => {
   // 0.1*atan(20*0.05) = 0.1*pi/4, so the ratio at 0.05 is (0.1 pi/4)/0.05 = pi/2.
   const rows = effectiveStep(paperGaf, [0, 0.05, -0.05, 1e-6, 10]);
   assert.equal(rows[0]!.ratio, 2);
@@ -180,7 +208,10 @@ test('effectiveStep: g(d)/d per direction, g\'(0) at 0', () => {
   assert.ok(Math.abs(rows[3]!.ratio - 2) < 1e-8, 'tiny gradients enlarged by alpha*beta');
   // Large gradient: 0.1*atan(200)/10 = 0.01*(pi/2 - atan(1/200)) = 0.015658.
   assert.ok(Math.abs(rows[4]!.ratio - 0.01 * (Math.PI / 2 - Math.atan(1 / 200))) < 1e-12);
-  assert.deepEqual(rows.map((r) => r.direction), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    rows.map((r) => r.direction),
+    [0, 1, 2, 3, 4],
+  );
 });
 
 test('quadraticEffectiveSteps: per-direction effective rate and contraction at a point', () => {
@@ -197,7 +228,10 @@ test('bad input: errors name the field and the fix', () => {
   assert.throws(() => quadratic(0.5), /quadratic: condition must be a finite number >= 1, got 0.5/);
   assert.throws(() => quadratic(10, 1), /quadratic: dims must be >= 2 for a condition number above 1/);
   assert.throws(() => diagonalQuadratic([1, -2]), /diagonalQuadratic: eigenvalues\[1\] must be a finite number > 0, got -2/);
-  assert.throws(() => runOptimizer(quadratic(10), () => sgd({ learningRate: 0.1 }), { start: [1] }), /runTrajectory: start must be of length 2/);
+  assert.throws(
+    () => runOptimizer(quadratic(10), () => sgd({ learningRate: 0.1 }), { start: [1] }),
+    /runTrajectory: start must be of length 2/,
+  );
   assert.throws(() => runOptimizer(quadratic(10), (() => ({})) as never, {}), /make\(\) must be a tf.Optimizer/);
   assert.throws(() => itersVsCondition({ lr: { kind: 'nope' } as never }), /itersVsCondition: lr must be/);
   assert.throws(() => effectiveStep(paperGaf, [NaN]), /effectiveStep: grads\[0\] must be a finite number, got NaN/);

@@ -95,7 +95,7 @@ test("x^2 - y^2 with a GAF in its linear range: growth 1 + 2 eta g'(0)", () => {
   assert.equal(gd2.steps, 35);
 });
 
-test('x^2 - y^2 with a GAF beyond its linear range: matches the float64 recurrence, slower than GD at eta*g\'(0)', () => {
+test("x^2 - y^2 with a GAF beyond its linear range: matches the float64 recurrence, slower than GD at eta*g'(0)", () => {
   // r = 0.5: once |2y| > 1/20 the step is capped near eta*0.1*pi/2 and growth turns linear.
   // Reference: y <- y + eta*0.1*atan(20*2y) in float64, counted until |y| > r.
   const eta = 0.1;
@@ -157,7 +157,10 @@ test('escapeTimes: one row per method and perturbation; GD grows like ln(1/p), t
   const rows = escapeTimes(saddle2d(), methods, { perturbations: [1e-8, 1e-6, 1e-4], radius: 0.5, maxSteps: 500 });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(rows.length, 6);
-  assert.deepEqual(rows.map((r) => r.method), [methods[0]!.label, methods[0]!.label, methods[0]!.label, methods[1]!.label, methods[1]!.label, methods[1]!.label]);
+  assert.deepEqual(
+    rows.map((r) => r.method),
+    [methods[0]!.label, methods[0]!.label, methods[0]!.label, methods[1]!.label, methods[1]!.label, methods[1]!.label],
+  );
   const gd = rows.slice(0, 3);
   // Linear theory from the default diagonal direction: each factor 100 in p costs ln(100)/ln(1.2) = 25.3 steps.
   assert.ok(gd.every((r) => r.escaped && r.steps === r.predicted));
@@ -194,9 +197,18 @@ test('saddleTrajectory and lossSurface: rows for plots', () => {
 });
 
 test('bad input: errors name the field', () => {
-  assert.throws(() => escapeTime(saddle2d(), saddleMethod({ lr: 0.1 }), { perturbation: 0 }), /escapeTime: perturbation must be a finite number > 0, got 0/);
-  assert.throws(() => escapeTime(saddle2d(), saddleMethod({ lr: 0.1 }), { perturbation: 1e-3, direction: [1, 0, 0] }), /escapeTime: direction must be of length 2/);
-  assert.throws(() => escapeTime(saddle2d(), saddleMethod({ lr: 0.1 }), { perturbation: 1e-3, direction: [0, 0] }), /escapeTime: direction must be a non-zero vector/);
+  assert.throws(
+    () => escapeTime(saddle2d(), saddleMethod({ lr: 0.1 }), { perturbation: 0 }),
+    /escapeTime: perturbation must be a finite number > 0, got 0/,
+  );
+  assert.throws(
+    () => escapeTime(saddle2d(), saddleMethod({ lr: 0.1 }), { perturbation: 1e-3, direction: [1, 0, 0] }),
+    /escapeTime: direction must be of length 2/,
+  );
+  assert.throws(
+    () => escapeTime(saddle2d(), saddleMethod({ lr: 0.1 }), { perturbation: 1e-3, direction: [0, 0] }),
+    /escapeTime: direction must be a non-zero vector/,
+  );
   assert.throws(() => saddleMethod({ lr: -1 }), /saddleMethod: lr must be a finite number > 0, got -1/);
   assert.throws(() => quarticSaddle({ dims: 3, negatives: 4 }), /quarticSaddle: negatives must be an integer >= 1 <= 3, got 4/);
   assert.throws(() => escapeTimes(saddle2d(), []), /escapeTimes: methods must be a non-empty array/);

@@ -34,7 +34,10 @@ import {
 /** n samples of `features` inputs (seeded normal), labels i mod classes. */
 function synthetic(n: number, features: number, classes: number): FlatData {
   const x = tf.tidy(() => tf.randomNormal([n, features], 0, 1, 'float32', 11)) as tf.Tensor2D;
-  const y = tf.tensor1d(Array.from({ length: n }, (_, i) => i % classes), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % classes),
+    'int32',
+  );
   return { x, y, count: n, features, classes };
 }
 
@@ -52,12 +55,21 @@ test('setup: cpu backend', async () => {
 test('layerProfiles: raw rows equal gradientNormsByLayer on the same batch; g = 3x triples rms', () => {
   const data = synthetic(16, 6, 3);
   const before = tf.memory().numTensors;
-  const rows = layerProfiles({ nets: [{ label: 'a', net: NET }], data, batchSize: 8, gafs: [{ label: '3x', gaf: triple }], tinyThreshold: 0.05 });
+  const rows = layerProfiles({
+    nets: [{ label: 'a', net: NET }],
+    data,
+    batchSize: 8,
+    gafs: [{ label: '3x', gaf: triple }],
+    tinyThreshold: 0.05,
+  });
   assert.equal(tf.memory().numTensors, before, 'models and gradients are disposed');
   // 3 layers (h1, h2, out) x (bias, kernel) = 6 variables, once raw and once after g.
   assert.equal(rows.length, 12);
   assert.deepEqual([...new Set(rows.map((r) => r.gradient))], ['raw', '3x']);
-  assert.deepEqual(rows.slice(0, 6).map((r) => `${r.layerName}/${r.param}`), ['h1/bias', 'h1/kernel', 'h2/bias', 'h2/kernel', 'out/bias', 'out/kernel']);
+  assert.deepEqual(
+    rows.slice(0, 6).map((r) => `${r.layerName}/${r.param}`),
+    ['h1/bias', 'h1/kernel', 'h2/bias', 'h2/kernel', 'out/bias', 'out/kernel'],
+  );
   // Independent path: the same net (same seed) and the same 8 samples through gradientNormsByLayer.
   const model = deepMlp(NET);
   const batch = { x: data.x.slice([0, 0], [8, -1]) as tf.Tensor2D, y: data.y.slice([0], [8]) as tf.Tensor1D };
@@ -71,11 +83,13 @@ test('layerProfiles: raw rows equal gradientNormsByLayer on the same batch; g = 
   // g(d) = 3d: rms and max|g| are 3x the raw ones; |3d| < 0.05 iff |d| < 0.05/3, so the tiny
   // fraction after g is gradientNormsByLayer's at threshold 0.05/3.
   const ref3 = gradientNormsByLayer(model, batch, { tinyThreshold: 0.05 / 3 });
-  rows.filter((r) => r.gradient === '3x').forEach((r, i) => {
-    assert.ok(Math.abs(r.rms - 3 * raw[i]!.rms) <= 1e-5 * r.rms);
-    assert.ok(Math.abs(r.maxAbs - 3 * raw[i]!.maxAbs) <= 1e-5 * r.maxAbs);
-    assert.ok(Math.abs(r.tinyFraction - ref3[i]!.tinyFraction) < 1e-9);
-  });
+  rows
+    .filter((r) => r.gradient === '3x')
+    .forEach((r, i) => {
+      assert.ok(Math.abs(r.rms - 3 * raw[i]!.rms) <= 1e-5 * r.rms);
+      assert.ok(Math.abs(r.maxAbs - 3 * raw[i]!.maxAbs) <= 1e-5 * r.maxAbs);
+      assert.ok(Math.abs(r.tinyFraction - ref3[i]!.tinyFraction) < 1e-9);
+    });
   tf.dispose([batch.x, batch.y]);
   model.dispose();
   disposeFlatData(data);
@@ -106,22 +120,48 @@ test('profileSpread: max/min rms per gradient, zero gradients left out, narrowin
   const lines = describeSpread(s);
   assert.match(lines[0]!, /^n: layer gradients span 1\.0e\+4x \(largest rms 1\.0e-2 at out\/bias, smallest 1\.0e-6 at h1\/kernel\)\.$/);
   assert.match(lines[1]!, /after g = g: span 1\.0e\+2x, narrowed 100-fold/);
-  assert.throws(() => profileSpread([row('raw', 'h1', 'bias', 0)]), /profileSpread: rms of n \/ raw must be non-zero in at least one variable/);
+  assert.throws(
+    () => profileSpread([row('raw', 'h1', 'bias', 0)]),
+    /profileSpread: rms of n \/ raw must be non-zero in at least one variable/,
+  );
 });
 
-test('steepnessSweep: SGD first, one row per beta with g\'(0) = alpha*beta, knee 1/beta, best run by final loss', () => {
+test("steepnessSweep: SGD first, one row per beta with g'(0) = alpha*beta, knee 1/beta, best run by final loss", () => {
   const data = synthetic(24, 6, 3);
   const before = tf.memory().numTensors;
   const done: number[] = [];
-  const res = steepnessSweep({ net: NET, data, alpha: 0.1, betas: [20, 2000], lrs: [0.1, 0.5], sgdLrs: [0.5], steps: 3, batchSize: 8, profileBatch: 8, onRun: (_r, d, total) => done.push(d * 10 + total) });
+  const res = steepnessSweep({
+    net: NET,
+    data,
+    alpha: 0.1,
+    betas: [20, 2000],
+    lrs: [0.1, 0.5],
+    sgdLrs: [0.5],
+    steps: 3,
+    batchSize: 8,
+    profileBatch: 8,
+    onRun: (_r, d, total) => done.push(d * 10 + total),
+  });
   assert.equal(tf.memory().numTensors, before);
   // 1 SGD run + 2 betas x 2 lrs = 5 runs, reported as (done, total = 5).
   assert.deepEqual(done, [15, 25, 35, 45, 55]);
   assert.equal(res.runs.length, 5);
-  assert.deepEqual(res.summary.map((r) => r.method), ['SGD', 'SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(2000x)']);
-  assert.deepEqual(res.summary.map((r) => r.beta), [null, 20, 2000]);
-  assert.deepEqual(res.summary.map((r) => r.gPrime0), [1, 2, 200]);
-  assert.deepEqual(res.summary.map((r) => r.knee), [Infinity, 1 / 20, 1 / 2000]);
+  assert.deepEqual(
+    res.summary.map((r) => r.method),
+    ['SGD', 'SGD + 0.1*atan(20x)', 'SGD + 0.1*atan(2000x)'],
+  );
+  assert.deepEqual(
+    res.summary.map((r) => r.beta),
+    [null, 20, 2000],
+  );
+  assert.deepEqual(
+    res.summary.map((r) => r.gPrime0),
+    [1, 2, 200],
+  );
+  assert.deepEqual(
+    res.summary.map((r) => r.knee),
+    [Infinity, 1 / 20, 1 / 2000],
+  );
   for (const s of res.summary) {
     const mine = res.runs.filter((r) => r.method === s.method);
     assert.equal(s.runs, mine.length);
@@ -132,7 +172,14 @@ test('steepnessSweep: SGD first, one row per beta with g\'(0) = alpha*beta, knee
   }
   assert.ok(Math.abs(res.trainsBelow - 0.9 * Math.log(3)) < 1e-12);
   // The spread column is profileSpread of the same net's layer profile under each g.
-  const ref = profileSpread(layerProfiles({ nets: [{ label: 'net', net: NET }], data, batchSize: 8, gafs: [{ label: 'x', gaf: gafs.atan({ alpha: 0.1, beta: 2000 }) }] }));
+  const ref = profileSpread(
+    layerProfiles({
+      nets: [{ label: 'net', net: NET }],
+      data,
+      batchSize: 8,
+      gafs: [{ label: 'x', gaf: gafs.atan({ alpha: 0.1, beta: 2000 }) }],
+    }),
+  );
   assert.ok(Math.abs(res.summary[0]!.spread - ref[0]!.spread) <= 1e-6 * ref[0]!.spread);
   assert.ok(Math.abs(res.summary[2]!.spread - ref[1]!.spread) <= 1e-6 * ref[1]!.spread);
   assert.ok(Math.abs(res.summary[2]!.narrowing - ref[0]!.spread / ref[1]!.spread) <= 1e-6 * res.summary[2]!.narrowing);
@@ -144,8 +191,14 @@ test('steepnessSweep: SGD first, one row per beta with g\'(0) = alpha*beta, knee
   // Same start for every run.
   assert.ok(res.runs.every((r) => r.initialLoss === res.initialLoss));
   const winners = sweepWinners(res, [null, 2000]);
-  assert.deepEqual(winners.map((w) => w.label), [`SGD, lr ${res.summary[0]!.bestLr}`, `SGD + 0.1*atan(2000x), lr ${res.summary[2]!.bestLr}`]);
-  assert.throws(() => sweepWinners(res, [7]), /sweepWinners: beta must be one of the swept values \(null, 20, 2000; null = plain SGD\), got 7/);
+  assert.deepEqual(
+    winners.map((w) => w.label),
+    [`SGD, lr ${res.summary[0]!.bestLr}`, `SGD + 0.1*atan(2000x), lr ${res.summary[2]!.bestLr}`],
+  );
+  assert.throws(
+    () => sweepWinners(res, [7]),
+    /sweepWinners: beta must be one of the swept values \(null, 20, 2000; null = plain SGD\), got 7/,
+  );
   assert.equal(describeSteepness(res).length >= 2, true);
   disposeFlatData(data);
 });
@@ -163,14 +216,28 @@ test('describeSteepness: SGD line, the last beta that fails and the first that t
     summary: [
       { ...base, method: 'SGD', beta: null, bestLr: 1, finalLoss: 2.3, trains: false },
       { ...base, method: 'G20', beta: 20, gPrime0: 2, knee: 0.05, spread: 5e5, bestLr: 0.1, finalLoss: 2.29, trains: false },
-      { ...base, method: 'G2e4', beta: 2e4, gPrime0: 2000, knee: 5e-5, spread: 2e3, bestLr: 0.1, finalLoss: 1.08, finalAccuracy: 0.605, trains: true },
+      {
+        ...base,
+        method: 'G2e4',
+        beta: 2e4,
+        gPrime0: 2000,
+        knee: 5e-5,
+        spread: 2e3,
+        bestLr: 0.1,
+        finalLoss: 1.08,
+        finalAccuracy: 0.605,
+        trains: true,
+      },
     ],
   };
   const lines = describeSteepness(res);
   assert.equal(lines.length, 3);
   assert.equal(lines[0], 'SGD: best final loss 2.300 (10.0% accuracy) at lr 1 over lr 1, 3; initial loss 2.303; does not train.');
   assert.match(lines[1]!, /^Largest beta below the threshold: G20 \(g'\(0\) = 2\): best loss 2\.290/);
-  assert.match(lines[2]!, /^Smallest beta that trains: G2e4 \(g'\(0\) = 2000, knee 1\/beta = 5\.0e-5\): loss 1\.080 \(60\.5%\) at lr 0\.1; layer-gradient spread 2\.0e\+3 vs 1\.0e\+6 raw\.$/);
+  assert.match(
+    lines[2]!,
+    /^Smallest beta that trains: G2e4 \(g'\(0\) = 2000, knee 1\/beta = 5\.0e-5\): loss 1\.080 \(60\.5%\) at lr 0\.1; layer-gradient spread 2\.0e\+3 vs 1\.0e\+6 raw\.$/,
+  );
 });
 
 test('trainSideBySide: losses per step, tiny fractions = size-weighted mean of its own statistics, layerNormRows', () => {
@@ -190,12 +257,18 @@ test('trainSideBySide: losses per step, tiny fractions = size-weighted mean of i
   });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(res.losses.length, 10);
-  assert.deepEqual(res.losses.filter((l) => l.method === 'gaf').map((l) => l.step), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    res.losses.filter((l) => l.method === 'gaf').map((l) => l.step),
+    [1, 2, 3, 4, 5],
+  );
   // Step 1 sees the same weights and batch in both runs.
   assert.equal(res.losses[0]!.loss, res.losses[5]!.loss);
   assert.equal(res.summary[0]!.initialLoss, res.summary[1]!.initialLoss);
   // Observed steps 1, 3, 5; plain SGD has only the raw series, the GAF run both.
-  assert.deepEqual(res.tiny.filter((t) => t.method === 'plain').map((t) => `${t.gradient}@${t.step}`), ['raw gradient@1', 'raw gradient@3', 'raw gradient@5']);
+  assert.deepEqual(
+    res.tiny.filter((t) => t.method === 'plain').map((t) => `${t.gradient}@${t.step}`),
+    ['raw gradient@1', 'raw gradient@3', 'raw gradient@5'],
+  );
   assert.equal(res.tiny.filter((t) => t.method === 'gaf').length, 6);
   for (const t of res.tiny) {
     const at = res.stats.filter((s) => s.method === t.method && s.step === t.step);
@@ -205,24 +278,39 @@ test('trainSideBySide: losses per step, tiny fractions = size-weighted mean of i
     assert.equal(t.series, `${t.method}: ${t.gradient}`);
   }
   // 6 variables: NET has 6*5+5 + 5*5+5 + 5*3+3 = 35 + 30 + 18 = 83 weights in all.
-  assert.equal(res.stats.filter((s) => s.method === 'plain' && s.step === 1).reduce((s, v) => s + v.size, 0), 83);
+  assert.equal(
+    res.stats.filter((s) => s.method === 'plain' && s.step === 1).reduce((s, v) => s + v.size, 0),
+    83,
+  );
   const norms = layerNormRows(res);
   // start (6 variables, shown once) + each method's step 5 (6 each).
   assert.equal(norms.length, 18);
   assert.deepEqual([...new Set(norms.map((r) => r.series))], ['start (all methods)', 'plain, step 5', 'gaf, step 5']);
-  assert.deepEqual(norms.slice(0, 6).map((r) => `${r.layerName}/${r.param}`), ['h1/bias', 'h1/kernel', 'h2/bias', 'h2/kernel', 'out/bias', 'out/kernel']);
+  assert.deepEqual(
+    norms.slice(0, 6).map((r) => `${r.layerName}/${r.param}`),
+    ['h1/bias', 'h1/kernel', 'h2/bias', 'h2/kernel', 'out/bias', 'out/kernel'],
+  );
   const s5 = res.stats.find((s) => s.method === 'gaf' && s.step === 5 && s.layerName === 'out' && s.param === 'bias')!;
   const n5 = norms.find((r) => r.series === 'gaf, step 5' && r.layerName === 'out' && r.param === 'bias')!;
   assert.equal(n5.rms, s5.rawL2 / Math.sqrt(3));
   const lines = describeSideBySide(res);
   assert.equal(lines.length, 2);
-  assert.match(lines[0]!, /^plain: loss \d\.\d{3} -> \d\.\d{3} \(\d+\.\d% accuracy\); raw components below 1e-2: \d+\.\d% at step 1, \d+\.\d% at step 5\.$/);
+  assert.match(
+    lines[0]!,
+    /^plain: loss \d\.\d{3} -> \d\.\d{3} \(\d+\.\d% accuracy\); raw components below 1e-2: \d+\.\d% at step 1, \d+\.\d% at step 5\.$/,
+  );
   disposeFlatData(data);
 });
 
 test('describeComparison: best lr, trains below 0.9 ln(classes), divergence listed', () => {
   const r = (method: string, lr: number, finalLoss: number, diverged = false): DeepComparisonRow => ({
-    method, lr, initialLoss: 2.5, finalLoss: diverged ? NaN : finalLoss, finalAccuracy: diverged ? NaN : 0.5, diverged, steps: 10,
+    method,
+    lr,
+    initialLoss: 2.5,
+    finalLoss: diverged ? NaN : finalLoss,
+    finalAccuracy: diverged ? NaN : 0.5,
+    diverged,
+    steps: 10,
   });
   const lines = describeComparison([r('A', 0.1, 2.2), r('A', 1, 1.2), r('A', 10, 0, true), r('B', 1, 2.1), r('C', 1, 0, true)]);
   // 0.9 ln 10 = 2.0723: A's best (1.2) trains, B's (2.1) does not.
@@ -248,8 +336,14 @@ test('method builders and bad input', () => {
   assert.throws(() => gafDeepMethod(null as never, [0.1]), /gafDeepMethod: gaf must be a Gaf/);
   const data = synthetic(8, 6, 3);
   assert.throws(() => layerProfiles({ nets: [], data }), /layerProfiles: nets must be a non-empty array/);
-  assert.throws(() => layerProfiles({ nets: [{ label: 'a', net: NET }], data, gafs: [{ label: 'raw', gaf: triple }] }), /layerProfiles: gafs label must be a label other than 'raw'/);
-  assert.throws(() => layerProfiles({ nets: [{ label: 'a', net: { ...NET, inputSize: 7 } }], data }), /layerProfiles: data.x.shape\[1\] must be 7/);
+  assert.throws(
+    () => layerProfiles({ nets: [{ label: 'a', net: NET }], data, gafs: [{ label: 'raw', gaf: triple }] }),
+    /layerProfiles: gafs label must be a label other than 'raw'/,
+  );
+  assert.throws(
+    () => layerProfiles({ nets: [{ label: 'a', net: { ...NET, inputSize: 7 } }], data }),
+    /layerProfiles: data.x.shape\[1\] must be 7/,
+  );
   assert.throws(() => layerNormRows({ stats: [] } as never), /layerNormRows: result must be the result of trainSideBySide/);
   disposeFlatData(data);
 });

@@ -8,7 +8,14 @@ import { initBackend } from '../src/backend/init';
 import { gafs } from '../src/gaf/gaf';
 import { adam, sgd } from '../src/optim/index';
 import { createModel } from '../src/models/index';
-import { CheckpointDamagedError, fileIO, findCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint } from '../src/train/checkpoint';
+import {
+  CheckpointDamagedError,
+  fileIO,
+  findCheckpoint,
+  loadCheckpoint,
+  readCheckpointState,
+  saveCheckpoint,
+} from '../src/train/checkpoint';
 
 before(async () => {
   await initBackend('wasm');
@@ -20,14 +27,24 @@ const SHAPE: [number, number, number] = [8, 8, 1];
 function batch(seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   return tf.tidy(() => ({
     x: tf.randomUniform([16, ...SHAPE], 0, 1, 'float32', seed) as tf.Tensor4D,
-    y: tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32'), 10) as tf.Tensor2D,
+    y: tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    ) as tf.Tensor2D,
   }));
 }
 
 function step(model: tf.LayersModel, opt: tf.Optimizer, seed: number): void {
   const { x, y } = batch(seed);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars);
+  const loss = opt.minimize(
+    () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    true,
+    vars,
+  );
   loss?.dispose();
   tf.dispose([x, y]);
 }
@@ -76,7 +93,10 @@ test('checkpoint round trip: every model weight (incl. BN moving statistics) and
   assert.ok(mean.some((v) => v !== 0) && variance.some((v) => v !== 1), 'BN moving statistics moved during training');
   const savedOpt = await optimizerState(opt, model);
   assert.equal(savedOpt.get('iter')![0], 3);
-  assert.ok([...savedOpt.keys()].some((k) => k.endsWith('/momentum')), `momentum slots saved: ${[...savedOpt.keys()].join(', ')}`);
+  assert.ok(
+    [...savedOpt.keys()].some((k) => k.endsWith('/momentum')),
+    `momentum slots saved: ${[...savedOpt.keys()].join(', ')}`,
+  );
 
   const before = tf.memory().numTensors;
   const dir = await saveCheckpoint(root, 'last', { model, optimizer: opt, state });
@@ -180,7 +200,12 @@ test('damaged or mismatched checkpoints give errors that name the file and the p
   await assert.rejects(loadCheckpoint(dir, { model: other }), /does not fit model/);
   const w = path.join(dir, 'weights.bin');
   fs.truncateSync(w, fs.statSync(w).size - 8);
-  await assert.rejects(loadCheckpoint(dir, { model }), (e: Error) => e instanceof CheckpointDamagedError && new RegExp(`^Checkpoint ${dir} is damaged: weights\\.bin has \\d+ bytes, \\d+ were written \\(cut short\\)\\.$`).test(e.message));
+  await assert.rejects(
+    loadCheckpoint(dir, { model }),
+    (e: Error) =>
+      e instanceof CheckpointDamagedError &&
+      new RegExp(`^Checkpoint ${dir} is damaged: weights\\.bin has \\d+ bytes, \\d+ were written \\(cut short\\)\\.$`).test(e.message),
+  );
   model.dispose();
   other.dispose();
   opt.dispose();

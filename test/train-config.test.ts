@@ -3,14 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ConfigError,
-  parseConfig,
-  referenceCifarRecipe,
-  resolveConfig,
-  runIdOf,
-  type ExperimentConfigInput,
-} from '../src/config/index';
+import { ConfigError, parseConfig, referenceCifarRecipe, resolveConfig, runIdOf, type ExperimentConfigInput } from '../src/config/index';
 import { adam, rmsprop, sgd, sgdAdaptiveGaf } from '../src/optim/factories';
 import { cosineSchedule, learningRateAt, linearWarmup, stepSchedule } from '../src/train/schedule';
 
@@ -79,7 +72,11 @@ test('the filled-in optimizer defaults are the ones the optimizers themselves us
 });
 
 test('resolving is idempotent; the run id depends on content, not on where the run is written', () => {
-  const r = resolveConfig({ ...minimal, seed: 1, optimizer: { name: 'sgd', options: { learningRate: 0.1 }, gaf: { kind: 'atan', alpha: 0.1, beta: 20 } } });
+  const r = resolveConfig({
+    ...minimal,
+    seed: 1,
+    optimizer: { name: 'sgd', options: { learningRate: 0.1 }, gaf: { kind: 'atan', alpha: 0.1, beta: 20 } },
+  });
   assert.deepEqual(resolveConfig(r), r);
   const id = runIdOf(r);
   assert.match(id, /^fashion-mnist-smallcnn-sgd-atan-a0\.1-b20-s1-[0-9a-f]{6}$/);
@@ -104,7 +101,10 @@ test('errors name the field path, the bad value and the allowed values', () => {
   const e3 = configError({ ...minimal, optimizer: { name: 'sgd', options: { learningrate: 0.1 } } });
   const paths = e3.issues.map((i) => i.path).sort();
   assert.deepEqual(paths, ['optimizer.options', 'optimizer.options.learningRate']);
-  assert.match(e3.message, /unknown field "learningrate" \(did you mean "learningRate"\?\); allowed fields: learningRate, momentum, dampening, nesterov, weightDecay/);
+  assert.match(
+    e3.message,
+    /unknown field "learningrate" \(did you mean "learningRate"\?\); allowed fields: learningRate, momentum, dampening, nesterov, weightDecay/,
+  );
   assert.match(e3.message, /optimizer\.options\.learningRate: is required \(number\)/);
 
   const e4 = configError({ dataset: { name: 'cifar-10' }, model: { name: 'resnt18' }, optimizer: { name: 'adam' }, batchSize: 2.5 });
@@ -122,7 +122,10 @@ test('errors name the field path, the bad value and the allowed values', () => {
   const e6 = configError({ ...minimal, schedule: { kind: 'linear' } });
   assert.match(e6.message, /schedule\.kind: got "linear"; allowed values: "constant", "cosine", "step"/);
 
-  const e7 = configError({ ...minimal, optimizer: { name: 'sgdAdaptiveGaf', options: { learningRate: 0.1, shrink: 2, gamma: 2 }, gaf: { kind: 'atan' } } });
+  const e7 = configError({
+    ...minimal,
+    optimizer: { name: 'sgdAdaptiveGaf', options: { learningRate: 0.1, shrink: 2, gamma: 2 }, gaf: { kind: 'atan' } },
+  });
   assert.match(e7.message, /optimizer\.gaf: sgdAdaptiveGaf computes its own atan GAF/);
 
   const e8 = configError({ ...minimal, optimizer: { name: 'reference', variant: 'SGD_atan', options: { shrink: 2 } } });
@@ -138,7 +141,10 @@ test('config files: JSON is read, errors name the file; YAML without the yaml pa
     assert.equal(parseConfig(good).epochs, 3);
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ ...minimal, epochs: 0 }));
-    assert.throws(() => parseConfig(bad), (e: Error) => e.message.includes(bad) && /epochs: got 0; allowed: a number > 0/.test(e.message));
+    assert.throws(
+      () => parseConfig(bad),
+      (e: Error) => e.message.includes(bad) && /epochs: got 0; allowed: a number > 0/.test(e.message),
+    );
     const broken = path.join(dir, 'broken.json');
     fs.writeFileSync(broken, '{"epochs": ');
     assert.throws(() => parseConfig(broken), new RegExp(`Config ${broken} is not valid JSON`));

@@ -23,7 +23,13 @@ test('reduceSweep: the committed CIFAR-10 sweep on 2 models and 1 seed keeps the
 
   const out = path.join(root, 'c10');
   const reduced = reduceSweep(committed('cifar10-zoo-sweep.json'), {
-    outDir: out, models: ['ShuffleNetV2', 'MobileNetV2'], epochs: 2, subset: { first: 10 }, batchSize: 10, evalBatchSize: 10, dataDir: path.join(root, 'data'),
+    outDir: out,
+    models: ['ShuffleNetV2', 'MobileNetV2'],
+    epochs: 2,
+    subset: { first: 10 },
+    batchSize: 10,
+    evalBatchSize: 10,
+    dataDir: path.join(root, 'data'),
   });
   const runs = expandSweep(reduced);
   // 2 models x 3 optimizers x 1 seed (the grid's first, 1).
@@ -31,8 +37,18 @@ test('reduceSweep: the committed CIFAR-10 sweep on 2 models and 1 seed keeps the
   assert.deepEqual([...new Set(runs.map((r) => r.config.model.name))], ['ShuffleNetV2', 'MobileNetV2']);
   assert.deepEqual([...new Set(runs.map((r) => r.config.seed))], [1]);
   const opts = runs.slice(0, 3).map((r) => r.config.optimizer as { variant: string; options: Record<string, unknown> });
-  assert.deepEqual(opts.map((o) => o.variant), ['SGD_ori', 'SGD_atan', 'SGD_atan']);
-  assert.deepEqual(opts.map((o) => [o.options.alpha, o.options.beta]), [[undefined, undefined], [0.1, 20], [0.2, 10]]);
+  assert.deepEqual(
+    opts.map((o) => o.variant),
+    ['SGD_ori', 'SGD_atan', 'SGD_atan'],
+  );
+  assert.deepEqual(
+    opts.map((o) => [o.options.alpha, o.options.beta]),
+    [
+      [undefined, undefined],
+      [0.1, 20],
+      [0.2, 10],
+    ],
+  );
   for (const { config: c } of runs) {
     assert.equal(c.outDir, out);
     assert.deepEqual([c.epochs, c.batchSize, c.evalBatchSize], [2, 10, 10]);
@@ -51,7 +67,15 @@ test('reduceSweep: the committed CIFAR-10 sweep on 2 models and 1 seed keeps the
 
 test('reduceSweep: optimizers by position, seeds, warm-up capped at the epochs, ImageNet size and head, gradient statistics off', () => {
   const reduced = reduceSweep(committed('imagenet-resnet-sweep.json'), {
-    outDir: path.join(root, 'in'), optimizers: [0, 2], seeds: [4, 5], epochs: 1, subset: { perClass: 2 }, testSubset: { perClass: 1 }, imageSize: 32, numClasses: 4, gradStatsEvery: null,
+    outDir: path.join(root, 'in'),
+    optimizers: [0, 2],
+    seeds: [4, 5],
+    epochs: 1,
+    subset: { perClass: 2 },
+    testSubset: { perClass: 1 },
+    imageSize: 32,
+    numClasses: 4,
+    gradStatsEvery: null,
   });
   const runs = expandSweep(reduced);
   // 2 models x 2 optimizers x 2 seeds.
@@ -63,17 +87,43 @@ test('reduceSweep: optimizers by position, seeds, warm-up capped at the epochs, 
   assert.equal(c.dataset.imageSize, 32);
   assert.deepEqual(c.dataset.testSubset, { first: null, perClass: 1 });
   assert.equal(c.gradStats, null);
-  assert.deepEqual((runs[2]!.config.optimizer as { options: Record<string, unknown> }).options.alpha, 0.2, 'position 2 is SGD_atan (0.2, 10)');
+  assert.deepEqual(
+    (runs[2]!.config.optimizer as { options: Record<string, unknown> }).options.alpha,
+    0.2,
+    'position 2 is SGD_atan (0.2, 10)',
+  );
   assert.deepEqual(c.schedule, { kind: 'step', warmupEpochs: 0, milestones: [30, 60], gamma: 0.1 });
 
-  const warm = reduceSweep({ outDir: 'x', base: { dataset: { name: 'cifar10' }, model: { name: 'LeNet' }, optimizer: { name: 'sgd', options: { learningRate: 0.1 } }, schedule: { kind: 'cosine', warmupEpochs: 5 }, epochs: 10, batchSize: 8 } }, { outDir: path.join(root, 'w'), epochs: 2 });
+  const warm = reduceSweep(
+    {
+      outDir: 'x',
+      base: {
+        dataset: { name: 'cifar10' },
+        model: { name: 'LeNet' },
+        optimizer: { name: 'sgd', options: { learningRate: 0.1 } },
+        schedule: { kind: 'cosine', warmupEpochs: 5 },
+        epochs: 10,
+        batchSize: 8,
+      },
+    },
+    { outDir: path.join(root, 'w'), epochs: 2 },
+  );
   assert.equal(expandSweep(warm)[0]!.config.schedule.warmupEpochs, 2, 'a 5-epoch warm-up is cut to the 2 epochs');
 });
 
 test('reduceSweep: errors name the allowed values', () => {
-  assert.throws(() => reduceSweep(committed('cifar10-zoo-sweep.json'), { outDir: 'x', models: ['LeNet'], epochs: 1 }), /models \["LeNet"\] are not in the sweep's grid; allowed: VGG16, ResNet18, /);
-  assert.throws(() => reduceSweep(committed('cifar10-zoo-sweep.json'), { outDir: 'x', optimizers: [3], epochs: 1 }), /optimizers must be positions in the sweep's grid.optimizers, 0..2; got \[3\]/);
-  assert.throws(() => reduceSweep(committed('cifar10-zoo-sweep.json'), { outDir: 'x', epochs: 0 }), /epochs must be a whole number >= 1, got 0/);
+  assert.throws(
+    () => reduceSweep(committed('cifar10-zoo-sweep.json'), { outDir: 'x', models: ['LeNet'], epochs: 1 }),
+    /models \["LeNet"\] are not in the sweep's grid; allowed: VGG16, ResNet18, /,
+  );
+  assert.throws(
+    () => reduceSweep(committed('cifar10-zoo-sweep.json'), { outDir: 'x', optimizers: [3], epochs: 1 }),
+    /optimizers must be positions in the sweep's grid.optimizers, 0..2; got \[3\]/,
+  );
+  assert.throws(
+    () => reduceSweep(committed('cifar10-zoo-sweep.json'), { outDir: 'x', epochs: 0 }),
+    /epochs must be a whole number >= 1, got 0/,
+  );
   assert.throws(() => reduceSweep(committed('cifar10-zoo-sweep.json'), { outDir: '', epochs: 1 }), /outDir must be a folder path/);
 });
 
@@ -99,7 +149,13 @@ test('prepareSweepData: writes synthetic CIFAR into dataDir and lists it; missin
   const dataDir = path.join(root, 'prep-data');
   const sweep = tinySweep(path.join(root, 'prep'), dataDir);
   const rows = await prepareSweepData(sweep, { trainPerClass: 2, testPerClass: 1 });
-  assert.deepEqual(rows.map((r) => [r.dataset, r.split, r.images, r.classes]), [['cifar10', 'train', 20, 10], ['cifar10', 'test', 10, 10]]);
+  assert.deepEqual(
+    rows.map((r) => [r.dataset, r.split, r.images, r.classes]),
+    [
+      ['cifar10', 'train', 20, 10],
+      ['cifar10', 'test', 10, 10],
+    ],
+  );
   assert.equal(rows[0]!.kind, 'synthetic (official CIFAR binary format)');
   assert.equal(path.resolve(rows[0]!.location), path.join(dataDir, 'cifar-10-batches-bin'));
   // Without synthetic data the folder is read as it is.
@@ -107,7 +163,10 @@ test('prepareSweepData: writes synthetic CIFAR into dataDir and lists it; missin
 
   const empty = path.join(root, 'no-data');
   fs.mkdirSync(empty, { recursive: true });
-  await assert.rejects(prepareSweepData(tinySweep(path.join(root, 'p2'), empty), null), (e: Error) => e instanceof DatasetNotFoundError && /gaf-lab data download cifar-10/.test(e.message) && e.message.includes(empty));
+  await assert.rejects(
+    prepareSweepData(tinySweep(path.join(root, 'p2'), empty), null),
+    (e: Error) => e instanceof DatasetNotFoundError && /gaf-lab data download cifar-10/.test(e.message) && e.message.includes(empty),
+  );
   const noDir = tinySweep(path.join(root, 'p3'), 'unused');
   delete (noDir.base.dataset as { dataDir?: string }).dataDir;
   await assert.rejects(prepareSweepData(noDir, { trainPerClass: 1, testPerClass: 1 }), /synthetic data needs the runs' dataset.dataDir/);
@@ -120,7 +179,10 @@ test('trainSweep: trains, reuses an ended sweep, starts fresh, refuses when told
 
   const first = await trainSweep(tinySweep(out, dataDir));
   assert.equal(first.trained, true);
-  assert.deepEqual(first.runs.map((r) => r.status), ['completed', 'completed']);
+  assert.deepEqual(
+    first.runs.map((r) => r.status),
+    ['completed', 'completed'],
+  );
   assert.deepEqual(first.failures, []);
   assert.match(first.note, /2 runs \(2 completed\) after/);
   assert.ok(sweepEnded(out));
@@ -141,13 +203,19 @@ test('trainSweep: trains, reuses an ended sweep, starts fresh, refuses when told
   assert.notEqual(readManifest(path.join(out, fresh.runs[0]!.runId)).startedAt, started);
 
   // trainMissing: false refuses to train a missing sweep and passes the hint on.
-  await assert.rejects(trainSweep(tinySweep(path.join(root, 'none'), dataDir), { trainMissing: false, missingHint: 'Run `npm run main` first.' }), /holds no sweep \(no sweep.json\)\. Run `npm run main` first\./);
+  await assert.rejects(
+    trainSweep(tinySweep(path.join(root, 'none'), dataDir), { trainMissing: false, missingHint: 'Run `npm run main` first.' }),
+    /holds no sweep \(no sweep.json\)\. Run `npm run main` first\./,
+  );
 
   // Data that vanished after the check: the runs fail before their folders exist, and say why.
   const gone = path.join(root, 'gone-data');
   fs.mkdirSync(gone);
   const failed = await trainSweep(tinySweep(path.join(root, 'fails'), gone));
-  assert.deepEqual(failed.runs.map((r) => r.status), ['pending', 'pending']);
+  assert.deepEqual(
+    failed.runs.map((r) => r.status),
+    ['pending', 'pending'],
+  );
   assert.equal(failed.failures.length, 2);
   assert.match(failed.failures[0]!.message, /CIFAR-10 \(train split\) not found/);
   assert.match(failed.note, /2 failed/);

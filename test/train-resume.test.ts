@@ -15,7 +15,11 @@ import { resumeRun, runExperiment, runOrResume, type GradStatsLine } from '../sr
 const config = (outDir: string): ExperimentConfigInput => ({
   dataset: { name: 'fashion-mnist', subset: { first: 192 }, testSubset: { first: 96 } },
   model: { name: 'smallcnn' },
-  optimizer: { name: 'sgd', options: { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 }, gaf: { kind: 'atan', alpha: 0.1, beta: 20 } },
+  optimizer: {
+    name: 'sgd',
+    options: { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+    gaf: { kind: 'atan', alpha: 0.1, beta: 20 },
+  },
   schedule: { kind: 'cosine', warmupEpochs: 1 },
   epochs: 3,
   batchSize: 32,
@@ -105,7 +109,9 @@ test('train, SIGKILL mid-epoch 2, resume: the same numbers as an uninterrupted r
   const [a, b] = [readMetrics(straight.runDir).at(-1)!, readMetrics(killedDir).at(-1)!];
   t.diagnostic(`uninterrupted: test loss ${a.testLoss} top1 ${a.testTop1} top5 ${a.testTop5}, train loss ${a.trainLoss}`);
   t.diagnostic(`killed+resumed: test loss ${b.testLoss} top1 ${b.testTop1} top5 ${b.testTop5}, train loss ${b.trainLoss}`);
-  t.diagnostic(`killed after ${Math.max(150, 250 * epoch1.epochSeconds).toFixed(0)} ms of epoch 2 (epoch 1 took ${epoch1.epochSeconds.toFixed(2)} s)`);
+  t.diagnostic(
+    `killed after ${Math.max(150, 250 * epoch1.epochSeconds).toFixed(0)} ms of epoch 2 (epoch 1 took ${epoch1.epochSeconds.toFixed(2)} s)`,
+  );
 
   // 4. Stopped by a signal (the AbortSignal the SIGINT handler fires) after batch 2 of epoch 2, then resumed.
   const controller = new AbortController();

@@ -59,7 +59,9 @@ test('a run writes the folder of docs/run-format.md, evaluates on its cadence, a
     ['start', ...[1, 2, 3].flatMap(() => ['batch', 'batch', 'batch', 'batch', 'epoch']), 'end'].join(','),
   );
   const start = events[0]!;
-  assert.ok(start.type === 'start' && start.trainSize === 128 && start.testSize === 64 && start.batchesPerEpoch === 4 && start.startEpoch === 0);
+  assert.ok(
+    start.type === 'start' && start.trainSize === 128 && start.testSize === 64 && start.batchesPerEpoch === 4 && start.startEpoch === 0,
+  );
 
   const dir = result.runDir;
   assert.deepEqual(fs.readdirSync(dir).sort(), ['checkpoints', 'gradstats.jsonl', 'manifest.json', 'metrics.jsonl']);
@@ -84,10 +86,20 @@ test('a run writes the folder of docs/run-format.md, evaluates on its cadence, a
   const lines = readMetrics(dir);
   assert.equal(lines.length, 3);
   assert.deepEqual(m.final, lines[2]);
-  assert.deepEqual(lines.map((l) => l.testLoss === null), [true, false, false], 'evaluated every 2nd epoch and after the last');
+  assert.deepEqual(
+    lines.map((l) => l.testLoss === null),
+    [true, false, false],
+    'evaluated every 2nd epoch and after the last',
+  );
   // Step schedule: milestone 2 halves the rate from the third epoch (0-based epoch 2) on.
-  assert.deepEqual(lines.map((l) => l.lr), [1e-3, 1e-3, 5e-4]);
-  assert.deepEqual(lines.map((l) => l.step), [4, 8, 12]);
+  assert.deepEqual(
+    lines.map((l) => l.lr),
+    [1e-3, 1e-3, 5e-4],
+  );
+  assert.deepEqual(
+    lines.map((l) => l.step),
+    [4, 8, 12],
+  );
   for (const l of lines) {
     assert.equal(l.diverged, false);
     assert.ok(l.trainTop1! >= 0 && l.trainTop1! <= l.trainTop5! && l.trainTop5! <= 1);
@@ -98,8 +110,14 @@ test('a run writes the folder of docs/run-format.md, evaluates on its cadence, a
   const grads = readJsonLines<GradStatsLine>(path.join(dir, 'gradstats.jsonl'));
   assert.equal(grads.length, 4 * 8);
   assert.deepEqual([...new Set(grads.map((g) => `${g.epoch}:${g.step}`))], ['1:1', '1:4', '2:7', '3:10']);
-  assert.ok(grads.some((g) => g.variable === 'conv1/kernel'), 'variables under their model names');
-  assert.ok(grads.every((g) => g.actMaxAbs <= 0.1 + 1e-7), 'tanh GAF with alpha 0.1 bounds the activated gradient by 0.1');
+  assert.ok(
+    grads.some((g) => g.variable === 'conv1/kernel'),
+    'variables under their model names',
+  );
+  assert.ok(
+    grads.every((g) => g.actMaxAbs <= 0.1 + 1e-7),
+    'tanh GAF with alpha 0.1 bounds the activated gradient by 0.1',
+  );
 
   // The test metrics of epochs 2 and 3, recomputed independently from their checkpoints: logits
   // from model.predict, then in plain JS doubles: log-softmax for the loss, rank of the true class for top-k.
@@ -129,9 +147,14 @@ test('a run writes the folder of docs/run-format.md, evaluates on its cadence, a
     assert.ok(Math.abs(line.testLoss! - loss / 64) < 1e-5, `epoch ${epoch} test loss ${line.testLoss} vs ${loss / 64}`);
   }
   const last = lines[2]!;
-  t.diagnostic(`epoch 2: top5 ${lines[1]!.testTop5}; epoch 3: test loss ${last.testLoss}, top1 ${last.testTop1}, top5 ${last.testTop5}; tensors per epoch ${afterEpoch.join(', ')}`);
+  t.diagnostic(
+    `epoch 2: top5 ${lines[1]!.testTop5}; epoch 3: test loss ${last.testLoss}, top1 ${last.testTop1}, top5 ${last.testTop5}; tensors per epoch ${afterEpoch.join(', ')}`,
+  );
 
-  await assert.rejects(runExperiment(input, { handleSignals: false }), /already exists in .*\(status completed, 3 epochs done\)\. Resume it/);
+  await assert.rejects(
+    runExperiment(input, { handleSignals: false }),
+    /already exists in .*\(status completed, 3 epochs done\)\. Resume it/,
+  );
 });
 
 test('divergence: a non-finite loss stops the run, marked diverged, last good checkpoint kept', async () => {
@@ -204,7 +227,17 @@ const metricsLine = (epoch: number) => ({
 });
 
 function feed(print: (e: ProgressEvent) => void, tick: () => void, batches: number, epochs: number): void {
-  print({ type: 'start', runId: 'r', runDir: '/r', backend: 'wasm', epochs, startEpoch: 0, batchesPerEpoch: batches, trainSize: 32 * batches, testSize: 10 });
+  print({
+    type: 'start',
+    runId: 'r',
+    runDir: '/r',
+    backend: 'wasm',
+    epochs,
+    startEpoch: 0,
+    batchesPerEpoch: batches,
+    trainSize: 32 * batches,
+    testSize: 10,
+  });
   for (let e = 1; e <= epochs; e++) {
     for (let b = 1; b <= batches; b++) {
       tick();
@@ -225,7 +258,10 @@ test('progress: one rewritten line on a terminal; a few lines per long epoch els
   assert.equal((out.match(/\r/g) ?? []).length, 20 + 2, 'a \\r per batch and one before each epoch summary');
   // 1 s per batch; after batch 5 of epoch 1, 15 of 20 batches remain: ETA 15 s.
   assert.match(out, /epoch 1\/2 \[##########\.{10}\] 5\/10 loss 1\.0000 acc 50\.0% lr 0\.100 ETA 15 s/);
-  assert.match(out, /epoch 2\/2 \| train loss 0\.5000 top1 80\.00% \| test loss 0\.6000 top1 75\.00% top5 98\.00% \| lr 0\.100 \| 10\.0 s, 100 img\/s\n/);
+  assert.match(
+    out,
+    /epoch 2\/2 \| train loss 0\.5000 top1 80\.00% \| test loss 0\.6000 top1 75\.00% top5 98\.00% \| lr 0\.100 \| 10\.0 s, 100 img\/s\n/,
+  );
 
   clock = 0;
   const slow = sink(false);

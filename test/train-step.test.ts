@@ -42,10 +42,12 @@ function softmax64(z: number[]): number[] {
 
 /** Mean over the batch of logsumexp(z) - z[y]: the cross-entropy written without softmax. */
 function crossEntropy64(z: number[][]): number {
-  return z.reduce((s, row, i) => {
-    const m = Math.max(...row);
-    return s + m + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0)) - row[Y[i]!]!;
-  }, 0) / z.length;
+  return (
+    z.reduce((s, row, i) => {
+      const m = Math.max(...row);
+      return s + m + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0)) - row[Y[i]!]!;
+    }, 0) / z.length
+  );
 }
 
 /**
@@ -68,7 +70,8 @@ function denseModel(): tf.Sequential {
 
 function close(actual: ArrayLike<number>, expected: number[], tol: number, what: string): void {
   assert.equal(actual.length, expected.length, what);
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) < tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Math.abs(actual[i]! - expected[i]!) < tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
 }
 
 test('crossEntropy is the batch mean of logsumexp(z) - z[y], labels as int or float', () => {
@@ -98,8 +101,18 @@ test('trainStep: one SGD step on a dense model is W - lr dL/dW, b - lr dL/db; th
   assert.equal(loss.dataSync()[0], lossBefore);
   const { dw, db } = gradients64(W, B);
   const [w1, b1] = model.getWeights();
-  close(w1!.dataSync(), W.flatMap((row, r) => row.map((v, c) => v - lr * dw[r]![c]!)), 1e-6, 'kernel');
-  close(b1!.dataSync(), B.map((v, c) => v - lr * db[c]!), 1e-6, 'bias');
+  close(
+    w1!.dataSync(),
+    W.flatMap((row, r) => row.map((v, c) => v - lr * dw[r]![c]!)),
+    1e-6,
+    'kernel',
+  );
+  close(
+    b1!.dataSync(),
+    B.map((v, c) => v - lr * db[c]!),
+    1e-6,
+    'bias',
+  );
   tf.dispose([loss, x, y]);
   optimizer.dispose();
   model.dispose();
@@ -123,8 +136,18 @@ test('trainStep: a function model over its own variables, with an L2 penalty in 
   loss.dispose();
   assert.equal(tf.memory().numTensors, before);
   const { dw, db } = gradients64(W, B);
-  close(w.dataSync(), W.flatMap((row, r) => row.map((v, c) => v - lr * (dw[r]![c]! + l2 * v))), 1e-6, 'W');
-  close(b.dataSync(), B.map((v, c) => v - lr * db[c]!), 1e-6, 'b');
+  close(
+    w.dataSync(),
+    W.flatMap((row, r) => row.map((v, c) => v - lr * (dw[r]![c]! + l2 * v))),
+    1e-6,
+    'W',
+  );
+  close(
+    b.dataSync(),
+    B.map((v, c) => v - lr * db[c]!),
+    1e-6,
+    'b',
+  );
   tf.dispose([w, b, x, y]);
   optimizer.dispose();
 });
@@ -143,7 +166,9 @@ test('trainStep: measure sees the logits of the step (before the update) and its
 });
 
 test('trainStep: with an optimizer that has slots, every step after the first leaves the tensor count unchanged', () => {
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [2], activation: 'tanh' }), tf.layers.dense({ units: 2 })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 8, inputShape: [2], activation: 'tanh' }), tf.layers.dense({ units: 2 })],
+  });
   const optimizer = tf.train.adam(0.01);
   const x = tf.tensor2d(X);
   const y = tf.tensor1d(Y, 'int32');

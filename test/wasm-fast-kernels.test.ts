@@ -7,7 +7,13 @@ import { registerWasmGradientKernels, WASM_FAST_KERNELS } from '../src/backend/w
 import { fastTrainingOn, setFastTraining } from '../src/backend/fast-training';
 import { conv2dBackpropFilterConfig } from '../src/backend/wasm-kernels/conv2d-backprop-filter';
 import { depthwiseBackpropFilterConfig } from '../src/backend/wasm-kernels/depthwise-backprop-filter';
-import { chooseFilterGradLayout, chunkRows, conv2dBackpropFilterWithLayout, FilterGradLayout, windowsGrid } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
+import {
+  chooseFilterGradLayout,
+  chunkRows,
+  conv2dBackpropFilterWithLayout,
+  FilterGradLayout,
+  windowsGrid,
+} from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
 import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
 import { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig } from '../src/backend/gradients/index';
 
@@ -29,7 +35,6 @@ setFastTraining(true);
 // Reference values come from the 'cpu' backend's kernels (plain loops, independent of the
 // code under test) or from tfjs-core's own gradient. Relative error = max|got - ref| / max(1, max|ref|).
 const REL_TOL = 1e-4;
-
 
 type Data = { data: Float32Array | Int32Array; shape: number[]; dtype?: 'float32' | 'int32' };
 
@@ -61,11 +66,16 @@ async function compareKernel(name: string, inputs: Record<string, Data>, attrs: 
 const input = (shape: number[], seed: number): Data => ({ data: seeded(size(shape), seed), shape });
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-const EXPLICIT: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
+const EXPLICIT: Pad = [
+  [0, 0],
+  [1, 2],
+  [0, 1],
+  [0, 0],
+];
 
 test('registerWasmGradientKernels only adds kernels; setFastTraining swaps the replacements in and out, idempotently', () => {
-  assert.deepEqual(REPLACED_BY_REGISTERING, [], 'registering the missing kernels replaced none of tfjs-backend-wasm\'s');
-  assert.equal(BN_GRADIENT_AFTER_REGISTERING, TFJS_BN_GRADIENT, 'registering the missing kernels left tfjs-core\'s gradients alone');
+  assert.deepEqual(REPLACED_BY_REGISTERING, [], "registering the missing kernels replaced none of tfjs-backend-wasm's");
+  assert.equal(BN_GRADIENT_AFTER_REGISTERING, TFJS_BN_GRADIENT, "registering the missing kernels left tfjs-core's gradients alone");
   assert.ok(fastTrainingOn());
   for (const name of REPLACED) {
     assert.ok(WASM_ORIGINALS.get(name) !== undefined, `tfjs-backend-wasm registers ${name}`);
@@ -74,8 +84,19 @@ test('registerWasmGradientKernels only adds kernels; setFastTraining swaps the r
   assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig);
   assert.deepEqual(setFastTraining(true), [], 'already on: nothing changes');
   const off = setFastTraining(false);
-  assert.deepEqual([...off].sort(), [...REPLACED, ...FOUNDATION, 'FusedBatchNorm', 'Mean', 'Sum', 'Relu',
-    'engine.gradients (lean backprop)', 'batch norm in training (closed-form gradient)'].sort());
+  assert.deepEqual(
+    [...off].sort(),
+    [
+      ...REPLACED,
+      ...FOUNDATION,
+      'FusedBatchNorm',
+      'Mean',
+      'Sum',
+      'Relu',
+      'engine.gradients (lean backprop)',
+      'batch norm in training (closed-form gradient)',
+    ].sort(),
+  );
   assert.ok(!fastTrainingOn());
   assert.equal(tf.getGradient('Mean'), TFJS_REDUCTION_GRADIENTS.Mean);
   assert.equal(tf.getGradient('Sum'), TFJS_REDUCTION_GRADIENTS.Sum);
@@ -98,8 +119,15 @@ function convGrid(): { x: number[]; filter: number[]; strides: number | [number,
   let k = 0;
   for (const strides of [1, 2] as const) {
     for (const pad of ['same', 'valid', 1, EXPLICIT] as Pad[]) {
-      for (const [h, w] of [[7, 7], [8, 6]] as const) {
-        for (const [fh, fw, batch] of [[3, 3, 1], [2, 3, 3], [1, 1, 2]] as const) {
+      for (const [h, w] of [
+        [7, 7],
+        [8, 6],
+      ] as const) {
+        for (const [fh, fw, batch] of [
+          [3, 3, 1],
+          [2, 3, 3],
+          [1, 1, 2],
+        ] as const) {
           cases.push({ x: [batch, h, w, 3 + (k % 3)], filter: [fh, fw, 3 + (k % 3), 2 + (k % 4)], strides, pad });
           k++;
         }
@@ -112,17 +140,38 @@ function convGrid(): { x: number[]; filter: number[]; strides: number | [number,
 
 test('Conv2DBackpropInput (XNNPACK transposed convolution) matches cpu over the grid, with dimRoundingMode too', async () => {
   for (const c of convGrid()) {
-    const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
-    await compareKernel('Conv2DBackpropInput', { dy: input(info.outShape, 2), filter: input(c.filter, 3) },
-      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }, JSON.stringify(c));
+    const info = tf.backend_util.computeConv2DInfo(
+      c.x as [number, number, number, number],
+      c.filter as [number, number, number, number],
+      c.strides,
+      1,
+      c.pad,
+    );
+    await compareKernel(
+      'Conv2DBackpropInput',
+      { dy: input(info.outShape, 2), filter: input(c.filter, 3) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x },
+      JSON.stringify(c),
+    );
   }
   for (const mode of ['floor', 'round', 'ceil'] as const) {
     for (const strides of [2, 3]) {
       const xShape = [2, 8, 7, 3];
       const filter = [3, 2, 3, 4];
-      const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter as [number, number, number, number], strides, 1, 1, mode);
-      await compareKernel('Conv2DBackpropInput', { dy: input(info.outShape, 4), filter: input(filter, 5) },
-        { strides, pad: 1, dimRoundingMode: mode, dataFormat: 'NHWC', inputShape: xShape }, `${mode} strides ${strides}`);
+      const info = tf.backend_util.computeConv2DInfo(
+        xShape as [number, number, number, number],
+        filter as [number, number, number, number],
+        strides,
+        1,
+        1,
+        mode,
+      );
+      await compareKernel(
+        'Conv2DBackpropInput',
+        { dy: input(info.outShape, 4), filter: input(filter, 5) },
+        { strides, pad: 1, dimRoundingMode: mode, dataFormat: 'NHWC', inputShape: xShape },
+        `${mode} strides ${strides}`,
+      );
     }
   }
 });
@@ -136,20 +185,52 @@ test('Conv2DBackpropFilter (pointwise, windows, taps and exact layouts) matches 
   cases.push({ x: [2, 4, 4, 64], filter: [3, 3, 64, 128], strides: 1, pad: 'same' });
   cases.push({ x: [2, 4, 4, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'same' });
   cases.push({ x: [2, 8, 8, 16], filter: [1, 1, 16, 32], strides: 2, pad: 'valid' });
-  const layouts = new Set(cases.map((c) => chooseFilterGradLayout(tf.backend_util.computeConv2DInfo(
-    c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad))));
+  const layouts = new Set(
+    cases.map((c) =>
+      chooseFilterGradLayout(
+        tf.backend_util.computeConv2DInfo(
+          c.x as [number, number, number, number],
+          c.filter as [number, number, number, number],
+          c.strides,
+          1,
+          c.pad,
+        ),
+      ),
+    ),
+  );
   assert.deepEqual([...layouts].sort(), ['exact', 'pointwise', 'taps', 'windows'], 'every layout is exercised');
   for (const c of cases) {
-    const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
-    await compareKernel('Conv2DBackpropFilter', { x: input(c.x, 6), dy: input(info.outShape, 7) },
-      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }, JSON.stringify(c));
+    const info = tf.backend_util.computeConv2DInfo(
+      c.x as [number, number, number, number],
+      c.filter as [number, number, number, number],
+      c.strides,
+      1,
+      c.pad,
+    );
+    await compareKernel(
+      'Conv2DBackpropFilter',
+      { x: input(c.x, 6), dy: input(info.outShape, 7) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter },
+      JSON.stringify(c),
+    );
   }
   for (const mode of ['floor', 'ceil'] as const) {
     const xShape = [2, 8, 7, 3];
     const filter = [3, 2, 3, 4];
-    const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter as [number, number, number, number], 3, 1, 1, mode);
-    await compareKernel('Conv2DBackpropFilter', { x: input(xShape, 8), dy: input(info.outShape, 9) },
-      { strides: 3, pad: 1, dimRoundingMode: mode, dataFormat: 'NHWC', filterShape: filter }, mode);
+    const info = tf.backend_util.computeConv2DInfo(
+      xShape as [number, number, number, number],
+      filter as [number, number, number, number],
+      3,
+      1,
+      1,
+      mode,
+    );
+    await compareKernel(
+      'Conv2DBackpropFilter',
+      { x: input(xShape, 8), dy: input(info.outShape, 9) },
+      { strides: 3, pad: 1, dimRoundingMode: mode, dataFormat: 'NHWC', filterShape: filter },
+      mode,
+    );
   }
 });
 
@@ -162,24 +243,34 @@ test('every Conv2DBackpropFilter layout matches cpu on every geometry it can tak
   // The windows grid shares padding between rows and images at stride 1 when no more padding
   // follows the input than precedes it: 3x3 'same' on 7x7 is an 8x8 grid (7 + 1 top / left row
   // and column) instead of 9x9; the explicit pad ([1, 2] rows) keeps the phase grid (7 + 3 = 10 rows).
-  const gridOf = (x: number[], f: number[], pad: Pad) => windowsGrid(tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], 1, 1, pad));
+  const gridOf = (x: number[], f: number[], pad: Pad) =>
+    windowsGrid(tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], 1, 1, pad));
   assert.deepEqual([gridOf([3, 7, 7, 4], [3, 3, 4, 2], 'same').Hq, gridOf([3, 7, 7, 4], [3, 3, 4, 2], 'same').Wq], [8, 8]);
   assert.equal(gridOf([3, 7, 7, 4], [3, 3, 4, 2], EXPLICIT).Hq, 10);
   for (const forced of ['windows', 'taps', 'exact'] as const) {
     for (const c of cases) {
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
-      const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.filter as [number, number, number, number], c.strides, 1, c.pad);
+      const info = tf.backend_util.computeConv2DInfo(
+        c.x as [number, number, number, number],
+        c.filter as [number, number, number, number],
+        c.strides,
+        1,
+        c.pad,
+      );
       const x = input(c.x, 10);
       const dy = input(info.outShape, 11);
       await useBackend('cpu');
       const ref = runKernel('Conv2DBackpropFilter', { x, dy }, attrs);
       await useBackend('wasm');
       // 'pointwise' is the only layout for 1x1 stride-1 unpadded filters (the others never get them).
-      const choose = (i: tf.backend_util.Conv2DInfo): FilterGradLayout => (chooseFilterGradLayout(i) === 'pointwise' ? 'pointwise' : forced);
+      const choose = (i: tf.backend_util.Conv2DInfo): FilterGradLayout =>
+        chooseFilterGradLayout(i) === 'pointwise' ? 'pointwise' : forced;
       const got = tf.tidy(() => {
         const xt = tf.tensor(x.data, x.shape);
         const dyt = tf.tensor(dy.data, dy.shape);
-        const out = tf.engine().makeTensorFromTensorInfo(conv2dBackpropFilterWithLayout({ inputs: { x: xt, dy: dyt }, backend: tf.backend(), attrs }, choose));
+        const out = tf
+          .engine()
+          .makeTensorFromTensorInfo(conv2dBackpropFilterWithLayout({ inputs: { x: xt, dy: dyt }, backend: tf.backend(), attrs }, choose));
         return { values: Float32Array.from(out.dataSync()), shape: out.shape };
       });
       assert.deepEqual(got.shape, ref.shape, `${forced} ${JSON.stringify(c)}: shape`);
@@ -224,20 +315,48 @@ test('Sum and Mean over leading/middle axis blocks match cpu; other reductions s
     }
   }
   // int32 keeps the original kernel (and integer semantics).
-  const ints: Data = { data: Int32Array.from({ length: 60 }, (_, i) => (i * 7) % 11 - 5), shape: [3, 4, 5], dtype: 'int32' };
+  const ints: Data = { data: Int32Array.from({ length: 60 }, (_, i) => ((i * 7) % 11) - 5), shape: [3, 4, 5], dtype: 'int32' };
   await compareKernel('Sum', { x: ints }, { axis: [0, 1], keepDims: false }, 'int32');
 });
 
 test('Slice matches cpu: ranks 1-5, whole trailing axes (merged runs), size -1, int32, empty', async () => {
   const cases: [number[], number[], number[]][] = [
     [[10], [3], [4]],
-    [[6, 7], [1, 2], [3, 4]],
-    [[6, 7], [2, 0], [3, 7]],
-    [[2, 34, 34, 3], [0, 1, 1, 0], [2, 32, 32, 3]],
-    [[2, 5, 4, 3], [1, 0, 0, 0], [1, 5, 4, 3]],
-    [[2, 5, 4, 3], [0, 2, 1, 1], [-1, -1, 2, 2]],
-    [[2, 3, 4, 5, 6], [1, 1, 0, 2, 0], [1, 2, 4, 2, 6]],
-    [[4, 5], [1, 1], [0, 3]],
+    [
+      [6, 7],
+      [1, 2],
+      [3, 4],
+    ],
+    [
+      [6, 7],
+      [2, 0],
+      [3, 7],
+    ],
+    [
+      [2, 34, 34, 3],
+      [0, 1, 1, 0],
+      [2, 32, 32, 3],
+    ],
+    [
+      [2, 5, 4, 3],
+      [1, 0, 0, 0],
+      [1, 5, 4, 3],
+    ],
+    [
+      [2, 5, 4, 3],
+      [0, 2, 1, 1],
+      [-1, -1, 2, 2],
+    ],
+    [
+      [2, 3, 4, 5, 6],
+      [1, 1, 0, 2, 0],
+      [1, 2, 4, 2, 6],
+    ],
+    [
+      [4, 5],
+      [1, 1],
+      [0, 3],
+    ],
   ];
   for (const [shape, begin, sz] of cases) {
     await compareKernel('Slice', { x: input(shape, 81) }, { begin, size: sz }, `x=[${shape}] begin=[${begin}] size=[${sz}]`);
@@ -249,11 +368,26 @@ test('Slice matches cpu: ranks 1-5, whole trailing axes (merged runs), size -1, 
 test('Tile (and broadcastTo) matches cpu: broadcasts, repeats of whole tensors, mixed, ranks 1-5, int32', async () => {
   const cases: [number[], number[]][] = [
     [[5], [3]],
-    [[1, 1, 1, 6], [4, 3, 5, 1]],
-    [[2, 3], [3, 2]],
-    [[2, 1, 3, 1], [1, 4, 2, 5]],
-    [[3, 2, 2], [1, 1, 1]],
-    [[2, 1, 2, 1, 3], [2, 3, 1, 2, 2]],
+    [
+      [1, 1, 1, 6],
+      [4, 3, 5, 1],
+    ],
+    [
+      [2, 3],
+      [3, 2],
+    ],
+    [
+      [2, 1, 3, 1],
+      [1, 4, 2, 5],
+    ],
+    [
+      [3, 2, 2],
+      [1, 1, 1],
+    ],
+    [
+      [2, 1, 2, 1, 3],
+      [2, 3, 1, 2, 2],
+    ],
   ];
   for (const [shape, reps] of cases) await compareKernel('Tile', { x: input(shape, 91) }, { reps }, `x=[${shape}] reps=[${reps}]`);
   const ints: Data = { data: Int32Array.from({ length: 6 }, (_, i) => i - 3), shape: [2, 3], dtype: 'int32' };
@@ -283,7 +417,12 @@ test('MaxPoolGrad matches cpu, ties (first maximum wins), -Inf and NaN windows i
     const attrs: tf.NamedAttrMap = mode ? { filterSize, strides, pad, dimRoundingMode: mode } : { filterSize, strides, pad };
     const label = `x=[${shape}] filter=${JSON.stringify(filterSize)} strides=${JSON.stringify(strides)} pad=${JSON.stringify(pad)} ${mode ?? ''}`;
     // `output` (the pooled values) is not read by either kernel; zeros of the right shape do.
-    await compareKernel('MaxPoolGrad', { dy: input(info.outShape, 22), input: x, output: { data: new Float32Array(size(info.outShape)), shape: info.outShape } }, attrs, label);
+    await compareKernel(
+      'MaxPoolGrad',
+      { dy: input(info.outShape, 22), input: x, output: { data: new Float32Array(size(info.outShape)), shape: info.outShape } },
+      attrs,
+      label,
+    );
   }
 });
 
@@ -305,7 +444,16 @@ test('FusedBatchNorm (forward) matches cpu: with/without scale and offset, [C] a
     ['neither', { x, mean, variance }],
     ['[1,1,1,C] statistics', { x, mean: r4(mean), variance: r4(variance), scale: r4(scale), offset: r4(offset) }],
     ['means 10 std away', { x: xFar, mean: offMean, variance, scale, offset }],
-    ['per-position statistics', { x, mean: input([4, C], 36), variance: { data: seeded(4 * C, 37).map((u) => 1 + u * 0.5), shape: [4, C] }, scale: input([4, C], 38), offset: input([4, C], 39) }],
+    [
+      'per-position statistics',
+      {
+        x,
+        mean: input([4, C], 36),
+        variance: { data: seeded(4 * C, 37).map((u) => 1 + u * 0.5), shape: [4, C] },
+        scale: input([4, C], 38),
+        offset: input([4, C], 39),
+      },
+    ],
   ];
   for (const [what, inputs] of cases) await compareKernel('FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 }, what);
 });
@@ -320,16 +468,29 @@ function bnGrads(train: boolean, xShape: number[], paramShape: number[], statSha
   const n = size(paramShape);
   const out: Float32Array[] = [];
   tf.tidy(() => {
-    const x = tf.tensor(seeded(size(xShape), 41), xShape).mul(2).add(0.5);
+    const x = tf
+      .tensor(seeded(size(xShape), 41), xShape)
+      .mul(2)
+      .add(0.5);
     const w = tf.tensor(seeded(size(xShape), 42), xShape);
     const mean0 = tf.tensor(seeded(n, 43), paramShape);
-    const var0 = tf.tensor(seeded(n, 44).map((u) => 0.5 + Math.abs(u)), paramShape);
+    const var0 = tf.tensor(
+      seeded(n, 44).map((u) => 0.5 + Math.abs(u)),
+      paramShape,
+    );
     const scale = tf.tensor(seeded(n, 45), paramShape).add(1);
     const offset = tf.tensor(seeded(n, 46), paramShape);
     const axes = xShape.slice(0, -1).map((_, i) => i);
     const f = (xv: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor): tf.Scalar => {
       const stats = train ? tf.moments(xv, axes) : { mean: m, variance: v };
-      const y = tf.batchNorm(xv, stats.mean.reshape(statShape), stats.variance.reshape(statShape), o.reshape(statShape), s.reshape(statShape), 1e-3);
+      const y = tf.batchNorm(
+        xv,
+        stats.mean.reshape(statShape),
+        stats.variance.reshape(statShape),
+        o.reshape(statShape),
+        s.reshape(statShape),
+        1e-3,
+      );
       // Every argument enters the loss (unused ones with weight 0) so that tf.grads accepts them.
       const unused = tf.addN([m, v].map((t) => tf.sum(t)));
       return tf.add(tf.sum(tf.mul(y, w)), tf.mul(unused, 0));
@@ -340,7 +501,7 @@ function bnGrads(train: boolean, xShape: number[], paramShape: number[], statSha
   return out;
 }
 
-test('the FusedBatchNorm gradient equals tfjs-core\'s on cpu (constant and moments statistics, rank 2 and 4 inputs, per-element statistics), also for [1,1,1,C] statistics, and on wasm', async () => {
+test("the FusedBatchNorm gradient equals tfjs-core's on cpu (constant and moments statistics, rank 2 and 4 inputs, per-element statistics), also for [1,1,1,C] statistics, and on wasm", async () => {
   // [train, x shape, parameter shape, statistics shape as the kernel sees it]. For [1, 1, 1, C]
   // statistics tfjs-core's own gradient throws, so its reference is the same function with
   // rank-1 statistics: the broadcast, and so every gradient, is the same.
@@ -359,7 +520,11 @@ test('the FusedBatchNorm gradient equals tfjs-core\'s on cpu (constant and momen
   setFastTraining(false);
   assert.equal(tf.getGradient('FusedBatchNorm'), TFJS_BN_GRADIENT);
   const ref = variants.map(([train, xs, ps]) => bnGrads(train, xs, ps, ps));
-  assert.throws(() => bnGrads(false, [3, 4, 2, 5], [5], [1, 1, 1, 5]), /Size\(120\) must match the product of shape 1,1,1,5/, 'tfjs-core\'s own gradient fails here');
+  assert.throws(
+    () => bnGrads(false, [3, 4, 2, 5], [5], [1, 1, 1, 5]),
+    /Size\(120\) must match the product of shape 1,1,1,5/,
+    "tfjs-core's own gradient fails here",
+  );
   setFastTraining(true);
   assert.equal(tf.getGradient('FusedBatchNorm'), fusedBatchNormGradConfig);
   for (const backend of ['cpu', 'wasm'] as const) {
@@ -386,8 +551,14 @@ function reductionGrad(op: 'mean' | 'sum', shape: number[], axis: number | numbe
   });
 }
 
-test('the Mean and Sum gradients are bit-identical to tfjs-core\'s on cpu, and match them on wasm', async () => {
-  const cases: [number[], number | number[], boolean][] = [[[3, 5, 4, 6], [0, 1, 2], false], [[3, 5, 4, 6], [1, 2], true], [[7, 9], 0, false], [[4, 6], [-1], true], [[5], 0, false]];
+test("the Mean and Sum gradients are bit-identical to tfjs-core's on cpu, and match them on wasm", async () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[3, 5, 4, 6], [0, 1, 2], false],
+    [[3, 5, 4, 6], [1, 2], true],
+    [[7, 9], 0, false],
+    [[4, 6], [-1], true],
+    [[5], 0, false],
+  ];
   await useBackend('cpu');
   setFastTraining(false);
   const ref = cases.flatMap(([shape, axis, keep]) => [reductionGrad('mean', shape, axis, keep), reductionGrad('sum', shape, axis, keep)]);
@@ -404,16 +575,32 @@ test('no leaks: every fast kernel leaves tensors and wasm buffers as they were',
   const backend = tf.backend();
   const before = { tensors: tf.memory().numTensors, buffers: backend.numDataIds() };
   const x = input([2, 6, 5, 3], 51);
-  runKernel('Conv2DBackpropInput', { dy: input([2, 3, 3, 4], 52), filter: input([3, 3, 3, 4], 53) }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 5, 3] });
+  runKernel(
+    'Conv2DBackpropInput',
+    { dy: input([2, 3, 3, 4], 52), filter: input([3, 3, 3, 4], 53) },
+    { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 5, 3] },
+  );
   runKernel('Conv2DBackpropFilter', { x, dy: input([2, 3, 3, 300], 54) }, { strides: 2, pad: 'same', filterShape: [3, 3, 3, 300] });
   // The 'exact' layout (wide channels on a small image; asserted in the layout test's cases).
-  runKernel('Conv2DBackpropFilter', { x: input([2, 4, 4, 64], 60), dy: input([2, 2, 2, 128], 61) }, { strides: 2, pad: 'same', filterShape: [3, 3, 64, 128] });
+  runKernel(
+    'Conv2DBackpropFilter',
+    { x: input([2, 4, 4, 64], 60), dy: input([2, 2, 2, 128], 61) },
+    { strides: 2, pad: 'same', filterShape: [3, 3, 64, 128] },
+  );
   runKernel('Sum', { x }, { axis: [0, 1, 2] });
   runKernel('Slice', { x }, { begin: [0, 1, 1, 0], size: [2, 3, 3, 3] });
   runKernel('Tile', { x: input([1, 1, 1, 3], 59) }, { reps: [2, 3, 4, 1] });
   runKernel('Mean', { x: input([2, 70, 70, 3], 55) }, { axis: [0, 1, 2] });
-  runKernel('MaxPoolGrad', { dy: input([2, 3, 2, 3], 56), input: x, output: input([2, 3, 2, 3], 57) }, { filterSize: 2, strides: 2, pad: 'valid' });
-  runKernel('FusedBatchNorm', { x, mean: input([3], 58), variance: { data: new Float32Array([1, 2, 3]), shape: [3] } }, { varianceEpsilon: 1e-3 });
+  runKernel(
+    'MaxPoolGrad',
+    { dy: input([2, 3, 2, 3], 56), input: x, output: input([2, 3, 2, 3], 57) },
+    { filterSize: 2, strides: 2, pad: 'valid' },
+  );
+  runKernel(
+    'FusedBatchNorm',
+    { x, mean: input([3], 58), variance: { data: new Float32Array([1, 2, 3]), shape: [3] } },
+    { varianceEpsilon: 1e-3 },
+  );
   tf.tidy(() => {
     const t = tf.tensor(x.data, x.shape);
     const shared = [tf.clone(t), tf.cast(t, 'float32')];
@@ -429,11 +616,24 @@ test('no leaks: every fast kernel leaves tensors and wasm buffers as they were',
 function smallNet(): tf.LayersModel {
   const L = tf.layers;
   const input = tf.input({ shape: [12, 12, 3] });
-  let h = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+  let h = L.conv2d({
+    filters: 6,
+    kernelSize: 3,
+    padding: 'same',
+    useBias: false,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+  }).apply(input) as tf.SymbolicTensor;
   h = L.batchNormalization({ epsilon: 1e-5 }).apply(h) as tf.SymbolicTensor;
   h = L.reLU().apply(h) as tf.SymbolicTensor;
   h = L.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
-  h = L.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(h) as tf.SymbolicTensor;
+  h = L.conv2d({
+    filters: 8,
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    useBias: false,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+  }).apply(h) as tf.SymbolicTensor;
   h = L.batchNormalization({ epsilon: 1e-5 }).apply(h) as tf.SymbolicTensor;
   h = L.reLU().apply(h) as tf.SymbolicTensor;
   h = L.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
@@ -465,7 +665,7 @@ async function trainLosses(): Promise<number[]> {
   return losses;
 }
 
-test('training a small conv-bn-pool net: the same losses with the fast kernels as with tfjs\'s own (wasm) and as on cpu', async () => {
+test("training a small conv-bn-pool net: the same losses with the fast kernels as with tfjs's own (wasm) and as on cpu", async () => {
   await useBackend('wasm');
   setFastTraining(false);
   const slow = await trainLosses();

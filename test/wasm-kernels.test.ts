@@ -16,9 +16,13 @@ setFastTraining(true);
 // error = max|got - ref| / max(1, max|ref|).
 const REL_TOL = 1e-4;
 
-
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-const EXPLICIT: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
+const EXPLICIT: Pad = [
+  [0, 0],
+  [1, 2],
+  [0, 1],
+  [0, 0],
+];
 const PADS: Pad[] = ['same', 'valid', 1, EXPLICIT];
 
 interface ConvCase {
@@ -44,7 +48,9 @@ function convGrads(kind: 'conv2d' | 'depthwise', c: ConvCase): { dx: Float32Arra
     const x = tf.tensor4d(seeded(size(c.x), 1), c.x);
     const w = tf.tensor4d(seeded(size(c.filter), 2), c.filter);
     const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor4D =>
-      kind === 'conv2d' ? tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad) : tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
+      kind === 'conv2d'
+        ? tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad)
+        : tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
     const outShape = f(x, w).shape;
     const dy = tf.tensor4d(seeded(size(outShape), 3), outShape);
     const [gx, gw] = tf.grads(f)([x, w], dy);
@@ -60,8 +66,14 @@ function convCases(channels: number, lastFilterDim: (k: number) => number): Conv
   let k = 0;
   for (const strides of [1, 2]) {
     for (const pad of PADS) {
-      for (const [h, w] of [[7, 7], [8, 6]] as const) {
-        for (const [fh, fw, batch] of [[3, 3, 1], [2, 3, 3]] as const) {
+      for (const [h, w] of [
+        [7, 7],
+        [8, 6],
+      ] as const) {
+        for (const [fh, fw, batch] of [
+          [3, 3, 1],
+          [2, 3, 3],
+        ] as const) {
           cases.push({ x: [batch, h, w, channels], filter: [fh, fw, channels, lastFilterDim(k++)], strides, pad });
         }
       }
@@ -98,12 +110,19 @@ const WIDE_DEPTHWISE: ConvCase[] = [
 ];
 
 test('registerWasmGradientKernels registers the three missing kernels once, before any backend is set, and is idempotent', () => {
-  assert.deepEqual([...FIRST_REGISTRATION].sort(), ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']);
+  assert.deepEqual([...FIRST_REGISTRATION].sort(), [
+    'Conv2DBackpropFilter',
+    'DepthwiseConv2dNativeBackpropFilter',
+    'DepthwiseConv2dNativeBackpropInput',
+  ]);
   assert.deepEqual(registerWasmGradientKernels(), []);
   assert.deepEqual(WASM_GRADIENT_KERNELS.map((k) => k.name).sort(), [...FIRST_REGISTRATION].sort());
   for (const k of WASM_GRADIENT_KERNELS) {
     assert.ok(tf.getKernel(k.name, 'wasm') !== undefined, `${k.name} not registered`);
-    assert.ok(k.unsupported.some((u) => /NCHW/.test(u)), `${k.name} must document that NCHW is unsupported`);
+    assert.ok(
+      k.unsupported.some((u) => /NCHW/.test(u)),
+      `${k.name} must document that NCHW is unsupported`,
+    );
   }
 });
 
@@ -164,14 +183,23 @@ test('dimRoundingMode floor/round/ceil with numeric pad (output rows that read p
         ['DepthwiseConv2dNativeBackpropFilter', [3, 2, 3, 2], true],
         ['DepthwiseConv2dNativeBackpropInput', [3, 2, 3, 2], true],
       ] as const) {
-        const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], [...filterShape], strides, 1, 1, mode, depthwise);
+        const info = tf.backend_util.computeConv2DInfo(
+          xShape as [number, number, number, number],
+          [...filterShape],
+          strides,
+          1,
+          1,
+          mode,
+          depthwise,
+        );
         type Input = { data: Float32Array; shape: number[] };
         const x: Input = { data: seeded(size(xShape), 4), shape: xShape };
         const dy: Input = { data: seeded(size(info.outShape), 5), shape: info.outShape };
         const filter: Input = { data: seeded(size(filterShape), 6), shape: [...filterShape] };
         const attrs: tf.NamedAttrMap = { strides, pad: 1, dimRoundingMode: mode, dilations: 1, dataFormat: 'NHWC' };
         const inputs: Record<string, Input> = name === 'DepthwiseConv2dNativeBackpropInput' ? { dy, filter } : { x, dy };
-        const extra: tf.NamedAttrMap = name === 'DepthwiseConv2dNativeBackpropInput' ? { inputShape: xShape } : { filterShape: [...filterShape] };
+        const extra: tf.NamedAttrMap =
+          name === 'DepthwiseConv2dNativeBackpropInput' ? { inputShape: xShape } : { filterShape: [...filterShape] };
         await useBackend('cpu');
         const ref = runKernel(name, inputs, { ...attrs, ...extra });
         await useBackend('wasm');
@@ -192,9 +220,25 @@ test('depthwise gradients with dilation 2 (stride 1) match a dilation-free refer
   // taps: same output, same padding. So on cpu (whose depthwise gradient kernels do not
   // implement dilation), dx is the zero-inserted filter's dx and dW is its dW at every d-th tap.
   const d = 2;
-  for (const pad of ['same', 'valid', 2, [[0, 0], [2, 1], [1, 3], [0, 0]]] as Pad[]) {
-    for (const [fh, fw, M] of [[3, 3, 1], [2, 3, 2]] as const) {
-      const B = 2, H = 9, W = 8, C = 3;
+  for (const pad of [
+    'same',
+    'valid',
+    2,
+    [
+      [0, 0],
+      [2, 1],
+      [1, 3],
+      [0, 0],
+    ],
+  ] as Pad[]) {
+    for (const [fh, fw, M] of [
+      [3, 3, 1],
+      [2, 3, 2],
+    ] as const) {
+      const B = 2,
+        H = 9,
+        W = 8,
+        C = 3;
       const xShape = [B, H, W, C];
       const fShape = [fh, fw, C, M];
       const efh = (fh - 1) * d + 1;
@@ -204,19 +248,35 @@ test('depthwise gradients with dilation 2 (stride 1) match a dilation-free refer
       const dy = { data: seeded(size(info.outShape), 8), shape: info.outShape };
       const fv = seeded(size(fShape), 9);
       const zeroInserted = new Float32Array(efh * efw * C * M);
-      for (let i = 0; i < fh; i++) for (let j = 0; j < fw; j++) for (let k = 0; k < C * M; k++) zeroInserted[((i * d) * efw + j * d) * C * M + k] = fv[(i * fw + j) * C * M + k]!;
+      for (let i = 0; i < fh; i++)
+        for (let j = 0; j < fw; j++)
+          for (let k = 0; k < C * M; k++) zeroInserted[(i * d * efw + j * d) * C * M + k] = fv[(i * fw + j) * C * M + k]!;
 
       await useBackend('cpu');
-      const refDwFull = runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides: 1, pad, dilations: 1, filterShape: [efh, efw, C, M] });
+      const refDwFull = runKernel(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x, dy },
+        { strides: 1, pad, dilations: 1, filterShape: [efh, efw, C, M] },
+      );
       const refDw = new Float32Array(size(fShape));
-      for (let i = 0; i < fh; i++) for (let j = 0; j < fw; j++) for (let k = 0; k < C * M; k++) refDw[(i * fw + j) * C * M + k] = refDwFull[((i * d) * efw + j * d) * C * M + k]!;
-      const refDx = runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: { data: zeroInserted, shape: [efh, efw, C, M] } }, { strides: 1, pad, dilations: 1, inputShape: xShape });
+      for (let i = 0; i < fh; i++)
+        for (let j = 0; j < fw; j++)
+          for (let k = 0; k < C * M; k++) refDw[(i * fw + j) * C * M + k] = refDwFull[(i * d * efw + j * d) * C * M + k]!;
+      const refDx = runKernel(
+        'DepthwiseConv2dNativeBackpropInput',
+        { dy, filter: { data: zeroInserted, shape: [efh, efw, C, M] } },
+        { strides: 1, pad, dilations: 1, inputShape: xShape },
+      );
 
       await useBackend('wasm');
       for (const fast of [true, false]) {
         setFastTraining(fast);
         const gotDw = runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides: 1, pad, dilations: d, filterShape: fShape });
-        const gotDx = runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: { data: fv, shape: fShape } }, { strides: 1, pad, dilations: d, inputShape: xShape });
+        const gotDx = runKernel(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy, filter: { data: fv, shape: fShape } },
+          { strides: 1, pad, dilations: d, inputShape: xShape },
+        );
         const tag = `pad=${JSON.stringify(pad)} filter=[${fShape}] fast=${fast}`;
         assert.ok(relErr(gotDw, refDw) <= REL_TOL, `dW ${tag}: ${relErr(gotDw, refDw)}`);
         assert.ok(relErr(gotDx, refDx) <= REL_TOL, `dx ${tag}: ${relErr(gotDx, refDx)}`);
@@ -234,17 +294,63 @@ test('unsupported attributes throw an Error naming the kernel and the attribute'
   const filter = { data: seeded(3 * 3 * 3, 3), shape: [3, 3, 3, 1] };
   const conv = { strides: 1, pad: 'same', filterShape: [3, 3, 3, 4] };
   const cases: [string, () => unknown, RegExp][] = [
-    ['NCHW', () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...conv, dataFormat: 'NCHW' }), /Conv2DBackpropFilter.*dataFormat="NCHW"/],
-    ['dilation with stride (filter)', () => runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyDw }, { strides: 2, pad: 'valid', dilations: 2, filterShape: [3, 3, 3, 1] }), /DepthwiseConv2dNativeBackpropFilter.*dilations=2/],
-    ['dilation with stride (input)', () => runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyDw, filter }, { strides: 2, pad: 'valid', dilations: [2, 2], inputShape: [2, 6, 6, 3] }), /DepthwiseConv2dNativeBackpropInput.*dilations=\[2,2\]/],
-    ['channel padding', () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...conv, pad: [[0, 0], [1, 1], [1, 1], [1, 1]] }), /Conv2DBackpropFilter.*pad=.*height and width only/],
+    [
+      'NCHW',
+      () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...conv, dataFormat: 'NCHW' }),
+      /Conv2DBackpropFilter.*dataFormat="NCHW"/,
+    ],
+    [
+      'dilation with stride (filter)',
+      () =>
+        runKernel(
+          'DepthwiseConv2dNativeBackpropFilter',
+          { x, dy: dyDw },
+          { strides: 2, pad: 'valid', dilations: 2, filterShape: [3, 3, 3, 1] },
+        ),
+      /DepthwiseConv2dNativeBackpropFilter.*dilations=2/,
+    ],
+    [
+      'dilation with stride (input)',
+      () =>
+        runKernel(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy: dyDw, filter },
+          { strides: 2, pad: 'valid', dilations: [2, 2], inputShape: [2, 6, 6, 3] },
+        ),
+      /DepthwiseConv2dNativeBackpropInput.*dilations=\[2,2\]/,
+    ],
+    [
+      'channel padding',
+      () =>
+        runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy: dy4 },
+          {
+            ...conv,
+            pad: [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [1, 1],
+            ],
+          },
+        ),
+      /Conv2DBackpropFilter.*pad=.*height and width only/,
+    ],
     ['unknown pad', () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...conv, pad: 'full' }), /Conv2DBackpropFilter.*pad="full"/],
-    ['dy of the wrong shape', () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...conv, strides: 2 }), /Conv2DBackpropFilter.*dy has shape \[2, 6, 6, 4\].*outputs \[2, 3, 3, 4\]/],
+    [
+      'dy of the wrong shape',
+      () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...conv, strides: 2 }),
+      /Conv2DBackpropFilter.*dy has shape \[2, 6, 6, 4\].*outputs \[2, 3, 3, 4\]/,
+    ],
   ];
   for (const [what, run, pattern] of cases) assert.throws(run, pattern, what);
   // int32 input: the dtype is named too.
   assert.throws(
-    () => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.zeros([2, 6, 6, 3], 'int32'), dy: tf.zeros([2, 6, 6, 4]) }, conv)),
+    () =>
+      tf.tidy(() =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.zeros([2, 6, 6, 3], 'int32'), dy: tf.zeros([2, 6, 6, 4]) }, conv),
+      ),
     /Conv2DBackpropFilter.*dtype of x="int32"/,
   );
 });
@@ -255,7 +361,11 @@ test('no leaks: tensors and wasm heap buffers are unchanged after gradient compu
   const before = { tensors: tf.memory().numTensors, buffers: backend.numDataIds() };
   const previous = setIm2colBudget(1);
   try {
-    for (const [budgetCase, fast] of [[false, false], [true, false], [true, true]]) {
+    for (const [budgetCase, fast] of [
+      [false, false],
+      [true, false],
+      [true, true],
+    ]) {
       if (budgetCase) setIm2colBudget(previous);
       setFastTraining(fast!);
       convGrads('conv2d', { x: [2, 7, 6, 3], filter: [3, 2, 3, 4], strides: 2, pad: 'same' });
@@ -272,8 +382,28 @@ test('no leaks: tensors and wasm heap buffers are unchanged after gradient compu
 
 test('tapGroups splits the taps in row-major order within the budget', () => {
   // 3x2 filter = taps (0,0) (0,1) (1,0) (1,1) (2,0) (2,1); a budget of 2.5 taps allows 2 per group.
-  assert.deepEqual(tapGroups(3, 2, 100, 250), [[[0, 0], [0, 1]], [[1, 0], [1, 1]], [[2, 0], [2, 1]]]);
-  assert.deepEqual(tapGroups(2, 2, 100, 10_000), [[[0, 0], [0, 1], [1, 0], [1, 1]]]);
+  assert.deepEqual(tapGroups(3, 2, 100, 250), [
+    [
+      [0, 0],
+      [0, 1],
+    ],
+    [
+      [1, 0],
+      [1, 1],
+    ],
+    [
+      [2, 0],
+      [2, 1],
+    ],
+  ]);
+  assert.deepEqual(tapGroups(2, 2, 100, 10_000), [
+    [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ],
+  ]);
   assert.deepEqual(tapGroups(1, 2, 100, 1), [[[0, 0]], [[0, 1]]]);
   assert.throws(() => setIm2colBudget(0), /positive integer/);
 });
@@ -309,7 +439,9 @@ function tinyNetGrads(): Float32Array[] {
   tf.tidy(() => {
     const x = tf.tensor4d(seeded(4 * 10 * 10 * 3, 11), [4, 10, 10, 3]);
     const y = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5);
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    );
     for (const w of model.trainableWeights) out.push(grads[w.name]!.dataSync() as Float32Array);
   });
   model.dispose();

@@ -54,11 +54,20 @@ export function verdictOf(low: number, high: number): string {
  * The comparison table of one group: every variant of the group with its mean final metric
  * (default test top-1) and interval, and its difference to the group's baseline.
  */
-export function ablationTable(plan: AblationPlan, runs: ColumnTable, group: AblationGroup, options: { metric?: string; level?: number } = {}): AblationRow[] {
+export function ablationTable(
+  plan: AblationPlan,
+  runs: ColumnTable,
+  group: AblationGroup,
+  options: { metric?: string; level?: number } = {},
+): AblationRow[] {
   const baseline = plan.baselines[group];
-  if (baseline === undefined) throw new Error(`ablationTable: the study has no group "${group}"; it has ${Object.keys(plan.baselines).join(', ')}.`);
+  if (baseline === undefined)
+    throw new Error(`ablationTable: the study has no group "${group}"; it has ${Object.keys(plan.baselines).join(', ')}.`);
   const labels = plan.variants.filter((v) => v.groups.includes(group)).map((v) => v.label);
-  const summary = summarizeRuns(runs, { by: ['variant'], metric: options.metric, level: options.level }).objects() as Record<string, unknown>[];
+  const summary = summarizeRuns(runs, { by: ['variant'], metric: options.metric, level: options.level }).objects() as Record<
+    string,
+    unknown
+  >[];
   const byLabel = new Map(summary.map((r) => [String(r.variant), r]));
   const base = byLabel.get(baseline);
   const num = (r: Record<string, unknown> | undefined, c: string): number => (r && typeof r[c] === 'number' ? (r[c] as number) : NaN);
@@ -68,7 +77,11 @@ export function ablationTable(plan: AblationPlan, runs: ColumnTable, group: Abla
     const isBase = label === baseline;
     const d =
       base && r && !isBase
-        ? welchCi({ mean: num(base, 'finalMean'), sd: num(base, 'finalSd'), n: num(base, 'n') }, { mean: num(r, 'finalMean'), sd: num(r, 'finalSd'), n }, options.level)
+        ? welchCi(
+            { mean: num(base, 'finalMean'), sd: num(base, 'finalSd'), n: num(base, 'n') },
+            { mean: num(r, 'finalMean'), sd: num(r, 'finalSd'), n },
+            options.level,
+          )
         : { diff: isBase ? 0 : NaN, low: NaN, high: NaN };
     return {
       variant: label,
@@ -87,7 +100,9 @@ export function ablationTable(plan: AblationPlan, runs: ColumnTable, group: Abla
 
 /** The alpha x beta group summarised per (alpha, beta), for `sensitivityHeatmapSpec`. */
 export function alphaBetaSummary(plan: AblationPlan, runs: ColumnTable, options: { metric?: string } = {}): ColumnTable {
-  const labels = new Set(plan.variants.filter((v) => v.groups.includes('alpha-beta') && v.label !== plan.baselines['alpha-beta']).map((v) => v.label));
+  const labels = new Set(
+    plan.variants.filter((v) => v.groups.includes('alpha-beta') && v.label !== plan.baselines['alpha-beta']).map((v) => v.label),
+  );
   if (labels.size === 0) throw new Error('alphaBetaSummary: the study has no alpha x beta grid (settings.alphaBeta is null).');
   const grid = arquero().from((runs.objects() as Record<string, unknown>[]).filter((r) => labels.has(String(r.variant))));
   return summarizeRuns(grid, { by: ['optimizer.gaf.alpha', 'optimizer.gaf.beta'], metric: options.metric });
@@ -96,13 +111,15 @@ export function alphaBetaSummary(plan: AblationPlan, runs: ColumnTable, options:
 /** Table rows in display form: percentages with one decimal for accuracy metrics. */
 export function formatAblationRows(rows: readonly AblationRow[], options: { percent?: boolean } = {}): Record<string, string | number>[] {
   const pct = options.percent ?? true;
-  const f = (v: number, signed = false): string => (Number.isFinite(v) ? `${signed && v > 0 ? '+' : ''}${(pct ? v * 100 : v).toFixed(pct ? 2 : 4)}` : '–');
+  const f = (v: number, signed = false): string =>
+    Number.isFinite(v) ? `${signed && v > 0 ? '+' : ''}${(pct ? v * 100 : v).toFixed(pct ? 2 : 4)}` : '–';
   return rows.map((r) => ({
     variant: r.variant,
     n: r.n,
     ...(r.diverged ? { diverged: r.diverged } : {}),
     [`final${pct ? ' (%)' : ''}`]: `${f(r.mean)} [${f(r.ciLow)}, ${f(r.ciHigh)}]`,
-    [`vs baseline${pct ? ' (points)' : ''}`]: r.verdict === 'baseline' ? '' : `${f(r.diff, true)} [${f(r.diffLow, true)}, ${f(r.diffHigh, true)}]`,
+    [`vs baseline${pct ? ' (points)' : ''}`]:
+      r.verdict === 'baseline' ? '' : `${f(r.diff, true)} [${f(r.diffLow, true)}, ${f(r.diffHigh, true)}]`,
     verdict: r.verdict,
   }));
 }
@@ -110,7 +127,8 @@ export function formatAblationRows(rows: readonly AblationRow[], options: { perc
 /** `summarizeRuns` of one group's variants (grouped by `variant`), e.g. for `accuracyBarsSpec({x: 'variant'})`. */
 export function groupSummary(plan: AblationPlan, runs: ColumnTable, group: AblationGroup, options: { metric?: string } = {}): ColumnTable {
   const labels = new Set(plan.variants.filter((v) => v.groups.includes(group)).map((v) => v.label));
-  if (labels.size === 0) throw new Error(`groupSummary: the study has no group "${group}"; it has ${Object.keys(plan.baselines).join(', ')}.`);
+  if (labels.size === 0)
+    throw new Error(`groupSummary: the study has no group "${group}"; it has ${Object.keys(plan.baselines).join(', ')}.`);
   const rows = (runs.objects() as Record<string, unknown>[]).filter((r) => labels.has(String(r.variant)));
   return summarizeRuns(arquero().from(rows), { by: ['variant'], metric: options.metric });
 }

@@ -6,5 +6,14 @@ export { planAblations, ABLATION_GROUPS } from './plan';
 export type { AblationSettings, AblationPlan, AblationVariant, AblationRun, AblationGroup, GafSetting } from './plan';
 export { runAblations } from './run';
 export type { RunAblationsOptions } from './run';
-export { loadAblationRuns, ablationTable, alphaBetaSummary, formatAblationRows, verdictOf, groupSummary, ablationOverview, ablationDifferences } from './analyze';
+export {
+  loadAblationRuns,
+  ablationTable,
+  alphaBetaSummary,
+  formatAblationRows,
+  verdictOf,
+  groupSummary,
+  ablationOverview,
+  ablationDifferences,
+} from './analyze';
 export type { AblationRow, AblationOverviewRow } from './analyze';

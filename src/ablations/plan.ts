@@ -91,8 +91,10 @@ const gafName = (g: GafSetting): string => gafs[g.kind]({ alpha: g.alpha, beta: 
  */
 export function planAblations(settings: AblationSettings): AblationPlan {
   const s = settings;
-  if (!Array.isArray(s.seeds) || s.seeds.length === 0) throw new Error('planAblations: seeds must list at least one seed, e.g. [1, 2, 3] (one seed gives no confidence interval).');
-  if ('optimizer' in s.base || 'seed' in s.base) throw new Error('planAblations: base must not set optimizer or seed; the study sets them (use sgd, seeds and the group settings).');
+  if (!Array.isArray(s.seeds) || s.seeds.length === 0)
+    throw new Error('planAblations: seeds must list at least one seed, e.g. [1, 2, 3] (one seed gives no confidence interval).');
+  if ('optimizer' in s.base || 'seed' in s.base)
+    throw new Error('planAblations: base must not set optimizer or seed; the study sets them (use sgd, seeds and the group settings).');
   const sgdOptions = { momentum: 0, weightDecay: 0, ...s.sgd };
   const sgdOpt = (extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}): Record<string, unknown> => ({
     name: 'sgd',
@@ -110,7 +112,8 @@ export function planAblations(settings: AblationSettings): AblationPlan {
       if (!same.groups.includes(group)) same.groups.push(group);
       return same.label;
     }
-    if (variants.some((v) => v.label === label)) throw new Error(`planAblations: two different variants are labelled "${label}"; check the group settings for duplicates.`);
+    if (variants.some((v) => v.label === label))
+      throw new Error(`planAblations: two different variants are labelled "${label}"; check the group settings for duplicates.`);
     variants.push({ label, groups: [group], optimizer });
     return label;
   };
@@ -167,7 +170,11 @@ export function planAblations(settings: AblationSettings): AblationPlan {
     const lr = sgdOptions.learningRate * slope;
     add(`SGD, lr x ${fmt(slope)}`, 'clipping', sgdOpt({}, { learningRate: lr }));
     const knee = Math.PI / (2 * s.gaf.beta);
-    add(`SGD, lr x ${fmt(slope)} + clip value ${fmt(knee)} (linear twin)`, 'clipping', sgdOpt({ clip: { kind: 'value', value: knee } }, { learningRate: lr }));
+    add(
+      `SGD, lr x ${fmt(slope)} + clip value ${fmt(knee)} (linear twin)`,
+      'clipping',
+      sgdOpt({ clip: { kind: 'value', value: knee } }, { learningRate: lr }),
+    );
   }
   if (variants.length === 0) throw new Error(`planAblations: every group is off; turn on at least one of ${ABLATION_GROUPS.join(', ')}.`);
 
@@ -183,7 +190,9 @@ export function planAblations(settings: AblationSettings): AblationPlan {
     seed: r.config.seed,
   }));
   if (runs.length !== variants.length * s.seeds.length) {
-    throw new Error(`planAblations: expected ${variants.length * s.seeds.length} runs, the sweep has ${runs.length}; two variants resolve to the same run (e.g. a GAF given twice with equal values).`);
+    throw new Error(
+      `planAblations: expected ${variants.length * s.seeds.length} runs, the sweep has ${runs.length}; two variants resolve to the same run (e.g. a GAF given twice with equal values).`,
+    );
   }
   return { settings: s, sweep, variants, baselines, gafLabel: `SGD + ${gafName(s.gaf)}`, runs };
 }

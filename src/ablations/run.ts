@@ -38,10 +38,14 @@ export async function runAblations(plan: AblationPlan, options: RunAblationsOpti
   }
   const status = result.runs.map((r) => ({ runId: r.runId, status: r.status }));
   const reused = endedBefore > 0 ? ` (${endedBefore} had ended before and were reused)` : '';
-  bar.done(`${status.filter((r) => r.status === 'completed').length} completed, ${status.filter((r) => r.status === 'diverged').length} diverged${reused}`);
+  bar.done(
+    `${status.filter((r) => r.status === 'completed').length} completed, ${status.filter((r) => r.status === 'diverged').length} diverged${reused}`,
+  );
   const bad = status.filter((r) => r.status !== 'completed' && r.status !== 'diverged');
   if (bad.length) {
-    throw new Error(`runAblations: ${bad.length} run(s) did not finish: ${bad.map((r) => `${r.runId} (${r.status})`).join(', ')}; see their manifest.json in ${sweepDir}. Run runAblations again to resume them.`);
+    throw new Error(
+      `runAblations: ${bad.length} run(s) did not finish: ${bad.map((r) => `${r.runId} (${r.status})`).join(', ')}; see their manifest.json in ${sweepDir}. Run runAblations again to resume them.`,
+    );
   }
   return status;
 }

@@ -27,7 +27,9 @@ const ENGINE_PARTS = ['engine.gradients (lean backprop)', 'batch norm in trainin
  */
 export function setFastTraining(on: boolean): string[] {
   const lean = [...(setLeanBackprop(on) ? [ENGINE_PARTS[0]] : []), ...(setLeanBatchNorm(on) ? [ENGINE_PARTS[1]] : [])];
-  return on ? [...registerWasmFastKernels(), ...registerFastGradients(), ...lean] : [...unregisterWasmFastKernels(), ...restoreTfjsGradients(), ...lean];
+  return on
+    ? [...registerWasmFastKernels(), ...registerFastGradients(), ...lean]
+    : [...unregisterWasmFastKernels(), ...restoreTfjsGradients(), ...lean];
 }
 
 /** True while the speed-ups are on (the engine-level parts are the tell). */

@@ -65,7 +65,10 @@ function decideFastTraining(backend: BackendName, option: boolean | 'auto'): { o
     return { on: env === '1', reason: `${env === '1' ? 'on' : 'off'}: GAF_FAST_TRAINING=${env}` };
   }
   return FAST_TRAINING_TESTED.includes(backend)
-    ? { on: true, reason: `on: tested on ${backend} against tfjs's own kernels and gradients; off with fastTraining: false or GAF_FAST_TRAINING=0` }
+    ? {
+        on: true,
+        reason: `on: tested on ${backend} against tfjs's own kernels and gradients; off with fastTraining: false or GAF_FAST_TRAINING=0`,
+      }
     : { on: false, reason: `off: not tested on ${backend}; on with fastTraining: true or GAF_FAST_TRAINING=1` };
 }
 
@@ -223,7 +226,9 @@ export async function initBackend(preferred?: BackendName | 'auto', options: Ini
       backend: 'cpu',
       package: '@tensorflow/tfjs',
       chosen: false,
-      reason: chosen ? 'not used: only on explicit request (unfit for training)' : 'not used automatically: unfit for training; request it with GAF_BACKEND=cpu',
+      reason: chosen
+        ? 'not used: only on explicit request (unfit for training)'
+        : 'not used automatically: unfit for training; request it with GAF_BACKEND=cpu',
     });
   }
 

@@ -64,10 +64,13 @@ function engineInternals(): EngineInternals {
   const e = tf.engine() as unknown as Partial<EngineInternals>;
   for (const m of ['gradients', 'scopedRun', 'startTape', 'endTape', 'tidy'] as const) {
     if (typeof e[m] !== 'function') {
-      throw new Error(`gaf-lab lean backprop: this tfjs engine has no '${m}' method (tfjs ${tf.version.tfjs}); call setLeanBackprop(false).`);
+      throw new Error(
+        `gaf-lab lean backprop: this tfjs engine has no '${m}' method (tfjs ${tf.version.tfjs}); call setLeanBackprop(false).`,
+      );
     }
   }
-  if (typeof e.state !== 'object' || e.state === null) throw new Error(`gaf-lab lean backprop: this tfjs engine has no state (tfjs ${tf.version.tfjs}).`);
+  if (typeof e.state !== 'object' || e.state === null)
+    throw new Error(`gaf-lab lean backprop: this tfjs engine has no state (tfjs ${tf.version.tfjs}).`);
   return e as EngineInternals;
 }
 
@@ -137,10 +140,14 @@ class GradientMap {
 /** tfjs-core's error texts, so that callers see the same messages. */
 function checkGradient(node: TapeNode, name: string, dx: tf.Tensor, x: tf.Tensor): void {
   if (dx.dtype !== 'float32') {
-    throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input ${name} must have 'float32' dtype, but has '${dx.dtype}'`);
+    throw new Error(
+      `Error in gradient for op ${node.kernelName}. The gradient of input ${name} must have 'float32' dtype, but has '${dx.dtype}'`,
+    );
   }
   if (!tf.util.arraysEqual(dx.shape, x.shape)) {
-    throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input '${name}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`);
+    throw new Error(
+      `Error in gradient for op ${node.kernelName}. The gradient of input '${name}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`,
+    );
   }
 }
 
@@ -148,16 +155,27 @@ function checkGradient(node: TapeNode, name: string, dx: tf.Tensor, x: tf.Tensor
  * Drop-in for tfjs-core's `Engine.gradients` (called with the engine as `this`): gradients of
  * `f()` with respect to `xs`, freeing tensors during the backward pass (see the module notes).
  */
-export function leanGradients(this: EngineInternals, f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor | null,
-  allowNoGradients = false): GradientsResult {
+export function leanGradients(
+  this: EngineInternals,
+  f: () => tf.Tensor,
+  xs: tf.Tensor[],
+  dy?: tf.Tensor | null,
+  allowNoGradients = false,
+): GradientsResult {
   if (xs.length === 0) throw new Error('gradients() received an empty list of xs.');
   if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
-  const y = this.scopedRun(() => this.startTape(), () => this.endTape(), () => this.tidy('forward', f));
+  const y = this.scopedRun(
+    () => this.startTape(),
+    () => this.endTape(),
+    () => this.tidy('forward', f),
+  );
   if (!(y instanceof tf.Tensor)) throw new Error('The result y returned by f() must be a tensor.');
   const tape = this.state.activeTape ?? [];
   const path = nodesOnPaths(tape, xs, y);
   if (!allowNoGradients && path.length === 0 && xs.length > 0) {
-    throw new Error('Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.');
+    throw new Error(
+      'Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.',
+    );
   }
   // Only a first-order backward pass owns the saved tensors (tfjs-core frees them at its end only then).
   const ownsSaved = this.state.gradientDepth === 0;

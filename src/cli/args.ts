@@ -47,7 +47,9 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 function optionList(options: OptionSpec): string {
   const names = Object.keys(options);
-  return names.length ? `; options: ${names.map((n) => (options[n] === 'string' ? `--${n} VALUE` : `--${n}`)).join(', ')}` : ' (this command takes none)';
+  return names.length
+    ? `; options: ${names.map((n) => (options[n] === 'string' ? `--${n} VALUE` : `--${n}`)).join(', ')}`
+    : ' (this command takes none)';
 }
 
 /**
@@ -59,7 +61,11 @@ function optionList(options: OptionSpec): string {
  * to a flag (`--json=1`), an option given twice, and, when `positionals` is given, a
  * positional count outside [min, max]. Everything after `--` is positional.
  */
-export function parseCommandLine<O extends OptionSpec>(argv: readonly string[], options: O, positionals?: PositionalSpec): ParsedCommandLine<O> {
+export function parseCommandLine<O extends OptionSpec>(
+  argv: readonly string[],
+  options: O,
+  positionals?: PositionalSpec,
+): ParsedCommandLine<O> {
   if (wantsHelp(argv)) return { help: true, positional: [], values: {} };
   let parsed: ReturnType<typeof strictParse>;
   try {
@@ -122,7 +128,10 @@ export function intOption(raw: string | undefined, name: string, dflt: number, m
 /** A list option (`--models a,b`): the comma-separated items, or undefined when not given. */
 export function listOption(raw: string | undefined, name: string): string[] | undefined {
   if (raw === undefined) return undefined;
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UsageError(`--${name} needs at least one item, e.g. --${name} a,b.`);
   return items;
 }
@@ -142,7 +151,12 @@ export function intListOption(raw: string | undefined, name: string, min = 1): n
  * (which parses with {@link parseCommandLine} and checks values) prints the problem and the
  * usage and exits 2. Returns what `read` returns.
  */
-export function scriptArgs<T>(name: string, usage: string, read: (argv: readonly string[]) => T, argv: readonly string[] = process.argv.slice(2)): T {
+export function scriptArgs<T>(
+  name: string,
+  usage: string,
+  read: (argv: readonly string[]) => T,
+  argv: readonly string[] = process.argv.slice(2),
+): T {
   if (wantsHelp(argv)) {
     console.log(`usage: ${usage}`);
     process.exit(0);

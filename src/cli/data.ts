@@ -26,7 +26,10 @@ function check(dataDir: string | undefined): number {
       found++;
       console.log(`[found]   ${name}: ${set.files.join(', ')}`);
     } catch (e) {
-      const msg = (e instanceof Error ? e.message : String(e)).split('\n').map((l, i) => (i ? `          ${l}` : l)).join('\n');
+      const msg = (e instanceof Error ? e.message : String(e))
+        .split('\n')
+        .map((l, i) => (i ? `          ${l}` : l))
+        .join('\n');
       console.log(`[missing] ${name}: ${msg}`);
     }
   }

@@ -48,7 +48,11 @@ export async function doctorCommand(argv: readonly string[] = []): Promise<numbe
   console.log(`gaf-lab ${pkg.version} at ${root}`);
   const range = pkg.engines?.node ?? '';
   const nodeOk = satisfiesEngines(process.versions.node, range);
-  line(nodeOk, 'Node.js', `${process.version} on ${os.platform()}-${os.arch()}, ${os.cpus().length} CPUs${nodeOk ? '' : `; package.json needs ${range} (see .nvmrc)`}`);
+  line(
+    nodeOk,
+    'Node.js',
+    `${process.version} on ${os.platform()}-${os.arch()}, ${os.cpus().length} CPUs${nodeOk ? '' : `; package.json needs ${range} (see .nvmrc)`}`,
+  );
   console.log('\nBackends');
   try {
     console.log(formatBackendReport(await initBackend()));
@@ -59,7 +63,8 @@ export async function doctorCommand(argv: readonly string[] = []): Promise<numbe
   const smi = run('nvidia-smi', ['-L']);
   line(smi !== undefined, 'NVIDIA GPU', smi ?? 'nvidia-smi not found');
   const ld = run('ldconfig', ['-p']) ?? '';
-  for (const lib of ['libcudart.so.11.0', 'libcudnn.so.8']) line(ld.includes(lib), lib, ld.includes(lib) ? 'found' : 'not on the library path');
+  for (const lib of ['libcudart.so.11.0', 'libcudnn.so.8'])
+    line(ld.includes(lib), lib, ld.includes(lib) ? 'found' : 'not on the library path');
   console.log('\nJupyter and the tslab kernel');
   const nb = run('/usr/bin/python3', ['-c', 'import nbclient, nbconvert; print(nbconvert.__version__)']);
   line(nb !== undefined, "Debian's Jupyter (nbconvert)", nb ? `nbconvert ${nb}` : 'missing: bash scripts/setup-jupyter.sh');

@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
   const config = readConfigFile(configFile) as Record<string, unknown>;
   if (args.values.fresh === true) fs.rmSync(runsDir, { recursive: true, force: true });
 
-  console.log(`main job: sweep ${path.relative(process.cwd(), configFile) || configFile} -> ${path.relative(process.cwd(), runsDir)}/ with ${workers} worker(s)\n`);
+  console.log(
+    `main job: sweep ${path.relative(process.cwd(), configFile) || configFile} -> ${path.relative(process.cwd(), runsDir)}/ with ${workers} worker(s)\n`,
+  );
   // Runs that ended before this invocation are not retrained; say so next to the wall time.
   const endedBefore = fs.existsSync(path.join(runsDir, 'sweep.json'))
     ? sweepStatus(runsDir).filter((r) => r.status === 'completed' || r.status === 'diverged').length
@@ -56,16 +58,25 @@ async function main(argv: string[]): Promise<number> {
     sweep = await runSweep({ ...config, outDir: runsDir }, { workers });
   } catch (e) {
     if (/already holds a different sweep/.test((e as Error).message)) {
-      throw new Error(`${(e as Error).message} The main sweep's config changed since ${runsDir} was trained: run again with --fresh to retrain it.`);
+      throw new Error(
+        `${(e as Error).message} The main sweep's config changed since ${runsDir} was trained: run again with --fresh to retrain it.`,
+      );
     }
     throw e;
   }
   const trainSeconds = (performance.now() - t0) / 1000;
   console.log(`\n${formatSweepStatus(sweep.sweepDir)}\n`);
   const notDone = sweep.runs.filter((r) => r.status !== 'completed' && r.status !== 'diverged');
-  if (notDone.length) console.log(`warning: ${notDone.length} run(s) did not finish (${notDone.map((r) => `${r.runId}: ${r.status}`).join('; ')}); the figures use the completed ones.\n`);
+  if (notDone.length)
+    console.log(
+      `warning: ${notDone.length} run(s) did not finish (${notDone.map((r) => `${r.runId}: ${r.status}`).join('; ')}); the figures use the completed ones.\n`,
+    );
 
-  const figures = await regenerateFigures({ runsDir: path.relative(process.cwd(), runsDir) || runsDir, outDir, log: (s) => console.log(s) });
+  const figures = await regenerateFigures({
+    runsDir: path.relative(process.cwd(), runsDir) || runsDir,
+    outDir,
+    log: (s) => console.log(s),
+  });
   for (const s of figures.skipped) console.log(`skipped ${s.figure}: ${s.reason}`);
   const total = (performance.now() - t0) / 1000;
   console.log('');

@@ -21,9 +21,21 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   train: { summary: 'train an experiment config into a run folder (resumes it if interrupted)', usage: TRAIN_USAGE, run: trainCommand },
   resume: { summary: 'continue an interrupted run from its last checkpoint', usage: RESUME_USAGE, run: resumeCommand },
-  sweep: { summary: 'train a grid of configs with worker processes, or join a sweep as one more worker', usage: SWEEP_USAGE, run: sweepCommand },
-  results: { summary: 'summary across seeds (mean ± 95% CI) and SGD vs SGD+GAF comparison of a folder of runs', usage: RESULTS_USAGE, run: resultsCommand },
-  figures: { summary: 'regenerate the figure set (PNG, SVG, provenance) and results.md from runs', usage: FIGURES_USAGE, run: figuresCommand },
+  sweep: {
+    summary: 'train a grid of configs with worker processes, or join a sweep as one more worker',
+    usage: SWEEP_USAGE,
+    run: sweepCommand,
+  },
+  results: {
+    summary: 'summary across seeds (mean ± 95% CI) and SGD vs SGD+GAF comparison of a folder of runs',
+    usage: RESULTS_USAGE,
+    run: resultsCommand,
+  },
+  figures: {
+    summary: 'regenerate the figure set (PNG, SVG, provenance) and results.md from runs',
+    usage: FIGURES_USAGE,
+    run: figuresCommand,
+  },
   data: { summary: 'check which datasets are present, or download them', usage: DATA_USAGE, run: dataCommand },
   doctor: { summary: 'Node, backends, GPU libraries, Jupyter/tslab and datasets on this machine', usage: DOCTOR_USAGE, run: doctorCommand },
 };

@@ -45,14 +45,21 @@ export async function resultsCommand(argv: string[]): Promise<number> {
   if (!fs.existsSync(dir)) throw new UsageError(`${dir} does not exist.`);
   if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder; give the folder that holds the runs.`);
   const byText = args.values.by;
-  const by = byText?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (by !== undefined && by.length === 0) throw new UsageError('--by needs at least one column name, e.g. --by model.name,optimizerLabel.');
+  const by = byText
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (by !== undefined && by.length === 0)
+    throw new UsageError('--by needs at least one column name, e.g. --by model.name,optimizerLabel.');
   const metric = args.values.metric ?? 'testTop1';
   const targetText = args.values.target;
   const target = targetText === undefined ? undefined : Number(targetText);
-  if (target !== undefined && !Number.isFinite(target)) throw new UsageError(`--target must be a number (e.g. 0.85 for 85% top-1), got "${targetText}".`);
+  if (target !== undefined && !Number.isFinite(target))
+    throw new UsageError(`--target must be a number (e.g. 0.85 for 85% top-1), got "${targetText}".`);
   if (findRunDirs(dir).length === 0) {
-    console.error(`gaf-lab results: no runs under ${dir} (no folder with a manifest.json). Train some with gaf-lab train or gaf-lab sweep.`);
+    console.error(
+      `gaf-lab results: no runs under ${dir} (no folder with a manifest.json). Train some with gaf-lab train or gaf-lab sweep.`,
+    );
     return 1;
   }
   const runs = loadRuns(dir);
@@ -60,7 +67,9 @@ export async function resultsCommand(argv: string[]): Promise<number> {
   for (const c of [...(by ?? []), metric]) {
     if (!columns.includes(c)) {
       const near = columns.filter((k) => k.toLowerCase().includes(c.toLowerCase().split('.').pop()!)).slice(0, 8);
-      throw new UsageError(`the runs have no column "${c}".${near.length ? ` Similar: ${near.join(', ')}.` : ''} Config columns are dotted paths such as model.name, optimizer.gaf.kind; metrics: testTop1, testLoss, trainLoss, ...`);
+      throw new UsageError(
+        `the runs have no column "${c}".${near.length ? ` Similar: ${near.join(', ')}.` : ''} Config columns are dotted paths such as model.name, optimizer.gaf.kind; metrics: testTop1, testLoss, trainLoss, ...`,
+      );
     }
   }
   if (by !== undefined) {
@@ -97,7 +106,9 @@ export async function resultsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   console.log(formatResultsTables(tables));
-  const written = [csv, csv !== undefined && tables.comparison ? csv.replace(/(\.csv)?$/i, '.comparison.csv') : undefined, arrow].filter((f): f is string => f !== undefined);
+  const written = [csv, csv !== undefined && tables.comparison ? csv.replace(/(\.csv)?$/i, '.comparison.csv') : undefined, arrow].filter(
+    (f): f is string => f !== undefined,
+  );
   if (written.length) console.log(`\nwrote ${written.join(', ')}`);
   return 0;
 }

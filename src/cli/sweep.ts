@@ -59,7 +59,8 @@ export function formatWorkerDeaths(exits: WorkerExit[]): string[] {
     .map((e) => {
       const how = e.signal ? `was killed by ${e.signal} (no exit code)` : `exited with code ${e.code}`;
       const held = e.heldRuns.length ? ` while training ${e.heldRuns.join(', ')}` : ' holding no run';
-      const next = e.replacedBy !== undefined ? `; worker ${e.replacedBy} was started in its place` : '; no worker was started in its place';
+      const next =
+        e.replacedBy !== undefined ? `; worker ${e.replacedBy} was started in its place` : '; no worker was started in its place';
       return `gaf-lab sweep: worker ${e.worker} (pid ${e.pid}) ${how}${held}${next}.`;
     });
 }
@@ -78,7 +79,9 @@ export function formatUnfinished(sweepDir: string, runs: UnfinishedRun[], contin
     lines.push(`  ${r.runId}: ${r.status}, ${r.epochsDone} epoch(s) done${holder}${r.message ? `: ${r.message}` : ''}`);
   }
   if (runs.some((r) => r.status === 'failed' && !r.holder)) {
-    lines.push(`A failed run is not retried by the sweep: fix what its message says, then gaf-lab resume ${path.join(sweepDir, 'RUN_ID')}.`);
+    lines.push(
+      `A failed run is not retried by the sweep: fix what its message says, then gaf-lab resume ${path.join(sweepDir, 'RUN_ID')}.`,
+    );
   }
   if (runs.some((r) => r.holder)) lines.push('A run being trained by another process is finished by that process.');
   if (runs.some((r) => r.status !== 'failed' && !r.holder)) lines.push(`To continue: ${continueWith}`);
@@ -111,8 +114,13 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
-      const report = await runSweepWorker(dir, { onProgress: progressPrinter({ prefix: `[worker ${process.pid}] `, tty: false }), signal: controller.signal });
-      console.log(`\nthis worker trained ${report.trained.length} run(s); ${report.alreadyDone.length} had ended; ${report.busy.length} held by other workers`);
+      const report = await runSweepWorker(dir, {
+        onProgress: progressPrinter({ prefix: `[worker ${process.pid}] `, tty: false }),
+        signal: controller.signal,
+      });
+      console.log(
+        `\nthis worker trained ${report.trained.length} run(s); ${report.alreadyDone.length} had ended; ${report.busy.length} held by other workers`,
+      );
       for (const f of report.trained.filter((r) => r.status === 'failed')) console.error(`run ${f.runId} failed: ${f.message}`);
       const sweepDir = path.resolve(dir);
       console.log(`\n${formatSweepStatus(sweepDir)}`);
@@ -141,6 +149,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const again = `gaf-lab sweep ${args.positional[0]!}${workers > 1 ? ` --workers ${workers}` : ''} (or gaf-lab sweep --join ${result.sweepDir} from more processes)`;
   for (const l of formatUnfinished(result.sweepDir, left, again)) console.error(l);
   const failedHere = (result.report?.trained ?? []).filter((r) => r.status === 'failed');
-  for (const f of failedHere) if (!left.some((r) => r.runId === f.runId && r.status === 'failed')) console.error(`gaf-lab sweep: run ${f.runId} failed: ${f.message}`);
+  for (const f of failedHere)
+    if (!left.some((r) => r.runId === f.runId && r.status === 'failed'))
+      console.error(`gaf-lab sweep: run ${f.runId} failed: ${f.message}`);
   return failedHere.length ? 1 : exitCode(left, result.interrupted, false);
 }

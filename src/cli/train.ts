@@ -40,7 +40,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const args = parseCommandLine(argv, { out: 'string' }, { min: 1, max: 1, what: 'the config file (gaf-lab train CONFIG)' });
   const out = args.values.out;
   const raw = readConfigArg(args.positional[0]!, 'config file');
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${args.positional[0]} must hold a JSON object (an experiment config).`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new InputError(`${args.positional[0]} must hold a JSON object (an experiment config).`);
   const config = out !== undefined ? { ...(raw as Record<string, unknown>), outDir: out } : raw;
   try {
     const result = await runOrResume(config, { onProgress: progressPrinter() });

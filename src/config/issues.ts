@@ -19,9 +19,7 @@ export class ConfigError extends Error {
     readonly issues: ConfigIssue[],
     readonly source?: string,
   ) {
-    super(
-      `Invalid experiment config${source ? ` (${source})` : ''}:\n` + issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n'),
-    );
+    super(`Invalid experiment config${source ? ` (${source})` : ''}:\n` + issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -119,7 +117,8 @@ function describeIssue(issue: z.ZodIssue, input: unknown, schema: z.ZodTypeAny):
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${hints.join(', ')}; allowed fields: ${allowed.join(', ')}`;
     }
     case z.ZodIssueCode.too_small:
-      if (issue.type === 'array') return `has ${Array.isArray(valueAt(input, issue.path)) ? (valueAt(input, issue.path) as unknown[]).length : '?'} entries; allowed: ${bound('min', issue.minimum, issue.inclusive, issue.exact)} entries`;
+      if (issue.type === 'array')
+        return `has ${Array.isArray(valueAt(input, issue.path)) ? (valueAt(input, issue.path) as unknown[]).length : '?'} entries; allowed: ${bound('min', issue.minimum, issue.inclusive, issue.exact)} entries`;
       if (issue.type === 'string') return `got ${got}; allowed: a non-empty string`;
       return `got ${got}; allowed: a number ${bound('min', issue.minimum, issue.inclusive, issue.exact)}`;
     case z.ZodIssueCode.too_big:
@@ -148,4 +147,3 @@ export function validateWith<S extends z.ZodTypeAny>(schema: S, input: unknown, 
   if (!r.success) throw new ConfigError(formatIssues(r.error, input, schema), source);
   return r.data as z.output<S>;
 }
-

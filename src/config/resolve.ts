@@ -37,7 +37,8 @@ export type ResolvedConfig = Omit<ExperimentConfig, 'model' | 'dataset' | 'optim
   dataset: Omit<ExperimentConfig['dataset'], 'augment' | 'imageSize'> & { augment: boolean; imageSize: number | null };
   model: { name: string; options: { init: 'pytorch' | 'glorot'; numClasses: number; inputShape: [number, number, number] } };
   optimizer: ExperimentConfig['optimizer'] & { effective: Record<string, unknown> };
-  schedule: Exclude<ExperimentConfig['schedule'], { kind: 'cosine' }> | { kind: 'cosine'; warmupEpochs: number; tMax: number; etaMin: number };
+  schedule:
+    Exclude<ExperimentConfig['schedule'], { kind: 'cosine' }> | { kind: 'cosine'; warmupEpochs: number; tMax: number; etaMin: number };
 };
 
 /**
@@ -47,7 +48,9 @@ export type ResolvedConfig = Omit<ExperimentConfig, 'model' | 'dataset' | 'optim
  */
 export function parseConfig(config: unknown): ExperimentConfig {
   const { $schema: _editorOnly, ...c } =
-    typeof config === 'string' ? validateWith(experimentConfigSchema, readConfigFile(config), config) : validateWith(experimentConfigSchema, config);
+    typeof config === 'string'
+      ? validateWith(experimentConfigSchema, readConfigFile(config), config)
+      : validateWith(experimentConfigSchema, config);
   return c;
 }
 
@@ -93,4 +96,3 @@ export function resolveConfig(config: unknown): ResolvedConfig {
     schedule: sched,
   } as ResolvedConfig;
 }
-

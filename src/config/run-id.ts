@@ -50,7 +50,8 @@ export function configSlug(r: ResolvedConfig): string {
     parts.push(o.name);
     if (o.gaf) parts.push(`${o.gaf.kind}-a${fmtNum(o.gaf.alpha)}-b${fmtNum(o.gaf.beta)}${o.placement === 'update' ? '-upd' : ''}`);
   }
-  if (o.name !== 'reference' && o.clip) parts.push(o.clip.kind === 'value' ? `clipv${fmtNum(o.clip.value)}` : `clipn${fmtNum(o.clip.maxNorm)}`);
+  if (o.name !== 'reference' && o.clip)
+    parts.push(o.clip.kind === 'value' ? `clipv${fmtNum(o.clip.value)}` : `clipn${fmtNum(o.clip.maxNorm)}`);
   parts.push(`s${r.seed}`);
   return parts.join('-');
 }
@@ -75,4 +76,3 @@ export function runIdOf(r: ResolvedConfig): string {
 export function runDirOf(r: ResolvedConfig): string {
   return path.resolve(r.outDir, runIdOf(r));
 }
-

@@ -83,9 +83,7 @@ const schedule = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-const gradStats = z
-  .object({ every: posInt().default(1), tinyThreshold: num().positive().default(1e-3) })
-  .strict();
+const gradStats = z.object({ every: posInt().default(1), tinyThreshold: num().positive().default(1e-3) }).strict();
 
 /** The zod schema of an experiment config (the input form; see {@link parseConfig}). */
 export const experimentConfigSchema = z
@@ -103,7 +101,12 @@ export const experimentConfigSchema = z
     /** Batch size of evaluation (does not change the numbers, only speed and memory). */
     evalBatchSize: posInt().default(256),
     /** Seeds the weight initialisation and the data order (and augmentation). */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
     /** Evaluate on the test set every n epochs (and always after the last). */
     evalEvery: posInt().default(1),
     /** Gradient statistics to gradstats.jsonl every n optimizer steps; null: none. */
@@ -125,7 +128,11 @@ export const experimentConfigSchema = z
       });
     }
     if (c.dataset.name !== 'imagenet' && c.dataset.imageSize !== null) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['dataset', 'imageSize'], message: 'only ImageNet has a choosable image size; leave it out' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['dataset', 'imageSize'],
+        message: 'only ImageNet has a choosable image size; leave it out',
+      });
     }
     if (c.schedule.warmupEpochs > c.epochs) {
       ctx.addIssue({
@@ -137,7 +144,11 @@ export const experimentConfigSchema = z
     if (c.schedule.kind === 'step') {
       const m = c.schedule.milestones;
       if (m.some((v, i) => i > 0 && v <= m[i - 1]!)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['schedule', 'milestones'], message: `must be strictly increasing epoch numbers, got ${JSON.stringify(m)}` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['schedule', 'milestones'],
+          message: `must be strictly increasing epoch numbers, got ${JSON.stringify(m)}`,
+        });
       }
     }
   });
@@ -146,4 +157,3 @@ export const experimentConfigSchema = z
 export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 /** An experiment config after validation: every default filled in (and `$schema` dropped). */
 export type ExperimentConfig = Omit<z.output<typeof experimentConfigSchema>, '$schema'>;
-

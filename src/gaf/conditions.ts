@@ -125,7 +125,9 @@ export function checkConditions(g: Gaf, opts: CheckOptions = {}): ConditionRepor
       const flat = b.gx === a.gx && !(saturated(a.gx) && saturated(b.gx));
       if ((decreases || flat) && (bad === undefined || Math.abs(b.x) < Math.abs(bad))) {
         bad = b.x;
-        worst = decreases ? `g decreases from g(${fmt(a.x)}) = ${fmt(a.gx)} to g(${fmt(b.x)}) = ${fmt(b.gx)}` : `g is flat at ${fmt(a.gx)} between x = ${fmt(a.x)} and ${fmt(b.x)}`;
+        worst = decreases
+          ? `g decreases from g(${fmt(a.x)}) = ${fmt(a.gx)} to g(${fmt(b.x)}) = ${fmt(b.gx)}`
+          : `g is flat at ${fmt(a.gx)} between x = ${fmt(a.x)} and ${fmt(b.x)}`;
       }
     }
     conditions.push({
@@ -146,7 +148,7 @@ export function checkConditions(g: Gaf, opts: CheckOptions = {}): ConditionRepor
       id: 'enlargesTiny',
       statement: "g'(0) > 1, so |g(x)| > |x| for small |x|",
       holds,
-      firstFailureAt: holds ? undefined : enlargeFail ?? min,
+      firstFailureAt: holds ? undefined : (enlargeFail ?? min),
       detail: holds
         ? `g'(0) = ${fmt(slopeAtZero)} > 1: |g(x)| > |x| for ${fmt(min)} <= |x| < ${fmt(enlargesBelow)}`
         : `g'(0) = ${fmt(slopeAtZero)} <= 1: tiny gradients are not enlarged${g.config.kind !== 'custom' ? ` (alpha*beta = ${fmt((g.config.alpha ?? 0) * (g.config.beta ?? 0))})` : ''}`,
@@ -159,7 +161,9 @@ export function checkConditions(g: Gaf, opts: CheckOptions = {}): ConditionRepor
     const slopeBad = firstOf((p, i, side) => i > 0 && Math.abs(p.dgx) > Math.abs(side[i - 1]!.dgx) * (1 + tol) + 1e-300);
     const overBound = bounded ? firstOf((p) => Math.abs(p.gx) > bound * (1 + 1e-12)) : undefined;
     const holds = slopeBad === undefined && overBound === undefined;
-    const boundText = bounded ? `|g(x)| <= U = ${fmt(bound)} (${boundSource})` : `unbounded: |g(x)| keeps growing (|g(${fmt(max)})| = ${fmt(Math.abs(g.value(max)))}), growth is restricted only by the falling slope`;
+    const boundText = bounded
+      ? `|g(x)| <= U = ${fmt(bound)} (${boundSource})`
+      : `unbounded: |g(x)| keeps growing (|g(${fmt(max)})| = ${fmt(Math.abs(g.value(max)))}), growth is restricted only by the falling slope`;
     conditions.push({
       id: 'restrictsLarge',
       statement: "g'(x) non-increasing in |x|, and |g(x)| <= U for bounded kinds",

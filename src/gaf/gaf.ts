@@ -63,8 +63,7 @@ export const GAF_PARAM_RULE = Object.freeze({ min: 0, minOpen: true } as const);
 function checkParam(kind: string, field: 'alpha' | 'beta', v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new Error(
-      `gafs.${kind}: ${field} must be a finite number, got ${String(v)}. ` +
-        `Example: gafs.${kind}({alpha: 0.1, beta: 20}).`,
+      `gafs.${kind}: ${field} must be a finite number, got ${String(v)}. ` + `Example: gafs.${kind}({alpha: 0.1, beta: 20}).`,
     );
   }
   if (v <= GAF_PARAM_RULE.min) {
@@ -112,7 +111,14 @@ function builtin(
 /** g(x) = alpha * atan(beta x); bounded by alpha*pi/2, g'(0) = alpha*beta. */
 export function atan(params?: Partial<GafParams>): Gaf {
   const p = checkParams('atan', params, DEFAULT_GAF_PARAMS);
-  return builtin('atan', p, (x) => tf.atan(x), Math.atan, (u) => 1 / (1 + u * u), (p.alpha * Math.PI) / 2);
+  return builtin(
+    'atan',
+    p,
+    (x) => tf.atan(x),
+    Math.atan,
+    (u) => 1 / (1 + u * u),
+    (p.alpha * Math.PI) / 2,
+  );
 }
 
 /** g(x) = alpha * tanh(beta x); bounded by alpha, g'(0) = alpha*beta. */
@@ -180,8 +186,7 @@ export function custom(opts: CustomGafOptions): Gaf {
   const { name, fn } = opts;
   const value = (x: number): number => tf.tidy(() => fn(tf.scalar(x)).dataSync()[0]!);
   const autoGrad = tf.grad((x: tf.Tensor) => fn(x));
-  const derivative =
-    opts.derivative ?? ((x: number): number => tf.tidy(() => autoGrad(tf.scalar(x)).dataSync()[0]!));
+  const derivative = opts.derivative ?? ((x: number): number => tf.tidy(() => autoGrad(tf.scalar(x)).dataSync()[0]!));
   const config = Object.freeze({ kind: 'custom' as const, name });
   const g: Gaf = Object.freeze({
     kind: 'custom' as const,
@@ -214,7 +219,8 @@ export function gafFromJSON(json: GafJSON | string): Gaf {
     const g = o.name !== undefined ? customRegistry.get(o.name) : undefined;
     if (!g) {
       throw new Error(
-        `gafFromJSON: custom GAF "${o.name}" is not defined in this process. ` + `Call gafs.custom({name: "${o.name}", fn}) before loading.`,
+        `gafFromJSON: custom GAF "${o.name}" is not defined in this process. ` +
+          `Call gafs.custom({name: "${o.name}", fn}) before loading.`,
       );
     }
     return g;

@@ -20,8 +20,7 @@ function optionAShortcut(b: NetBuilder, x: Sym, planes: number, stride: number, 
   // A 1x1 average pool with stride 2 picks x[::2, ::2], like PyTorch's slicing.
   const sub = stride === 1 ? x : b.avgPool(x, 1, stride, `${name}_subsample`);
   const extra = planes - inPlanes;
-  return new ChannelZeroPad({ before: Math.floor(extra / 2), after: extra - Math.floor(extra / 2), name: `${name}_pad` })
-    .apply(sub) as Sym;
+  return new ChannelZeroPad({ before: Math.floor(extra / 2), after: extra - Math.floor(extra / 2), name: `${name}_pad` }).apply(sub) as Sym;
 }
 
 function block(b: NetBuilder, x: Sym, planes: number, stride: number, name: string): Sym {

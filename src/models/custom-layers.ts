@@ -89,8 +89,7 @@ export class GroupedConv2D extends tf.layers.Layer {
       throw new Error(`GroupedConv2D: groups=${this.groups} must divide the input channels (${cin})`);
     }
     const k = this.kernelSize;
-    this.kernel = this.addWeight('kernel', [k, k, cin / this.groups, this.filters], 'float32',
-      this.kernelInitializer);
+    this.kernel = this.addWeight('kernel', [k, k, cin / this.groups, this.filters], 'float32', this.kernelInitializer);
     if (this.useBias) {
       this.bias = this.addWeight('bias', [this.filters], 'float32', this.biasInitializer);
     }
@@ -99,8 +98,12 @@ export class GroupedConv2D extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = singleShape(inputShape);
-    return [s[0], convLength(s[1], this.kernelSize, this.strides, this.padding),
-      convLength(s[2], this.kernelSize, this.strides, this.padding), this.filters];
+    return [
+      s[0],
+      convLength(s[1], this.kernelSize, this.strides, this.padding),
+      convLength(s[2], this.kernelSize, this.strides, this.padding),
+      this.filters,
+    ];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -191,7 +194,14 @@ export class ChannelZeroPad extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => tf.pad(singleTensor(inputs), [[0, 0], [0, 0], [0, 0], [this.before, this.after]]));
+    return tf.tidy(() =>
+      tf.pad(singleTensor(inputs), [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [this.before, this.after],
+      ]),
+    );
   }
 
   override getConfig(): tf.serialization.ConfigDict {

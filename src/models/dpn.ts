@@ -31,8 +31,16 @@ function slice(x: Sym, start: number, size: number, name: string): Sym {
   return new ChannelSlice({ start, size, name }).apply(x) as Sym;
 }
 
-function block(b: NetBuilder, x: Sym, inPlanes: number, outPlanes: number, dense: number, stride: number,
-  first: boolean, name: string): Sym {
+function block(
+  b: NetBuilder,
+  x: Sym,
+  inPlanes: number,
+  outPlanes: number,
+  dense: number,
+  stride: number,
+  first: boolean,
+  name: string,
+): Sym {
   let out = b.convBnRelu(x, { filters: inPlanes, kernel: 1, name: `${name}_conv1` });
   out = b.convBnRelu(out, { filters: inPlanes, kernel: 3, stride, padding: 1, groups: 32, name: `${name}_conv2` });
   out = b.convBn(out, { filters: outPlanes + dense, kernel: 1, name: `${name}_conv3` });
@@ -40,8 +48,7 @@ function block(b: NetBuilder, x: Sym, inPlanes: number, outPlanes: number, dense
   const d = outPlanes;
   const cs = short.shape[3] as number;
   const residual = b.add([slice(short, 0, d, `${name}_xres`), slice(out, 0, d, `${name}_yres`)], `${name}_add`);
-  const merged = b.concat([residual, slice(short, d, cs - d, `${name}_xdense`), slice(out, d, dense, `${name}_ydense`)],
-    `${name}_cat`);
+  const merged = b.concat([residual, slice(short, d, cs - d, `${name}_xdense`), slice(out, d, dense, `${name}_ydense`)], `${name}_cat`);
   return b.relu(merged, `${name}_out`);
 }
 
@@ -53,8 +60,16 @@ export function buildDpn(cfg: DpnConfig, opts: BuildOptions, name: string): tf.L
   const strides = [1, 2, 2, 2];
   cfg.blocks.forEach((n, stage) => {
     for (let i = 0; i < n; i++) {
-      x = block(b, x, cfg.inPlanes[stage], cfg.outPlanes[stage], cfg.denseDepth[stage],
-        i === 0 ? strides[stage] : 1, i === 0, `layer${stage + 1}_${i}`);
+      x = block(
+        b,
+        x,
+        cfg.inPlanes[stage],
+        cfg.outPlanes[stage],
+        cfg.denseDepth[stage],
+        i === 0 ? strides[stage] : 1,
+        i === 0,
+        `layer${stage + 1}_${i}`,
+      );
     }
   });
   x = b.globalAvgPool(x, 'avgpool');

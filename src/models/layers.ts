@@ -94,8 +94,7 @@ export class NetBuilder {
   }
 
   private kernelInit(fanIn: number): Initializer {
-    return this.init === 'pytorch' ? this.uniform(fanIn)
-      : tf.initializers.glorotUniform({ seed: this.nextSeed() });
+    return this.init === 'pytorch' ? this.uniform(fanIn) : tf.initializers.glorotUniform({ seed: this.nextSeed() });
   }
 
   private biasInit(fanIn: number): Initializer {
@@ -105,7 +104,15 @@ export class NetBuilder {
   /** Symmetric zero padding of height and width (PyTorch `padding=p`). */
   zeroPad(x: Sym, p: number, name?: string): Sym {
     if (p === 0) return x;
-    return tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name }).apply(x) as Sym;
+    return tf.layers
+      .zeroPadding2d({
+        padding: [
+          [p, p],
+          [p, p],
+        ],
+        name,
+      })
+      .apply(x) as Sym;
   }
 
   /**
@@ -140,20 +147,24 @@ export class NetBuilder {
       name: spec.name,
     };
     if (groups === 1) {
-      return tf.layers.conv2d({
-        ...common,
-        filters,
-        kernelInitializer: this.kernelInit(fanIn),
-        biasInitializer: useBias ? this.biasInit(fanIn) : undefined,
-      }).apply(input) as Sym;
+      return tf.layers
+        .conv2d({
+          ...common,
+          filters,
+          kernelInitializer: this.kernelInit(fanIn),
+          biasInitializer: useBias ? this.biasInit(fanIn) : undefined,
+        })
+        .apply(input) as Sym;
     }
     if (groups === cin && filters === cin) {
-      return tf.layers.depthwiseConv2d({
-        ...common,
-        depthMultiplier: 1,
-        depthwiseInitializer: this.kernelInit(fanIn),
-        biasInitializer: useBias ? this.biasInit(fanIn) : undefined,
-      }).apply(input) as Sym;
+      return tf.layers
+        .depthwiseConv2d({
+          ...common,
+          depthMultiplier: 1,
+          depthwiseInitializer: this.kernelInit(fanIn),
+          biasInitializer: useBias ? this.biasInit(fanIn) : undefined,
+        })
+        .apply(input) as Sym;
     }
     return new GroupedConv2D({
       ...common,
@@ -249,12 +260,14 @@ export class NetBuilder {
   /** PyTorch `nn.Linear(in, units)` (bias included). */
   dense(x: Sym, units: number, name?: string): Sym {
     const fanIn = channelsOf(x);
-    return tf.layers.dense({
-      units,
-      kernelInitializer: this.kernelInit(fanIn),
-      biasInitializer: this.biasInit(fanIn),
-      name,
-    }).apply(x) as Sym;
+    return tf.layers
+      .dense({
+        units,
+        kernelInitializer: this.kernelInit(fanIn),
+        biasInitializer: this.biasInit(fanIn),
+        name,
+      })
+      .apply(x) as Sym;
   }
 
   /** Dropout (PyTorch `F.dropout` under `if self.training`): active only while training. */

@@ -49,8 +49,14 @@ export class LeanBatchNormalization extends tfjsBatchNormalization() {
     const self = this as unknown as BatchNormFields;
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const training = (kwargs?.['training'] as boolean | undefined) ?? false;
-    if (!training || !leanBatchNormOn() || x === undefined || self.gamma == null || self.beta == null ||
-      !(self.axis === -1 || self.axis === x.rank - 1)) {
+    if (
+      !training ||
+      !leanBatchNormOn() ||
+      x === undefined ||
+      self.gamma == null ||
+      self.beta == null ||
+      !(self.axis === -1 || self.axis === x.rank - 1)
+    ) {
       return super.call(inputs, kwargs);
     }
     const { gamma, beta, movingMean, movingVariance, momentum, epsilon } = self as Required<BatchNormFields>;

@@ -9,7 +9,19 @@ import { BuildOptions, NetBuilder } from './layers';
 
 /** Output planes of each block; a pair is [planes, stride]. */
 export const MOBILENET_CONFIG: (number | [number, number])[] = [
-  64, [128, 2], 128, [256, 2], 256, [512, 2], 512, 512, 512, 512, 512, [1024, 2], 1024,
+  64,
+  [128, 2],
+  128,
+  [256, 2],
+  256,
+  [512, 2],
+  512,
+  512,
+  512,
+  512,
+  512,
+  [1024, 2],
+  1024,
 ];
 
 /** Builds MobileNet v1 for CIFAR. */

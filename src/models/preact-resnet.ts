@@ -11,9 +11,7 @@ import { BuildOptions, NetBuilder, Sym } from './layers';
 function preActBlock(b: NetBuilder, x: Sym, planes: number, stride: number, name: string): Sym {
   const pre = b.relu(b.bn(x, `${name}_bn1`), `${name}_relu1`);
   const needsProjection = stride !== 1 || x.shape[3] !== planes;
-  const short = needsProjection
-    ? b.conv(pre, { filters: planes, kernel: 1, stride, bias: false, name: `${name}_shortcut` })
-    : x;
+  const short = needsProjection ? b.conv(pre, { filters: planes, kernel: 1, stride, bias: false, name: `${name}_shortcut` }) : x;
   let out = b.conv(pre, { filters: planes, kernel: 3, stride, padding: 1, bias: false, name: `${name}_conv1` });
   out = b.relu(b.bn(out, `${name}_bn2`), `${name}_relu2`);
   out = b.conv(out, { filters: planes, kernel: 3, padding: 1, bias: false, name: `${name}_conv2` });

@@ -77,56 +77,103 @@ const CIFAR: [number, number, number] = [32, 32, 3];
  */
 const ENTRIES: ModelEntry[] = [
   cifar('LeNet', 'lenet', 62006, 69656, 'LeNet-5 style: conv6-conv16 (5x5, ReLU, maxpool) fc120-fc84-fc', buildLeNet),
-  ...([11, 13, 16, 19] as VggDepth[]).map((d, i) => cifar(`VGG${d}`, 'vgg',
-    [9231114, 9416010, 14728266, 20040522][i], [9277284, 9462180, 14774436, 20086692][i],
-    `VGG-${d} with BN, conv bias, single Linear(512) head`, (o) => buildVgg(d, o))),
-  ...([18, 34, 50, 101, 152] as ResNetDepth[]).map((d, i) => cifar(`ResNet${d}`, 'resnet',
-    [11173962, 21282122, 23520842, 42512970, 58156618][i], [11220132, 21328292, 23705252, 42697380, 58341028][i],
-    `ResNet-${d} for CIFAR (3x3 stem, ${d < 50 ? 'basic' : 'bottleneck'} blocks, 1x1 conv+BN projection shortcuts)`,
-    (o) => buildResNet(d, o))),
-  cifar('PreActResNet18', 'preact-resnet', 11171146, 11217316, 'pre-activation ResNet-18 (bare 1x1 conv projection shortcuts)',
-    (o) => buildPreActResNet([2, 2, 2, 2], o)),
-  cifar('DenseNet121', 'densenet', 6956298, 7048548, 'DenseNet-BC-121, growth 32, compression 0.5',
-    (o) => buildDenseNet({ blocks: [6, 12, 24, 16], growth: 32 }, o, 'DenseNet121')),
-  cifar('densenet_cifar', 'densenet', 1000618, 1035268, 'DenseNet-BC-121 layout with growth 12',
-    (o) => buildDenseNet({ blocks: [6, 12, 24, 16], growth: 12 }, o, 'densenet_cifar')),
+  ...([11, 13, 16, 19] as VggDepth[]).map((d, i) =>
+    cifar(
+      `VGG${d}`,
+      'vgg',
+      [9231114, 9416010, 14728266, 20040522][i],
+      [9277284, 9462180, 14774436, 20086692][i],
+      `VGG-${d} with BN, conv bias, single Linear(512) head`,
+      (o) => buildVgg(d, o),
+    ),
+  ),
+  ...([18, 34, 50, 101, 152] as ResNetDepth[]).map((d, i) =>
+    cifar(
+      `ResNet${d}`,
+      'resnet',
+      [11173962, 21282122, 23520842, 42512970, 58156618][i],
+      [11220132, 21328292, 23705252, 42697380, 58341028][i],
+      `ResNet-${d} for CIFAR (3x3 stem, ${d < 50 ? 'basic' : 'bottleneck'} blocks, 1x1 conv+BN projection shortcuts)`,
+      (o) => buildResNet(d, o),
+    ),
+  ),
+  cifar('PreActResNet18', 'preact-resnet', 11171146, 11217316, 'pre-activation ResNet-18 (bare 1x1 conv projection shortcuts)', (o) =>
+    buildPreActResNet([2, 2, 2, 2], o),
+  ),
+  cifar('DenseNet121', 'densenet', 6956298, 7048548, 'DenseNet-BC-121, growth 32, compression 0.5', (o) =>
+    buildDenseNet({ blocks: [6, 12, 24, 16], growth: 32 }, o, 'DenseNet121'),
+  ),
+  cifar('densenet_cifar', 'densenet', 1000618, 1035268, 'DenseNet-BC-121 layout with growth 12', (o) =>
+    buildDenseNet({ blocks: [6, 12, 24, 16], growth: 12 }, o, 'densenet_cifar'),
+  ),
   cifar('MobileNet', 'mobilenet', 3217226, 3309476, 'MobileNet v1, 13 depthwise-separable blocks, stride-1 stem', buildMobileNet),
   cifar('MobileNetV2', 'mobilenetv2', 2296922, 2412212, 'MobileNetV2 with the CIFAR strides of the reference', buildMobileNetV2),
   cifar('GoogLeNet', 'googlenet', 6166250, 6258500, 'Inception v1 with BN, 3x3 stem, stacked-3x3 "5x5" branch', buildGoogLeNet),
-  cifar('ShuffleNetV2', 'shufflenetv2', 352042, 444292,
+  cifar(
+    'ShuffleNetV2',
+    'shufflenetv2',
+    352042,
+    444292,
     'ShuffleNetV2 net_size 0.5 (48/96/192 channels, 1024-wide head), the size the GAF scripts train',
-    (o) => buildShuffleNetV2(0.5, o)),
-  cifar('EfficientNetB0', 'efficientnet', 3598598, 3627488, 'EfficientNet-B0 MBConv+SE, swish, no 1280 head conv',
-    buildEfficientNetB0),
-  cifar('RegNetX_200MF', 'regnet', 2321946, 2355156, 'RegNetX-200MF (group width 8), stride-1 stem',
-    (o) => buildRegNet(REGNETX_200MF, o, 'RegNetX_200MF')),
+    (o) => buildShuffleNetV2(0.5, o),
+  ),
+  cifar('EfficientNetB0', 'efficientnet', 3598598, 3627488, 'EfficientNet-B0 MBConv+SE, swish, no 1280 head conv', buildEfficientNetB0),
+  cifar('RegNetX_200MF', 'regnet', 2321946, 2355156, 'RegNetX-200MF (group width 8), stride-1 stem', (o) =>
+    buildRegNet(REGNETX_200MF, o, 'RegNetX_200MF'),
+  ),
   cifar('SENet18', 'senet', 11260354, 11306524, 'pre-activation ResNet-18 with squeeze-excitation', buildSENet18),
-  cifar('ResNeXt29_2x64d', 'resnext', 9128778, 9221028, 'ResNeXt-29, cardinality 2, bottleneck width 64',
-    (o) => buildResNeXt29(2, 64, o)),
+  cifar('ResNeXt29_2x64d', 'resnext', 9128778, 9221028, 'ResNeXt-29, cardinality 2, bottleneck width 64', (o) => buildResNeXt29(2, 64, o)),
   cifar('DPN26', 'dpn', 11574842, 11793812, 'Dual Path Network 26 (32-group 3x3 convs)', (o) => buildDpn(DPN26, o, 'DPN26')),
-  ...([20, 32, 44, 56, 110] as CifarResNetDepth[]).map((d, i) => cifar(`resnet${d}`, 'cifar-resnet',
-    [269722, 464154, 658586, 853018, 1727962][i], [275572, 470004, 664436, 858868, 1733812][i],
-    `He et al. 2016 CIFAR ResNet-${d} (16/32/64 filters, parameter-free option-A shortcuts)`,
-    (o) => buildCifarResNet(d, o))),
+  ...([20, 32, 44, 56, 110] as CifarResNetDepth[]).map((d, i) =>
+    cifar(
+      `resnet${d}`,
+      'cifar-resnet',
+      [269722, 464154, 658586, 853018, 1727962][i],
+      [275572, 470004, 664436, 858868, 1733812][i],
+      `He et al. 2016 CIFAR ResNet-${d} (16/32/64 filters, parameter-free option-A shortcuts)`,
+      (o) => buildCifarResNet(d, o),
+    ),
+  ),
   {
-    name: 'smallcnn', family: 'small-cnn', params10: 50282, params100: 332612,
+    name: 'smallcnn',
+    family: 'small-cnn',
+    params10: 50282,
+    params100: 332612,
     description: 'conv32-BN-ReLU-pool-conv64-BN-ReLU-pool-dense for Fashion-MNIST (also runs on 32x32x3)',
-    inputShape: [28, 28, 1], numClasses: 10, build: buildSmallCnn,
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    build: buildSmallCnn,
   },
   {
-    name: 'imagenet_resnet18', family: 'imagenet-resnet', params10: 11181642, params100: 11227812,
+    name: 'imagenet_resnet18',
+    family: 'imagenet-resnet',
+    params10: 11181642,
+    params100: 11227812,
     description: 'torchvision ResNet-18 for ImageNet (7x7/2 stem + maxpool); 11,689,512 params with 1000 classes',
-    inputShape: [224, 224, 3], numClasses: 1000, build: (o) => buildImageNetResNet(18, o),
+    inputShape: [224, 224, 3],
+    numClasses: 1000,
+    build: (o) => buildImageNetResNet(18, o),
   },
   {
-    name: 'imagenet_resnet50', family: 'imagenet-resnet', params10: 23528522, params100: 23712932,
+    name: 'imagenet_resnet50',
+    family: 'imagenet-resnet',
+    params10: 23528522,
+    params100: 23712932,
     description: 'torchvision ResNet-50 for ImageNet (7x7/2 stem + maxpool); 25,557,032 params with 1000 classes',
-    inputShape: [224, 224, 3], numClasses: 1000, build: (o) => buildImageNetResNet(50, o),
+    inputShape: [224, 224, 3],
+    numClasses: 1000,
+    build: (o) => buildImageNetResNet(50, o),
   },
 ];
 
-function cifar(name: string, family: string, params10: number, params100: number, description: string,
-  build: (o: BuildOptions) => tf.LayersModel): ModelEntry {
+function cifar(
+  name: string,
+  family: string,
+  params10: number,
+  params100: number,
+  description: string,
+  build: (o: BuildOptions) => tf.LayersModel,
+): ModelEntry {
   return { name, family, params10, params100, description, inputShape: CIFAR, numClasses: 10, build };
 }
 
@@ -180,13 +227,16 @@ export function closestModelName(name: string): string {
 
 function findEntry(name: unknown): ModelEntry {
   if (typeof name !== 'string' || name.trim() === '') {
-    throw new Error(`createModel: the model name must be a non-empty string, got ${JSON.stringify(name)}. ` +
-      `Valid names: ${modelNames().join(', ')}`);
+    throw new Error(
+      `createModel: the model name must be a non-empty string, got ${JSON.stringify(name)}. ` + `Valid names: ${modelNames().join(', ')}`,
+    );
   }
   const entry = BY_KEY.get(normalizeModelName(name));
   if (!entry) {
-    throw new Error(`createModel: unknown model "${name}". Did you mean "${closestModelName(name)}"? ` +
-      `Valid names (case-insensitive): ${modelNames().join(', ')}`);
+    throw new Error(
+      `createModel: unknown model "${name}". Did you mean "${closestModelName(name)}"? ` +
+        `Valid names (case-insensitive): ${modelNames().join(', ')}`,
+    );
   }
   return entry;
 }
@@ -207,10 +257,11 @@ function resolveOptions(entry: ModelEntry, options: CreateModelOptions): BuildOp
     throw new Error(`createModel("${entry.name}"): numClasses must be a positive integer, got ${String(numClasses)}`);
   }
   const inputShape = options.inputShape ?? entry.inputShape;
-  if (!Array.isArray(inputShape) || inputShape.length !== 3 ||
-    !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`createModel("${entry.name}"): inputShape must be [height, width, channels] of positive ` +
-      `integers (NHWC without the batch), got ${JSON.stringify(inputShape)}`);
+  if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(
+      `createModel("${entry.name}"): inputShape must be [height, width, channels] of positive ` +
+        `integers (NHWC without the batch), got ${JSON.stringify(inputShape)}`,
+    );
   }
   const init = options.init ?? 'pytorch';
   if (init !== 'pytorch' && init !== 'glorot') {
@@ -251,7 +302,9 @@ export function createModel(name: string, options: CreateModelOptions = {}): tf.
   } catch (err) {
     model?.dispose();
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`createModel("${entry.name}"): cannot build it for inputShape [${opts.inputShape.join(', ')}]: ` +
-      `${msg}. Its default input is [${entry.inputShape.join(', ')}]; use a larger input.`);
+    throw new Error(
+      `createModel("${entry.name}"): cannot build it for inputShape [${opts.inputShape.join(', ')}]: ` +
+        `${msg}. Its default input is [${entry.inputShape.join(', ')}]; use a larger input.`,
+    );
   }
 }

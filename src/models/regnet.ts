@@ -42,9 +42,7 @@ function block(b: NetBuilder, x: Sym, wOut: number, stride: number, cfg: RegNetC
     out = b.multiply([out, w], `${name}_se_scale`);
   }
   out = b.convBn(out, { filters: wOut, kernel: 1, name: `${name}_conv3` });
-  const short = stride !== 1 || wIn !== wOut
-    ? b.convBn(x, { filters: wOut, kernel: 1, stride, name: `${name}_shortcut` })
-    : x;
+  const short = stride !== 1 || wIn !== wOut ? b.convBn(x, { filters: wOut, kernel: 1, stride, name: `${name}_shortcut` }) : x;
   return b.relu(b.add([out, short], `${name}_add`), `${name}_out`);
 }
 

@@ -15,9 +15,10 @@ function block(b: NetBuilder, x: Sym, cardinality: number, width: number, stride
   let out = b.convBnRelu(x, { filters: groupWidth, kernel: 1, name: `${name}_conv1` });
   out = b.convBnRelu(out, { filters: groupWidth, kernel: 3, stride, padding: 1, groups: cardinality, name: `${name}_conv2` });
   out = b.convBn(out, { filters: 2 * groupWidth, kernel: 1, name: `${name}_conv3` });
-  const short = stride !== 1 || x.shape[3] !== 2 * groupWidth
-    ? b.convBn(x, { filters: 2 * groupWidth, kernel: 1, stride, name: `${name}_shortcut` })
-    : x;
+  const short =
+    stride !== 1 || x.shape[3] !== 2 * groupWidth
+      ? b.convBn(x, { filters: 2 * groupWidth, kernel: 1, stride, name: `${name}_shortcut` })
+      : x;
   return b.relu(b.add([out, short], `${name}_add`), `${name}_out`);
 }
 

@@ -18,7 +18,9 @@ export function notebookMode(env: NodeJS.ProcessEnv = process.env): NotebookMode
   if (raw === undefined || raw.trim() === '') return 'normal';
   const v = raw.trim().toLowerCase();
   if (v === 'normal' || v === 'smoke') return v;
-  throw new Error(`${NOTEBOOK_MODE_ENV}=${JSON.stringify(raw)} is not a notebook mode; use ${NOTEBOOK_MODE_ENV}=smoke (tiny, for CI) or leave it unset (normal).`);
+  throw new Error(
+    `${NOTEBOOK_MODE_ENV}=${JSON.stringify(raw)} is not a notebook mode; use ${NOTEBOOK_MODE_ENV}=smoke (tiny, for CI) or leave it unset (normal).`,
+  );
 }
 
 /** What {@link notebookParams} returns: the chosen settings plus where outputs go. */
@@ -56,12 +58,17 @@ const RESERVED = ['mode', 'figuresDir', 'runsDir'] as const;
  */
 export function notebookParams<T extends object>(options: NotebookParamsOptions<T>): NotebookParams<T> {
   const { name, normal, smoke } = options;
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`notebookParams: name ${JSON.stringify(name)} must be a plain folder name such as "06-ablations".`);
+  if (!/^[A-Za-z0-9._-]+$/.test(name))
+    throw new Error(`notebookParams: name ${JSON.stringify(name)} must be a plain folder name such as "06-ablations".`);
   for (const k of RESERVED) {
-    if (k in normal) throw new Error(`notebookParams(${name}): "${k}" is set by notebookParams itself; rename that setting in the normal settings.`);
+    if (k in normal)
+      throw new Error(`notebookParams(${name}): "${k}" is set by notebookParams itself; rename that setting in the normal settings.`);
   }
   for (const k of Object.keys(smoke)) {
-    if (!(k in normal)) throw new Error(`notebookParams(${name}): smoke sets "${k}", which the normal settings do not have; allowed: ${Object.keys(normal).join(', ')}.`);
+    if (!(k in normal))
+      throw new Error(
+        `notebookParams(${name}): smoke sets "${k}", which the normal settings do not have; allowed: ${Object.keys(normal).join(', ')}.`,
+      );
   }
   const mode = notebookMode(options.env);
   const root = packageRoot();

@@ -34,9 +34,11 @@ export function paperTable(tables: ResultsTables, options: PaperTableOptions = {
   const rowCols = options.rows ?? tables.by.filter((c) => c !== 'optimizerLabel');
   const fmt = { percent: options.percent ?? true, digits: options.digits ?? 2 };
   const summary = objects(tables.summary);
-  if (summary.length > 0 && !('optimizerLabel' in summary[0]!)) throw new Error('paperTable: the summary has no optimizerLabel column; summarize with by: [..., "optimizerLabel"].');
+  if (summary.length > 0 && !('optimizerLabel' in summary[0]!))
+    throw new Error('paperTable: the summary has no optimizerLabel column; summarize with by: [..., "optimizerLabel"].');
   for (const c of rowCols) {
-    if (summary.length > 0 && !(c in summary[0]!)) throw new Error(`paperTable: the summary has no column "${c}"; it has ${Object.keys(summary[0]!).join(', ')}.`);
+    if (summary.length > 0 && !(c in summary[0]!))
+      throw new Error(`paperTable: the summary has no column "${c}"; it has ${Object.keys(summary[0]!).join(', ')}.`);
   }
   const keyOf = (r: Record<string, unknown>): Cell[] => rowCols.map((c) => (r[c] ?? null) as Cell);
   const rows = new Map<string, { key: Cell[]; cells: Record<string, string> }>();
@@ -49,7 +51,9 @@ export function paperTable(tables: ResultsTables, options: PaperTableOptions = {
   };
   // The baseline (plain SGD) first, as in the paper; then the others in label order.
   const baselines = new Set(objects(tables.comparison).map((r) => String(r.baselineLabel)));
-  const labels = [...new Set(summary.map((r) => String(r.optimizerLabel)))].sort((a, b) => Number(baselines.has(b)) - Number(baselines.has(a)) || a.localeCompare(b));
+  const labels = [...new Set(summary.map((r) => String(r.optimizerLabel)))].sort(
+    (a, b) => Number(baselines.has(b)) - Number(baselines.has(a)) || a.localeCompare(b),
+  );
   for (const r of summary) row(r)[String(r.optimizerLabel)] = formatMeanCi(num(r.finalMean), num(r.finalCiHalfWidth), num(r.n), fmt);
   const deltas = new Set<string>();
   for (const r of objects(tables.comparison)) {

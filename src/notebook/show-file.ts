@@ -27,7 +27,13 @@ export interface ShowSavedFiguresOptions {
  * figures.
  */
 export function showSavedFigures(dir: string, options: ShowSavedFiguresOptions = {}): void {
-  const all = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.png')).map((f) => f.slice(0, -4)).sort() : [];
+  const all = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.png'))
+        .map((f) => f.slice(0, -4))
+        .sort()
+    : [];
   const missing = (options.names ?? []).filter((n) => !all.includes(n));
   if (missing.length) throw new Error(`showSavedFigures: no ${missing.map((n) => `${n}.png`).join(', ')} in ${dir}.`);
   const names = (options.names ?? all).filter((n) => n.startsWith(options.prefix ?? ''));

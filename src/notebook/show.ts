@@ -70,7 +70,8 @@ export function tableHtml(input: ColumnTable | readonly object[], options: ShowT
   const numeric = columns.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
   const caption = [options.title, rows.length > limit ? `(first ${limit} of ${rows.length} rows)` : ''].filter(Boolean).join(' ');
   // Explicit alignment both ways: Jupyter's stylesheet right-aligns every table cell.
-  const cell = (tag: string, text: string, right: boolean): string => `<${tag} style="text-align:${right ? 'right' : 'left'}">${escapeHtml(text)}</${tag}>`;
+  const cell = (tag: string, text: string, right: boolean): string =>
+    `<${tag} style="text-align:${right ? 'right' : 'left'}">${escapeHtml(text)}</${tag}>`;
   return [
     '<table class="gaf-lab-table">',
     caption ? `<caption style="caption-side:top;text-align:left">${escapeHtml(caption)}</caption>` : '',
@@ -89,7 +90,11 @@ export function tableText(input: ColumnTable | readonly object[], options: ShowT
   const cells = rows.slice(0, limit).map((r) => columns.map((c) => cellText(c, r[c], options)));
   const heads = columns.map((c) => options.headers?.[c] ?? c);
   const widths = heads.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (vals: string[]): string =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [
     ...(options.title ? [options.title] : []),
     line(heads),
@@ -127,7 +132,8 @@ export async function showFigure(spec: VlSpec, options: ShowFigureOptions = {}):
   const { saveAs, save, provenance, ...displayOptions } = options;
   const saved = saveAs ? await saveFigure(spec, saveAs, { ...save, ...(provenance ? { provenance } : {}) }) : null;
   if (tslabDisplay()) await display(spec, displayOptions);
-  else if (!saved) throw new Error('showFigure: not inside a tslab notebook and no saveAs given, so the figure would go nowhere; pass saveAs.');
+  else if (!saved)
+    throw new Error('showFigure: not inside a tslab notebook and no saveAs given, so the figure would go nowhere; pass saveAs.');
   // Nothing is returned, so a cell ending in `await showFigure(...)` shows only the figure.
   if (saved) console.log(`saved ${path.relative(packageRoot(), saved.png)} (+ .svg, .provenance.json)`);
 }

@@ -33,7 +33,15 @@ export function sweepGridTable(config: unknown): SweepGridRow[] {
       row.seeds += `, ${c.seed}`;
       row.runs++;
     } else {
-      rows.set(k, { dataset: c.dataset.name, model: c.model.name, optimizer, seeds: String(c.seed), runs: 1, epochs: c.epochs, batchSize: c.batchSize });
+      rows.set(k, {
+        dataset: c.dataset.name,
+        model: c.model.name,
+        optimizer,
+        seeds: String(c.seed),
+        runs: 1,
+        epochs: c.epochs,
+        batchSize: c.batchSize,
+      });
     }
   }
   return [...rows.values()];

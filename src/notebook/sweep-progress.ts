@@ -45,15 +45,18 @@ export function sweepProgress(config: unknown, options: SweepProgressOptions = {
   const sweep = parseSweepConfig(config);
   const sweepDir = path.resolve(sweep.outDir);
   // An existing folder's own list is what runSweep goes through (or refuses, if the config changed).
-  const runIds = !options.fresh && fs.existsSync(path.join(sweepDir, 'sweep.json'))
-    ? readSweep(sweepDir).runs.map((r) => r.runId)
-    : expandSweep({ ...sweep, outDir: sweepDir }).map((r) => r.runId);
-  const endedBefore = options.fresh ? 0 : runIds.filter((runId) => {
-    const dir = path.join(sweepDir, runId);
-    if (!fs.existsSync(path.join(dir, RUN_FILES.manifest))) return false;
-    const status = readManifest(dir).status;
-    return status === 'completed' || status === 'diverged';
-  }).length;
+  const runIds =
+    !options.fresh && fs.existsSync(path.join(sweepDir, 'sweep.json'))
+      ? readSweep(sweepDir).runs.map((r) => r.runId)
+      : expandSweep({ ...sweep, outDir: sweepDir }).map((r) => r.runId);
+  const endedBefore = options.fresh
+    ? 0
+    : runIds.filter((runId) => {
+        const dir = path.join(sweepDir, runId);
+        if (!fs.existsSync(path.join(dir, RUN_FILES.manifest))) return false;
+        const status = readManifest(dir).status;
+        return status === 'completed' || status === 'diverged';
+      }).length;
   const total = runIds.length;
   const now = options.now ?? (() => performance.now());
   const minBatchMs = 1000 * (options.batchSeconds ?? 2);

@@ -90,7 +90,13 @@ export class GafOptimizer extends tf.Optimizer {
     const step = this.iterations + 1;
     const collector = this.hub.collectorFor(step);
     const clip = this.recipe.clip;
-    const normScale = clip?.kind === 'norm' ? globalNormScale(entries.map((e) => e.grad!), clip.maxNorm) : null;
+    const normScale =
+      clip?.kind === 'norm'
+        ? globalNormScale(
+            entries.map((e) => e.grad!),
+            clip.maxNorm,
+          )
+        : null;
     try {
       entries.forEach((entry, i) => this.updateVariable(entry.name, params[i]!, entry.grad!, step, collector, normScale));
     } catch (e) {
@@ -125,7 +131,13 @@ export class GafOptimizer extends tf.Optimizer {
           // Safe to assign now: a transform reads only its own slots.
           state.slots[k]!.forEach((v, j) => v.assign(result.slots[j]!));
         } else {
-          result = t.first ? t.first(update, ctx) : t.update(update, t.slots.map(() => tf.zerosLike(param)), ctx);
+          result = t.first
+            ? t.first(update, ctx)
+            : t.update(
+                update,
+                t.slots.map(() => tf.zerosLike(param)),
+                ctx,
+              );
           firstSlots.push(result.slots);
         }
         update = result.update;

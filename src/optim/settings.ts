@@ -97,7 +97,8 @@ export interface ResolvedOptimizer {
   recipe: Recipe;
 }
 
-const gafOf = (g: { kind: string; alpha: number; beta: number } | null): Gaf | null => (g === null ? null : gafFromJSON(g as Parameters<typeof gafFromJSON>[0]));
+const gafOf = (g: { kind: string; alpha: number; beta: number } | null): Gaf | null =>
+  g === null ? null : gafFromJSON(g as Parameters<typeof gafFromJSON>[0]);
 
 /**
  * The learning rate and recipe that validated settings stand for, checked once more by the

@@ -84,7 +84,11 @@ export const MOMENTUM_FIELDS = {
   weightDecay: numberField({ default: 0, min: 0, hint: 'The reference CIFAR runs used 5e-4.' }),
 };
 
-const sgdLearningRate = numberField({ min: 0, whyRequired: 'the reference has no default for SGD', hint: `e.g. {learningRate: 0.1}. ${LEARNING_RATE_HINT}` });
+const sgdLearningRate = numberField({
+  min: 0,
+  whyRequired: 'the reference has no default for SGD',
+  hint: `e.g. {learningRate: 0.1}. ${LEARNING_RATE_HINT}`,
+});
 const adaptiveHint = 'The reference runs used e.g. shrink=2, gamma=2.';
 
 /** Defaults and ranges of {@link SgdOptions}' numbers and flags. */
@@ -135,7 +139,10 @@ export function resolveSgd(opts: SgdOptions, where = 'sgd'): { learningRate: num
 }
 
 /** Validates {@link AdaptiveSgdOptions}; returns the learning rate and the resolved recipe. */
-export function resolveAdaptiveSgd(opts: AdaptiveSgdOptions, where = 'sgdAdaptiveGaf'): { learningRate: number; recipe: AdaptiveSgdRecipe } {
+export function resolveAdaptiveSgd(
+  opts: AdaptiveSgdOptions,
+  where = 'sgdAdaptiveGaf',
+): { learningRate: number; recipe: AdaptiveSgdRecipe } {
   checkKnownKeys(where, opts, ADAPTIVE_SGD_KEYS);
   const f = ADAPTIVE_SGD_FIELDS;
   const learningRate = readNumber(where, 'learningRate', opts.learningRate, f.learningRate);

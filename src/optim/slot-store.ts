@@ -100,7 +100,8 @@ export class SlotStore {
     const orphans = [...this.byName.keys()].filter((n) => !names.has(n));
     if (fresh.length === 0 || orphans.length === 0) return;
     const shapeOf = (n: string): readonly number[] => this.byName.get(n)!.slots.find((s) => s.length > 0)![0]!.shape;
-    const pairs = fresh.length === orphans.length && fresh.every((e, i) => tf.util.arraysEqual(e.shape as number[], shapeOf(orphans[i]!) as number[]));
+    const pairs =
+      fresh.length === orphans.length && fresh.every((e, i) => tf.util.arraysEqual(e.shape as number[], shapeOf(orphans[i]!) as number[]));
     if (!pairs) {
       throw new Error(
         `${this.where}: restored state for [${orphans.join(', ')}] does not match variables [${fresh

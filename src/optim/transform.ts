@@ -49,11 +49,7 @@ export interface Transform {
 }
 
 /** A stateless transform from an element-wise function of the incoming update. */
-export function stateless(
-  name: string,
-  fn: (incoming: tf.Tensor, ctx: StepContext) => tf.Tensor,
-  activates = false,
-): Transform {
+export function stateless(name: string, fn: (incoming: tf.Tensor, ctx: StepContext) => tf.Tensor, activates = false): Transform {
   return {
     name,
     slots: [],

@@ -41,7 +41,13 @@ function describe(rule: NumberRule): string {
 /** A finite number within the bounds of `rule`, else a clear error naming the field. */
 export function checkNumber(where: string, field: string, v: unknown, rule: NumberRule = {}): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    fail(where, field, v, `must be a finite number${rule.min !== undefined || rule.max !== undefined ? ' (' + describe(rule).replace('must be ', '') + ')' : ''}`, rule.hint);
+    fail(
+      where,
+      field,
+      v,
+      `must be a finite number${rule.min !== undefined || rule.max !== undefined ? ' (' + describe(rule).replace('must be ', '') + ')' : ''}`,
+      rule.hint,
+    );
   }
   const { min, max, minOpen, maxOpen } = rule;
   const low = min !== undefined && (minOpen ? v <= min : v < min);

@@ -37,7 +37,9 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
   const single = rows.filter((r) => !((r.n as number) >= 2));
   if (single.length > 0 && !options.allowSingleSeed) {
     const list = single.map((r) => `${String(r[xCol])} / ${String(r[colorCol])} (n=${String(r.n)})`).join('; ');
-    throw new Error(`${where}: ${single.length} group(s) have fewer than 2 seeds: ${list}. A single seed is not a result: run more seeds, or pass {allowSingleSeed: true} to draw them marked n=1.`);
+    throw new Error(
+      `${where}: ${single.length} group(s) have fewer than 2 seeds: ${list}. A single seed is not a result: run more seeds, or pass {allowSingleSeed: true} to draw them marked n=1.`,
+    );
   }
   const values = rows.map((r) => {
     const ok = (r.n as number) >= 2;
@@ -60,7 +62,13 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
   const groups = [...new Set(values.map((v) => v.group))];
   const x = { field: 'x', type: 'nominal' as const, title: columnTitle(xCol), axis: { labelAngle: 0 } };
   const xOffset = { field: 'group', type: 'nominal' as const, sort: groups };
-  const color = { field: 'group', type: 'nominal' as const, title: legendTitle, sort: groups, legend: { orient: 'bottom' as const, direction: 'vertical' as const } };
+  const color = {
+    field: 'group',
+    type: 'nominal' as const,
+    title: legendTitle,
+    sort: groups,
+    legend: { orient: 'bottom' as const, direction: 'vertical' as const },
+  };
   const yFormat = axis.format ? { format: axis.format } : {};
   const tooltip = [
     { field: 'x', title: x.title },
@@ -89,7 +97,13 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
             x,
             xOffset,
             // A zoomed axis spans a few points: whole-percent labels would repeat (85%, 85%, 86%).
-            y: { field: 'mean', type: 'quantitative' as const, title: yTitle, axis: axis.percent ? { format: '.1%' } : yFormat, scale: { zero: false } },
+            y: {
+              field: 'mean',
+              type: 'quantitative' as const,
+              title: yTitle,
+              axis: axis.percent ? { format: '.1%' } : yFormat,
+              scale: { zero: false },
+            },
             color,
             opacity: { condition: { test: 'datum.single', value: 0.35 }, value: 1 },
             tooltip,
@@ -98,16 +112,24 @@ export function accuracyBarsSpec(summary: unknown, options: AccuracyBarsOptions 
   // Layers without data would draw nothing and make vega warn about an empty extent.
   const layer = [
     main,
-    ...(values.some((v) => v.low !== null) ? [{
-      transform: [{ filter: 'datum.low != null' }],
-      mark: { type: 'rule' as const, color: '#222', strokeWidth: 1.5 },
-      encoding: { x, xOffset, y: { field: 'low', type: 'quantitative' as const }, y2: { field: 'high' } },
-    }] : []),
-    ...(values.some((v) => v.single) ? [{
-      transform: [{ filter: 'datum.single' }],
-      mark: { type: 'text' as const, dy: -8, fontSize: 11, color: '#b00' },
-      encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative' as const }, text: { field: 'label' } },
-    }] : []),
+    ...(values.some((v) => v.low !== null)
+      ? [
+          {
+            transform: [{ filter: 'datum.low != null' }],
+            mark: { type: 'rule' as const, color: '#222', strokeWidth: 1.5 },
+            encoding: { x, xOffset, y: { field: 'low', type: 'quantitative' as const }, y2: { field: 'high' } },
+          },
+        ]
+      : []),
+    ...(values.some((v) => v.single)
+      ? [
+          {
+            transform: [{ filter: 'datum.single' }],
+            mark: { type: 'text' as const, dy: -8, fontSize: 11, color: '#b00' },
+            encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative' as const }, text: { field: 'label' } },
+          },
+        ]
+      : []),
   ];
   const nAll = [...new Set(values.map((v) => v.n))].sort((a, b) => a - b);
   return {

@@ -17,7 +17,9 @@ export async function display(spec: VlSpec, options: DisplayOptions = {}): Promi
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional, native or ES-only package)
     tslab = require('tslab') as typeof import('tslab');
   } catch {
-    throw new Error('display() needs tslab (a devDependency of gaf-lab, run inside a tslab notebook). Elsewhere use saveFigure(spec, path) or renderSvg(spec).');
+    throw new Error(
+      'display() needs tslab (a devDependency of gaf-lab, run inside a tslab notebook). Elsewhere use saveFigure(spec, path) or renderSvg(spec).',
+    );
   }
   const format = options.format ?? 'png';
   if (format !== 'png' && format !== 'svg') throw new Error(`display: format must be 'png' or 'svg', got ${JSON.stringify(format)}.`);
@@ -25,7 +27,9 @@ export async function display(spec: VlSpec, options: DisplayOptions = {}): Promi
     try {
       f();
     } catch (e) {
-      throw new Error(`display() works only inside a running tslab notebook cell (${(e as Error).message}). Elsewhere use saveFigure(spec, path) or renderSvg(spec).`);
+      throw new Error(
+        `display() works only inside a running tslab notebook cell (${(e as Error).message}). Elsewhere use saveFigure(spec, path) or renderSvg(spec).`,
+      );
     }
   };
   if (format === 'svg') {

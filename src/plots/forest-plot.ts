@@ -49,7 +49,10 @@ export function forestPlotSpec(input: unknown, o: ForestPlotOptions = {}): VlSpe
   const xTitle = o.xTitle ?? 'difference to the baseline (percentage points)';
   return {
     $schema: VL_SCHEMA,
-    title: { text: o.title ?? 'Difference to the baseline', subtitle: o.subtitle ?? 'point: difference of means; line: Welch 95% interval; dashed: no difference' },
+    title: {
+      text: o.title ?? 'Difference to the baseline',
+      subtitle: o.subtitle ?? 'point: difference of means; line: Welch 95% interval; dashed: no difference',
+    },
     config: FIGURE_CONFIG,
     data: { values },
     width: o.width ?? 420,
@@ -62,15 +65,23 @@ export function forestPlotSpec(input: unknown, o: ForestPlotOptions = {}): VlSpe
         encoding: { y, x: { field: 'low', type: 'quantitative', title: xTitle }, x2: { field: 'high' } },
       },
       // A layer with no rows gives Vega an empty extent (and a warning), so hollow points only when needed.
-      ...[true, false].filter((w) => w || values.some((v) => v.low === null)).map((withInterval) => ({
-        transform: [{ filter: withInterval ? 'datum.low !== null' : 'datum.low === null' }],
-        mark: { type: 'point', size: 90, strokeWidth: 2, filled: withInterval },
-        encoding: {
-          y,
-          x: { field: 'estimate', type: 'quantitative', title: xTitle },
-          color: { field: 'interval', type: 'nominal', title: null, scale: { domain: ['with 95% interval', 'no interval (n < 2)'], range: ['#1f5fa8', '#c0392b'] }, legend: { orient: 'bottom' } },
-        },
-      })),
+      ...[true, false]
+        .filter((w) => w || values.some((v) => v.low === null))
+        .map((withInterval) => ({
+          transform: [{ filter: withInterval ? 'datum.low !== null' : 'datum.low === null' }],
+          mark: { type: 'point', size: 90, strokeWidth: 2, filled: withInterval },
+          encoding: {
+            y,
+            x: { field: 'estimate', type: 'quantitative', title: xTitle },
+            color: {
+              field: 'interval',
+              type: 'nominal',
+              title: null,
+              scale: { domain: ['with 95% interval', 'no interval (n < 2)'], range: ['#1f5fa8', '#c0392b'] },
+              legend: { orient: 'bottom' },
+            },
+          },
+        })),
     ],
   } as unknown as VlSpec;
 }

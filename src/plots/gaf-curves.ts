@@ -26,9 +26,11 @@ export interface GafCurvesOptions {
  * it rises above the identity (g'(0) > 1) and restricts large ones where it flattens.
  */
 export function gafCurvesSpec(gafs: readonly CurveFunction[], options: GafCurvesOptions = {}): VlSpec {
-  if (!Array.isArray(gafs) || gafs.length === 0) throw new Error('gafCurvesSpec: pass at least one GAF, e.g. [gafs.atan({alpha: 0.1, beta: 20})].');
+  if (!Array.isArray(gafs) || gafs.length === 0)
+    throw new Error('gafCurvesSpec: pass at least one GAF, e.g. [gafs.atan({alpha: 0.1, beta: 20})].');
   const [lo, hi] = options.range ?? [-1, 1];
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new Error(`gafCurvesSpec: range must be [lo, hi] with lo < hi, got ${JSON.stringify(options.range)}.`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi))
+    throw new Error(`gafCurvesSpec: range must be [lo, hi] with lo < hi, got ${JSON.stringify(options.range)}.`);
   const samples = options.samples ?? 401;
   if (!(Number.isInteger(samples) && samples >= 2)) throw new Error(`gafCurvesSpec: samples must be an integer >= 2, got ${samples}.`);
   const names = gafs.map((g) => g.name);
@@ -41,7 +43,8 @@ export function gafCurvesSpec(gafs: readonly CurveFunction[], options: GafCurves
       const x = lo + ((hi - lo) * i) / (samples - 1);
       const g = f.value(x);
       const dg = f.derivative(x);
-      if (!Number.isFinite(g) || !Number.isFinite(dg)) throw new Error(`gafCurvesSpec: ${f.name} is not finite at x = ${x} (g = ${g}, g' = ${dg}).`);
+      if (!Number.isFinite(g) || !Number.isFinite(dg))
+        throw new Error(`gafCurvesSpec: ${f.name} is not finite at x = ${x} (g = ${g}, g' = ${dg}).`);
       values.push({ gaf: f.name, x, g, dg });
     }
   }
@@ -51,13 +54,35 @@ export function gafCurvesSpec(gafs: readonly CurveFunction[], options: GafCurves
   const idHi = Math.min(hi, reach);
   const width = options.width ?? 320;
   const height = options.height ?? 260;
-  const color = { field: 'gaf', type: 'nominal' as const, title: 'GAF g(x)', sort: names, legend: { orient: 'bottom' as const, columns: 2 } };
-  const xAxis = { field: 'x', type: 'quantitative' as const, title: 'raw gradient component x', scale: { domain: [lo, hi], nice: false }, axis: { tickCount: 6 } };
+  const color = {
+    field: 'gaf',
+    type: 'nominal' as const,
+    title: 'GAF g(x)',
+    sort: names,
+    legend: { orient: 'bottom' as const, columns: 2 },
+  };
+  const xAxis = {
+    field: 'x',
+    type: 'quantitative' as const,
+    title: 'raw gradient component x',
+    scale: { domain: [lo, hi], nice: false },
+    axis: { tickCount: 6 },
+  };
   return {
     $schema: VL_SCHEMA,
-    title: { text: options.title ?? 'Gradient activation functions', subtitle: 'dashed: identity y = x (left) and gain 1 (right); g enlarges tiny gradients where g′(x) > 1' },
+    title: {
+      text: options.title ?? 'Gradient activation functions',
+      subtitle: 'dashed: identity y = x (left) and gain 1 (right); g enlarges tiny gradients where g′(x) > 1',
+    },
     config: FIGURE_CONFIG,
-    datasets: { curves: values, identity: [{ x: idLo, y: idLo }, { x: idHi, y: idHi }], unitGain: [{ y: 1 }] },
+    datasets: {
+      curves: values,
+      identity: [
+        { x: idLo, y: idLo },
+        { x: idHi, y: idHi },
+      ],
+      unitGain: [{ y: 1 }],
+    },
     hconcat: [
       {
         width,

@@ -78,19 +78,54 @@ export function gradNormSpec(rows: unknown, options: GradNormOptions = {}): VlSp
   if (bins.size === 0) throw new Error(`${where}: no finite${axis.log ? ', positive' : ''} raw${stat}/act${stat} values to plot.`);
   const values = [...bins.values()].map((b) => {
     const s = b.values.sort((p, q) => p - q);
-    return { variable: b.variable, x: b.x, group: b.group, kind: b.kind, median: quantile(s, 0.5), q10: quantile(s, 0.1), q90: quantile(s, 0.9), count: s.length };
+    return {
+      variable: b.variable,
+      x: b.x,
+      group: b.group,
+      kind: b.kind,
+      median: quantile(s, 0.5),
+      q10: quantile(s, 0.1),
+      q90: quantile(s, 0.9),
+      count: s.length,
+    };
   });
   const groups = [...new Set(values.map((v) => v.group))].sort();
   const kinds = [RAW, ACT].filter((k) => values.some((v) => v.kind === k));
-  const xEnc = { field: 'x', type: 'quantitative' as const, title: xCol === 'epoch' ? 'epoch' : 'training step', axis: { tickMinStep: 1, format: 'd' } };
+  const xEnc = {
+    field: 'x',
+    type: 'quantitative' as const,
+    title: xCol === 'epoch' ? 'epoch' : 'training step',
+    axis: { tickMinStep: 1, format: 'd' },
+  };
   const yScale = axis.log ? { type: 'log' as const } : { zero: true };
-  const lineLegend = { orient: 'bottom' as const, direction: 'vertical' as const, symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 };
+  const lineLegend = {
+    orient: 'bottom' as const,
+    direction: 'vertical' as const,
+    symbolType: 'stroke',
+    symbolStrokeWidth: 3,
+    symbolOpacity: 1,
+  };
   // Pooled: colour tells raw from activated. By run group: colour is the group, dash the kind.
   const color = options.by
     ? { field: 'group', type: 'nominal' as const, title: columnTitle(options.by), sort: groups, legend: lineLegend }
     : { field: 'kind', type: 'nominal' as const, title: 'gradient', sort: kinds, legend: lineLegend };
   const dash = options.by
-    ? { strokeDash: { field: 'kind', type: 'nominal' as const, title: 'gradient', sort: kinds, scale: { domain: [RAW, ACT], range: [[5, 3], [1, 0]] }, legend: { ...lineLegend, encode: { symbols: { update: { stroke: { value: '#444' } } } } } } }
+    ? {
+        strokeDash: {
+          field: 'kind',
+          type: 'nominal' as const,
+          title: 'gradient',
+          sort: kinds,
+          scale: {
+            domain: [RAW, ACT],
+            range: [
+              [5, 3],
+              [1, 0],
+            ],
+          },
+          legend: { ...lineLegend, encode: { symbols: { update: { stroke: { value: '#444' } } } } },
+        },
+      }
     : {};
   const layer = [
     {
@@ -110,7 +145,14 @@ export function gradNormSpec(rows: unknown, options: GradNormOptions = {}): VlSp
         y: { field: 'median', type: 'quantitative' as const, title: axis.title },
         color,
         ...dash,
-        tooltip: [{ field: 'variable' }, ...(options.by ? [{ field: 'group', title: columnTitle(options.by) }] : []), { field: 'kind', title: 'gradient' }, { field: 'x', title: xCol }, { field: 'median', format: '.3e' }, { field: 'count', title: 'observations' }],
+        tooltip: [
+          { field: 'variable' },
+          ...(options.by ? [{ field: 'group', title: columnTitle(options.by) }] : []),
+          { field: 'kind', title: 'gradient' },
+          { field: 'x', title: xCol },
+          { field: 'median', format: '.3e' },
+          { field: 'count', title: 'observations' },
+        ],
       },
     },
   ];

@@ -44,16 +44,47 @@ export function lineChartSpec(input: unknown, o: LineChartOptions): VlSpec {
   const rows = rowsOf(input, where);
   const fields = [o.x, o.y, ...(o.color ? [o.color] : []), ...(o.column ? [o.column] : [])];
   requireFields(rows, fields, where);
-  for (const [axis, field, log] of [['x', o.x, o.logX], ['y', o.y, o.logY]] as const) {
-    const bad = rows.find((r) => r[field] !== null && (typeof r[field] !== 'number' || !Number.isFinite(r[field] as number) || (log && (r[field] as number) <= 0)));
-    if (bad) throw new Error(`${where}: ${axis} field "${field}" must hold finite numbers${log ? ' > 0 (log axis)' : ''}; found ${JSON.stringify(bad[field])}. Filter such rows first or turn off log${axis.toUpperCase()}.`);
+  for (const [axis, field, log] of [
+    ['x', o.x, o.logX],
+    ['y', o.y, o.logY],
+  ] as const) {
+    const bad = rows.find(
+      (r) =>
+        r[field] !== null && (typeof r[field] !== 'number' || !Number.isFinite(r[field] as number) || (log && (r[field] as number) <= 0)),
+    );
+    if (bad)
+      throw new Error(
+        `${where}: ${axis} field "${field}" must hold finite numbers${log ? ' > 0 (log axis)' : ''}; found ${JSON.stringify(bad[field])}. Filter such rows first or turn off log${axis.toUpperCase()}.`,
+      );
   }
   const perLine = o.color ? rows.length / Math.max(1, new Set(rows.map((r) => r[o.color!])).size) : rows.length;
   const order = o.colorOrder ?? (o.color ? [...new Set(rows.map((r) => String(r[o.color!])))] : undefined);
   const encoding = {
-    x: { field: o.x, type: 'quantitative' as const, title: o.xTitle ?? o.x, ...(o.logX ? { scale: { type: 'log' as const } } : {}), ...(o.xFormat ? { axis: { format: o.xFormat } } : {}) },
-    y: { field: o.y, type: 'quantitative' as const, title: o.yTitle ?? o.y, ...(o.logY ? { scale: { type: 'log' as const } } : {}), ...(o.yFormat ? { axis: { format: o.yFormat } } : {}) },
-    ...(o.color ? { color: { field: o.color, type: 'nominal' as const, title: o.colorTitle ?? o.color, sort: order, legend: { orient: 'bottom' as const, columns: 3 } } } : {}),
+    x: {
+      field: o.x,
+      type: 'quantitative' as const,
+      title: o.xTitle ?? o.x,
+      ...(o.logX ? { scale: { type: 'log' as const } } : {}),
+      ...(o.xFormat ? { axis: { format: o.xFormat } } : {}),
+    },
+    y: {
+      field: o.y,
+      type: 'quantitative' as const,
+      title: o.yTitle ?? o.y,
+      ...(o.logY ? { scale: { type: 'log' as const } } : {}),
+      ...(o.yFormat ? { axis: { format: o.yFormat } } : {}),
+    },
+    ...(o.color
+      ? {
+          color: {
+            field: o.color,
+            type: 'nominal' as const,
+            title: o.colorTitle ?? o.color,
+            sort: order,
+            legend: { orient: 'bottom' as const, columns: 3 },
+          },
+        }
+      : {}),
   };
   const lines = { mark: { type: 'line' as const, strokeWidth: 2, point: o.points ?? perLine <= 30 }, encoding };
   const layer: object[] = [lines];
@@ -75,5 +106,10 @@ export function lineChartSpec(input: unknown, o: LineChartOptions): VlSpec {
   const base = { $schema: VL_SCHEMA, title, config: FIGURE_CONFIG, datasets: { rows }, data: { name: 'rows' } };
   if (!o.column) return { ...base, ...panel } as VlSpec;
   const panels = o.columnOrder ?? [...new Set(rows.map((r) => String(r[o.column!])))];
-  return { ...base, facet: { column: { field: o.column, type: 'nominal', title: null, sort: panels } }, spec: panel, resolve: { scale: { y: 'independent' } } } as unknown as VlSpec;
+  return {
+    ...base,
+    facet: { column: { field: o.column, type: 'nominal', title: null, sort: panels } },
+    spec: panel,
+    resolve: { scale: { y: 'independent' } },
+  } as unknown as VlSpec;
 }

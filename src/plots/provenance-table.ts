@@ -66,7 +66,12 @@ function shortPath(p: string): string {
 export function figureProvenanceTable(figuresDir: string, options: FigureProvenanceOptions = {}): FigureProvenanceRow[] {
   if (!fs.existsSync(figuresDir)) return [];
   const nbDir = options.notebooksDir ?? path.join(figuresDir, '..', 'notebooks');
-  const notebooks = fs.existsSync(nbDir) ? fs.readdirSync(nbDir).filter((f) => f.endsWith('.ipynb')).sort() : [];
+  const notebooks = fs.existsSync(nbDir)
+    ? fs
+        .readdirSync(nbDir)
+        .filter((f) => f.endsWith('.ipynb'))
+        .sort()
+    : [];
   return fs
     .readdirSync(figuresDir)
     .filter((f) => f.endsWith('.provenance.json') && f.startsWith(options.prefix ?? ''))

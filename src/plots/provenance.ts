@@ -46,7 +46,9 @@ export interface Provenance {
 function runsOf(input: ProvenanceInput['runs']): ProvenanceRun[] {
   if (input === undefined) return [];
   const items: unknown[] =
-    typeof (input as { objects?: unknown }).objects === 'function' ? (input as { objects(): object[] }).objects() : [...(input as readonly unknown[])];
+    typeof (input as { objects?: unknown }).objects === 'function'
+      ? (input as { objects(): object[] }).objects()
+      : [...(input as readonly unknown[])];
   const byId = new Map<string, ProvenanceRun>();
   for (const it of items) {
     if (typeof it === 'string') {
@@ -54,7 +56,8 @@ function runsOf(input: ProvenanceInput['runs']): ProvenanceRun[] {
       continue;
     }
     const r = it as Record<string, unknown>;
-    if (typeof r.runId !== 'string') throw new Error('saveFigure: provenance.runs must be run ids or rows with a runId column (e.g. the table of loadRuns).');
+    if (typeof r.runId !== 'string')
+      throw new Error('saveFigure: provenance.runs must be run ids or rows with a runId column (e.g. the table of loadRuns).');
     if (!byId.has(r.runId)) {
       const s = (k: string): string | null => (typeof r[k] === 'string' ? (r[k] as string) : null);
       byId.set(r.runId, { runId: r.runId, gitCommit: s('gitCommit'), runDir: s('runDir'), status: s('status') });
@@ -82,7 +85,7 @@ export function buildProvenance(figure: string, title: string | null, files: str
     runs,
     source: input.source ?? null,
     description: input.description ?? null,
-    command: process.argv.map((a) => path.relative(root, a).startsWith('..') ? a : path.relative(root, a) || '.').join(' '),
+    command: process.argv.map((a) => (path.relative(root, a).startsWith('..') ? a : path.relative(root, a) || '.')).join(' '),
     packages: { 'gaf-lab': ownVersion(), ...packageVersions(['vega', 'vega-lite', '@resvg/resvg-js', 'arquero']), node: process.version },
     ...(input.extra ? { extra: input.extra } : {}),
   };

@@ -85,7 +85,10 @@ export async function renderSvg(spec: VlSpec, options: RenderOptions = {}): Prom
   const sink = options.onWarning ?? ((m: string) => console.warn(`[gaf-lab plots] ${m}`));
   const logger = capturingLogger(sink);
   const compiled = vl.compile(spec, { logger: logger as unknown as VlLogger });
-  const view = new vega.View(vega.parse(compiled.spec as Parameters<VegaModule['parse']>[0]), { renderer: 'none', logger: logger as unknown as VlLogger });
+  const view = new vega.View(vega.parse(compiled.spec as Parameters<VegaModule['parse']>[0]), {
+    renderer: 'none',
+    logger: logger as unknown as VlLogger,
+  });
   try {
     return await view.toSVG();
   } finally {

@@ -38,7 +38,8 @@ function titleText(spec: VlSpec): string | null {
 export async function saveFigure(spec: VlSpec, file: string, options: SaveFigureOptions = {}): Promise<SavedFigure> {
   const name = path.basename(file).replace(/\.(png|svg)$/i, '');
   const base = path.join(path.dirname(file), name);
-  if (name === '' || name.startsWith('.') || /[\\/]$/.test(file)) throw new Error(`saveFigure: "${file}" has no figure name; pass e.g. figures/accuracy-bars.`);
+  if (name === '' || name.startsWith('.') || /[\\/]$/.test(file))
+    throw new Error(`saveFigure: "${file}" has no figure name; pass e.g. figures/accuracy-bars.`);
   const svgText = await renderSvg(spec, options);
   const png = svgToPng(svgText, options);
   const paths = { png: `${base}.png`, svg: `${base}.svg`, provenance: `${base}.provenance.json` };
@@ -58,5 +59,7 @@ export async function saveFigure(spec: VlSpec, file: string, options: SaveFigure
 
 /** Reads a figure's provenance sidecar. */
 export function readProvenance(file: string): Provenance {
-  return JSON.parse(fs.readFileSync(file.replace(/\.(png|svg)$/i, '') + (file.endsWith('.provenance.json') ? '' : '.provenance.json'), 'utf8')) as Provenance;
+  return JSON.parse(
+    fs.readFileSync(file.replace(/\.(png|svg)$/i, '') + (file.endsWith('.provenance.json') ? '' : '.provenance.json'), 'utf8'),
+  ) as Provenance;
 }

@@ -31,7 +31,9 @@ export function sensitivityHeatmapSpec(summary: unknown, options: SensitivityHea
   for (const r of rows) {
     const k = JSON.stringify([r[xCol], r[yCol], options.facet ? r[options.facet] : null]);
     if (seen.has(k)) {
-      throw new Error(`${where}: two summary rows share ${xCol}=${String(r[xCol])}, ${yCol}=${String(r[yCol])}${options.facet ? `, ${options.facet}=${String(r[options.facet])}` : ''}; summarize by exactly the heatmap's columns (plus facet), or filter the summary first.`);
+      throw new Error(
+        `${where}: two summary rows share ${xCol}=${String(r[xCol])}, ${yCol}=${String(r[yCol])}${options.facet ? `, ${options.facet}=${String(r[options.facet])}` : ''}; summarize by exactly the heatmap's columns (plus facet), or filter the summary first.`,
+      );
     }
     seen.add(k);
   }
@@ -54,11 +56,13 @@ export function sensitivityHeatmapSpec(summary: unknown, options: SensitivityHea
       dark: Number.isFinite(v) && hi > lo ? (v - lo) / (hi - lo) < 0.55 : false,
     };
   });
-  const numeric = (a: unknown, b: unknown): number => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)));
+  const numeric = (a: unknown, b: unknown): number =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
   const xs = [...new Set(values.map((v) => v.x))].sort(numeric);
   const ys = [...new Set(values.map((v) => v.y))].sort(numeric).reverse();
   const cell = options.cell ?? 56;
-  const valueTitle = valueCol === 'finalMean' ? `mean final ${axis.title}` : valueCol === 'bestMean' ? `mean best ${axis.title}` : axis.title;
+  const valueTitle =
+    valueCol === 'finalMean' ? `mean final ${axis.title}` : valueCol === 'bestMean' ? `mean best ${axis.title}` : axis.title;
   const layer = [
     {
       mark: { type: 'rect' as const, stroke: 'white', strokeWidth: 1 },
@@ -70,7 +74,12 @@ export function sensitivityHeatmapSpec(summary: unknown, options: SensitivityHea
           type: 'quantitative' as const,
           title: valueTitle.split(/ (?=\()/),
           scale: { scheme: 'viridis' },
-          legend: { format: axis.format ?? '.3g', orient: 'right' as const, gradientLength: Math.max(cell * ys.length, 120), titlePadding: 10 },
+          legend: {
+            format: axis.format ?? '.3g',
+            orient: 'right' as const,
+            gradientLength: Math.max(cell * ys.length, 120),
+            titlePadding: 10,
+          },
         },
         tooltip: [
           { field: 'x', title: xCol },
@@ -97,7 +106,14 @@ export function sensitivityHeatmapSpec(summary: unknown, options: SensitivityHea
   // Wide enough cells for the x-axis title (about 175 px), so side-by-side panels do not overlap.
   const size = { width: { step: Math.max(cell, Math.ceil(175 / xs.length)) }, height: { step: cell } };
   if (options.facet) {
-    return { $schema: VL_SCHEMA, title, config: FIGURE_CONFIG, data: { values }, facet: { field: 'panel', type: 'nominal', title: columnTitle(options.facet) }, spec: { ...size, layer } };
+    return {
+      $schema: VL_SCHEMA,
+      title,
+      config: FIGURE_CONFIG,
+      data: { values },
+      facet: { field: 'panel', type: 'nominal', title: columnTitle(options.facet) },
+      spec: { ...size, layer },
+    };
   }
   return { $schema: VL_SCHEMA, title, config: FIGURE_CONFIG, data: { values }, ...size, layer };
 }

@@ -34,9 +34,17 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
   const include = options.include ?? 'completed';
   const all = rowsOf(table, where);
   requireFields(all, ['runId', 'status', 'epoch', metric, ...by, ...(options.facet ? [options.facet] : [])], where);
-  const rows = all.filter((r) => (include === 'all' || r.status === 'completed') && typeof r.epoch === 'number' && typeof r[metric] === 'number' && Number.isFinite(r[metric]));
+  const rows = all.filter(
+    (r) =>
+      (include === 'all' || r.status === 'completed') &&
+      typeof r.epoch === 'number' &&
+      typeof r[metric] === 'number' &&
+      Number.isFinite(r[metric]),
+  );
   if (rows.length === 0) {
-    throw new Error(`${where}: no ${include === 'all' ? '' : 'completed '}run has a finite ${metric}. ${include === 'all' ? '' : "Pass {include: 'all'} to plot runs still in progress."}`);
+    throw new Error(
+      `${where}: no ${include === 'all' ? '' : 'completed '}run has a finite ${metric}. ${include === 'all' ? '' : "Pass {include: 'all'} to plot runs still in progress."}`,
+    );
   }
 
   const groups = new Map<string, { group: string; panel: string | null; epoch: number; values: number[]; runs: Set<unknown> }>();
@@ -54,7 +62,15 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
     const [low, high] =
       band === 'minmax' ? [Math.min(...g.values), Math.max(...g.values)] : band === 'sd' ? [s.mean - s.sd, s.mean + s.sd] : [s.low, s.high];
     // With one seed there is no spread: the band collapses onto the line instead of vanishing.
-    return { group: g.group, panel: g.panel, epoch: g.epoch, mean: s.mean, low: Number.isFinite(low) ? low : s.mean, high: Number.isFinite(high) ? high : s.mean, n: s.n };
+    return {
+      group: g.group,
+      panel: g.panel,
+      epoch: g.epoch,
+      mean: s.mean,
+      low: Number.isFinite(low) ? low : s.mean,
+      high: Number.isFinite(high) ? high : s.mean,
+      n: s.n,
+    };
   });
   values.sort((a, b) => a.group.localeCompare(b.group) || String(a.panel).localeCompare(String(b.panel)) || a.epoch - b.epoch);
   const ns = values.map((v) => v.n);
@@ -72,7 +88,11 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
     scale: { domain: [1, maxEpoch], nice: false },
     axis: { tickMinStep: 1, format: 'd' },
   };
-  const color = { field: 'group', type: 'nominal' as const, title: legendTitle, legend: {
+  const color = {
+    field: 'group',
+    type: 'nominal' as const,
+    title: legendTitle,
+    legend: {
       orient: 'bottom' as const,
       direction: 'vertical' as const,
       // The legend shows the line, not the faint band drawn with the same colour.
@@ -84,7 +104,18 @@ export function trainingCurvesSpec(table: unknown, options: TrainingCurvesOption
   const layer = [
     {
       mark: { type: 'area' as const, opacity: 0.18 },
-      encoding: { x, y: { field: 'low', type: 'quantitative' as const, title: axis.title, axis: axis.format ? { format: axis.format } : {}, scale: { zero: false } }, y2: { field: 'high' }, color },
+      encoding: {
+        x,
+        y: {
+          field: 'low',
+          type: 'quantitative' as const,
+          title: axis.title,
+          axis: axis.format ? { format: axis.format } : {},
+          scale: { zero: false },
+        },
+        y2: { field: 'high' },
+        color,
+      },
     },
     {
       mark: { type: 'line' as const, strokeWidth: 2, point: maxEpoch <= 30 },

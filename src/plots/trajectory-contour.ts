@@ -51,7 +51,9 @@ function greys(n: number): string[] {
 function finiteField(rows: Row[], field: string, where: string, what: string): void {
   const i = rows.findIndex((r) => typeof r[field] !== 'number' || !Number.isFinite(r[field] as number));
   if (i >= 0) {
-    throw new Error(`${where}: ${what} row ${i} has ${field} = ${typeof rows[i]![field] === 'number' ? String(rows[i]![field]) : JSON.stringify(rows[i]![field])}; every ${what} row needs a finite number there. Filter out such rows (e.g. a diverged run's last iterate) first.`);
+    throw new Error(
+      `${where}: ${what} row ${i} has ${field} = ${typeof rows[i]![field] === 'number' ? String(rows[i]![field]) : JSON.stringify(rows[i]![field])}; every ${what} row needs a finite number there. Filter out such rows (e.g. a diverged run's last iterate) first.`,
+    );
   }
 }
 
@@ -73,7 +75,12 @@ function clipSegment(a: Pt, b: Pt, box: Box): [Pt, Pt] | null {
   const dy = b.y - a.y;
   let t0 = 0;
   let t1 = 1;
-  for (const [p, q] of [[-dx, a.x - box.x0], [dx, box.x1 - a.x], [-dy, a.y - box.y0], [dy, box.y1 - a.y]] as const) {
+  for (const [p, q] of [
+    [-dx, a.x - box.x0],
+    [dx, box.x1 - a.x],
+    [-dy, a.y - box.y0],
+    [dy, box.y1 - a.y],
+  ] as const) {
     if (p === 0) {
       if (q < 0) return null;
     } else {
@@ -138,7 +145,10 @@ export function trajectoryContourSpec(surfaceRows: unknown, trajectoryRows: unkn
 
   const xs = [...new Set(surface.map((r) => r[x] as number))].sort((a, b) => a - b);
   const ys = [...new Set(surface.map((r) => r[y] as number))].sort((a, b) => a - b);
-  if (xs.length < 2 || ys.length < 2) throw new Error(`${where}: the surface needs at least 2 distinct ${x} and ${y} values (a grid from theory.lossSurface), got ${xs.length} x ${ys.length}.`);
+  if (xs.length < 2 || ys.length < 2)
+    throw new Error(
+      `${where}: the surface needs at least 2 distinct ${x} and ${y} values (a grid from theory.lossSurface), got ${xs.length} x ${ys.length}.`,
+    );
   const xe = cellEdges(xs);
   const ye = cellEdges(ys);
 
@@ -168,7 +178,9 @@ export function trajectoryContourSpec(surfaceRows: unknown, trajectoryRows: unkn
       .sort((a, b) => a.order - b.order),
   }));
   const pieces = runs.flatMap((run) =>
-    clipPath(run.points, box).flatMap((piece, k) => piece.map((p, i) => ({ x: p.x, y: p.y, method: run.method, piece: `${run.method}#${k}`, order: i }))),
+    clipPath(run.points, box).flatMap((piece, k) =>
+      piece.map((p, i) => ({ x: p.x, y: p.y, method: run.method, piece: `${run.method}#${k}`, order: i })),
+    ),
   );
   const inBox = (p: Pt): boolean => p.x >= box.x0 && p.x <= box.x1 && p.y >= box.y0 && p.y <= box.y1;
   const iterates = runs.flatMap((run) => run.points.filter(inBox).map((p) => ({ x: p.x, y: p.y, method: run.method })));
@@ -191,7 +203,14 @@ export function trajectoryContourSpec(surfaceRows: unknown, trajectoryRows: unkn
   const yScale = { domain: [ys[0]!, ys[ys.length - 1]!], nice: false, zero: false };
   const xEnc = { field: 'x', type: 'quantitative' as const, title: options.xTitle ?? x, scale: xScale };
   const yEnc = { field: 'y', type: 'quantitative' as const, title: options.yTitle ?? y, scale: yScale };
-  const stroke = { field: 'method', type: 'nominal' as const, title: options.colorTitle ?? color, sort: methods, scale: { domain: methods }, legend: { orient: 'bottom' as const, columns: 1, symbolType: 'stroke' } };
+  const stroke = {
+    field: 'method',
+    type: 'nominal' as const,
+    title: options.colorTitle ?? color,
+    sort: methods,
+    scale: { domain: methods },
+    legend: { orient: 'bottom' as const, columns: 1, symbolType: 'stroke' },
+  };
 
   const layer: object[] = [
     {
@@ -234,7 +253,16 @@ export function trajectoryContourSpec(surfaceRows: unknown, trajectoryRows: unkn
     ...(['left', 'right'] as const).map((side) => ({
       data: { name: 'starts' },
       transform: [{ filter: `datum.side === '${side}'` }],
-      mark: { type: 'text', align: side === 'left' ? 'right' : 'left', baseline: 'bottom', dx: side === 'left' ? -10 : 10, dy: -6, fontSize: 12, fontWeight: 'bold', color: 'black' },
+      mark: {
+        type: 'text',
+        align: side === 'left' ? 'right' : 'left',
+        baseline: 'bottom',
+        dx: side === 'left' ? -10 : 10,
+        dy: -6,
+        fontSize: 12,
+        fontWeight: 'bold',
+        color: 'black',
+      },
       encoding: { x: xEnc, y: yEnc, text: { field: 'label' } },
     })),
   );
@@ -242,7 +270,9 @@ export function trajectoryContourSpec(surfaceRows: unknown, trajectoryRows: unkn
     $schema: VL_SCHEMA,
     title: {
       text: options.title ?? 'Trajectories on the loss surface',
-      subtitle: options.subtitle ?? `grey bands: ${options.zTitle ?? 'loss'} in ${bandLabels.length} bands of equal area (lighter = lower); lines: iterates; ring: start`,
+      subtitle:
+        options.subtitle ??
+        `grey bands: ${options.zTitle ?? 'loss'} in ${bandLabels.length} bands of equal area (lighter = lower); lines: iterates; ring: start`,
     },
     config: FIGURE_CONFIG,
     datasets: { surface: cells, paths: pieces, iterates, starts: startPoints },

@@ -18,7 +18,10 @@ export function packageVersions(names: readonly string[]): Record<string, string
     out[name] = null;
     for (let dir = __dirname; ; dir = path.dirname(dir)) {
       try {
-        const p = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        const p = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
         out[name] = p.name === name || p.name === undefined ? (p.version ?? null) : `${p.name}@${p.version} (alias)`;
         break;
       } catch {

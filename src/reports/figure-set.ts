@@ -80,12 +80,25 @@ export function concatSpecs(specs: VlSpec[], title: { text: string; subtitle?: s
     const { $schema: _s, config: _c, ...rest } = s as unknown as Record<string, unknown>;
     return rest;
   });
-  return { $schema: VL_SCHEMA, title, config: FIGURE_CONFIG, hconcat: panels, resolve: { scale: { color: 'shared' } } } as unknown as VlSpec;
+  return {
+    $schema: VL_SCHEMA,
+    title,
+    config: FIGURE_CONFIG,
+    hconcat: panels,
+    resolve: { scale: { color: 'shared' } },
+  } as unknown as VlSpec;
 }
 
-const distinct = (t: ColumnTable, col: string): unknown[] => (t.columnNames().includes(col) ? [...new Set(Array.from(t.array(col) as ArrayLike<unknown>))] : []);
+const distinct = (t: ColumnTable, col: string): unknown[] =>
+  t.columnNames().includes(col) ? [...new Set(Array.from(t.array(col) as ArrayLike<unknown>))] : [];
 
-const DATASET_TITLES: Record<string, string> = { 'fashion-mnist': 'Fashion-MNIST', mnist: 'MNIST', cifar10: 'CIFAR-10', cifar100: 'CIFAR-100', imagenet: 'ImageNet' };
+const DATASET_TITLES: Record<string, string> = {
+  'fashion-mnist': 'Fashion-MNIST',
+  mnist: 'MNIST',
+  cifar10: 'CIFAR-10',
+  cifar100: 'CIFAR-100',
+  imagenet: 'ImageNet',
+};
 
 /** "Fashion-MNIST, smallcnn" from the runs. */
 function settingTitle(t: ColumnTable): string {
@@ -123,14 +136,28 @@ export function resultsMarkdown(runs: ColumnTable, tables: ResultsTables, o: { r
   const setting = SETTING_COLUMNS.flatMap(([col, name]) => {
     const vals = distinct(runs, col).filter((v) => v !== null && v !== undefined);
     if (vals.length === 0) return [];
-    const shown = vals.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)))).map(String);
+    const shown = vals
+      .sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))))
+      .map(String);
     return [`- ${name}: ${shown.join(', ')}`];
   });
-  const optimizers = distinct(runs, 'optimizerLabel').map(String).sort().map((l) => `\`${l}\``);
-  const speeds = (runs.objects() as Record<string, unknown>[]).map((r) => r.imagesPerSecond).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
-  const epochTimes = (runs.objects() as Record<string, unknown>[]).map((r) => r.epochSeconds).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+  const optimizers = distinct(runs, 'optimizerLabel')
+    .map(String)
+    .sort()
+    .map((l) => `\`${l}\``);
+  const speeds = (runs.objects() as Record<string, unknown>[])
+    .map((r) => r.imagesPerSecond)
+    .filter((v): v is number => typeof v === 'number')
+    .sort((a, b) => a - b);
+  const epochTimes = (runs.objects() as Record<string, unknown>[])
+    .map((r) => r.epochSeconds)
+    .filter((v): v is number => typeof v === 'number')
+    .sort((a, b) => a - b);
   const median = (v: number[]): number => v[Math.floor((v.length - 1) / 2)]!;
-  const trainedAt = distinct(runs, 'gitCommit').map((c) => (c === null ? 'unknown' : String(c).slice(0, 10))).join(', ') || 'unknown';
+  const trainedAt =
+    distinct(runs, 'gitCommit')
+      .map((c) => (c === null ? 'unknown' : String(c).slice(0, 10)))
+      .join(', ') || 'unknown';
   const lines = [
     `# Results: ${settingTitle(runs)}`,
     '',
@@ -144,7 +171,11 @@ export function resultsMarkdown(runs: ColumnTable, tables: ResultsTables, o: { r
     '',
     ...setting,
     `- optimizers: ${optimizers.join(', ')}`,
-    ...(speeds.length ? [`- speed: median ${median(epochTimes).toFixed(1)} s per epoch (training and evaluation), ${Math.round(median(speeds))} training images/s per run`] : []),
+    ...(speeds.length
+      ? [
+          `- speed: median ${median(epochTimes).toFixed(1)} s per epoch (training and evaluation), ${Math.round(median(speeds))} training images/s per run`,
+        ]
+      : []),
     '',
     `## ${tables.metric === 'testTop1' ? 'Final test top-1 accuracy' : tables.metric} across seeds`,
     '',
@@ -176,11 +207,17 @@ export async function regenerateFigures(o: FigureSetOptions): Promise<FigureSetR
   };
 
   const curves = figureGafs();
-  const fnSpec = gafCurvesSpec(curves, { range: [-0.5, 0.5], title: 'Gradient activation functions g and their gain g′' }) as unknown as { title: { text: string; subtitle: string } };
+  const fnSpec = gafCurvesSpec(curves, { range: [-0.5, 0.5], title: 'Gradient activation functions g and their gain g′' }) as unknown as {
+    title: { text: string; subtitle: string };
+  };
   // The last GAF is the counter-example; say so where the reader looks first.
-  fnSpec.title = { ...fnSpec.title, subtitle: [fnSpec.title.subtitle, `${curves[3]!.name}: αβ = 0.5 < 1, shrinks tiny gradients instead (not a GAF by condition 3)`] } as unknown as typeof fnSpec.title;
+  fnSpec.title = {
+    ...fnSpec.title,
+    subtitle: [fnSpec.title.subtitle, `${curves[3]!.name}: αβ = 0.5 < 1, shrinks tiny gradients instead (not a GAF by condition 3)`],
+  } as unknown as typeof fnSpec.title;
   await save('gaf-functions', fnSpec as unknown as VlSpec, {
-    description: "g(x) and g'(x) of the GAFs used in the main job and the paper, and one with alpha*beta < 1 that does not enlarge tiny gradients",
+    description:
+      "g(x) and g'(x) of the GAFs used in the main job and the paper, and one with alpha*beta < 1 that does not enlarge tiny gradients",
     extra: { gafs: curves.map((g) => g.toJSON()) },
   });
   const grid = conditionGrid({ kind: 'atan', ...CONDITION_GRID });
@@ -238,11 +275,24 @@ export async function regenerateFigures(o: FigureSetOptions): Promise<FigureSetR
       // Weight matrices and kernels: the layers' gradients; biases and batch-norm scales would double the panels.
       const vars = [...new Set(grads.map((g) => g.variable))];
       const kernels = vars.filter((v) => /kernel$/.test(v));
-      await save('grad-norms', gradNormSpec(grads, { by: 'optimizerLabel', x: 'step', variables: kernels.length ? kernels : undefined, columns: 3, width: 260, height: 170, title: `${title}: per-layer gradient L2 norm, raw vs activated` }), {
-        runs: grads,
-        source,
-        description: 'per-layer L2 norm of the raw gradient (dashed) and of the activated gradient g(gradient) (solid), median across seeds at each observed step',
-      });
+      await save(
+        'grad-norms',
+        gradNormSpec(grads, {
+          by: 'optimizerLabel',
+          x: 'step',
+          variables: kernels.length ? kernels : undefined,
+          columns: 3,
+          width: 260,
+          height: 170,
+          title: `${title}: per-layer gradient L2 norm, raw vs activated`,
+        }),
+        {
+          runs: grads,
+          source,
+          description:
+            'per-layer L2 norm of the raw gradient (dashed) and of the activated gradient g(gradient) (solid), median across seeds at each observed step',
+        },
+      );
     } catch (e) {
       result.skipped.push({ figure: 'grad-norms', reason: (e as Error).message });
     }

@@ -14,7 +14,6 @@ import { FIGURE_CONFIG, VL_SCHEMA, type VlSpec } from '../plots/spec';
 import type { BuiltinGafKind } from '../gaf/gaf';
 import type { ConditionCell } from '../theory/gaf-table';
 
-
 /** Options of {@link conditionGrid}. */
 export interface ConditionGridOptions {
   kind?: BuiltinGafKind;
@@ -33,7 +32,15 @@ export function conditionGrid(o: ConditionGridOptions): ConditionCell[] {
     for (const beta of o.betas) {
       const r = checkConditions(gafs[kind]({ alpha, beta }), { points: o.points ?? 400 });
       const failed = r.conditions.map((c, i) => (c.holds ? 0 : i + 1)).filter((i) => i > 0);
-      out.push({ kind, alpha, beta, slopeAtZero: r.slopeAtZero, allHold: r.allHold, failed, failedIds: r.conditions.filter((c) => !c.holds).map((c) => c.id) });
+      out.push({
+        kind,
+        alpha,
+        beta,
+        slopeAtZero: r.slopeAtZero,
+        allHold: r.allHold,
+        failed,
+        failedIds: r.conditions.filter((c) => !c.holds).map((c) => c.id),
+      });
     }
   }
   return out;
@@ -72,12 +79,25 @@ export function gafConditionsSpec(cells: readonly ConditionCell[], options: GafC
   const betas = [...new Set(cells.map((c) => c.beta))].sort((a, b) => a - b);
   const ae = logCellEdges(alphas);
   const be = logCellEdges(betas);
-  const verdict = (c: ConditionCell): string => (c.allHold ? 'all four hold' : `condition${c.failed.length > 1 ? 's' : ''} ${c.failed.join(', ')} fail${c.failed.length > 1 ? '' : 's'}`);
-  const verdicts = [...new Set(cells.map(verdict))].sort((a, b) => (a === 'all four hold' ? -1 : b === 'all four hold' ? 1 : a.localeCompare(b)));
+  const verdict = (c: ConditionCell): string =>
+    c.allHold ? 'all four hold' : `condition${c.failed.length > 1 ? 's' : ''} ${c.failed.join(', ')} fail${c.failed.length > 1 ? '' : 's'}`;
+  const verdicts = [...new Set(cells.map(verdict))].sort((a, b) =>
+    a === 'all four hold' ? -1 : b === 'all four hold' ? 1 : a.localeCompare(b),
+  );
   const values = cells.map((c) => {
     const i = alphas.indexOf(c.alpha);
     const j = betas.indexOf(c.beta);
-    return { a0: ae[i]!, a1: ae[i + 1]!, b0: be[j]!, b1: be[j + 1]!, alpha: c.alpha, beta: c.beta, slope: c.slopeAtZero, label: fmt(c.slopeAtZero), verdict: verdict(c) };
+    return {
+      a0: ae[i]!,
+      a1: ae[i + 1]!,
+      b0: be[j]!,
+      b1: be[j + 1]!,
+      alpha: c.alpha,
+      beta: c.beta,
+      slope: c.slopeAtZero,
+      label: fmt(c.slopeAtZero),
+      verdict: verdict(c),
+    };
   });
   const [aLo, aHi] = [ae[0]!, ae[ae.length - 1]!];
   const [bLo, bHi] = [be[0]!, be[be.length - 1]!];
@@ -88,8 +108,20 @@ export function gafConditionsSpec(cells: readonly ConditionCell[], options: GafC
     const beta = 1 / alpha;
     if (beta >= bLo && beta <= bHi) boundary.push({ alpha, beta });
   }
-  const x = { field: 'a0', type: 'quantitative' as const, title: 'α (output scale of g)', scale: { type: 'log' as const, domain: [aLo, aHi], nice: false }, axis: { values: alphas, format: '~g', grid: false } };
-  const y = { field: 'b0', type: 'quantitative' as const, title: 'β (input scale of g)', scale: { type: 'log' as const, domain: [bLo, bHi], nice: false }, axis: { values: betas, format: '~g', grid: false } };
+  const x = {
+    field: 'a0',
+    type: 'quantitative' as const,
+    title: 'α (output scale of g)',
+    scale: { type: 'log' as const, domain: [aLo, aHi], nice: false },
+    axis: { values: alphas, format: '~g', grid: false },
+  };
+  const y = {
+    field: 'b0',
+    type: 'quantitative' as const,
+    title: 'β (input scale of g)',
+    scale: { type: 'log' as const, domain: [bLo, bHi], nice: false },
+    axis: { values: betas, format: '~g', grid: false },
+  };
   const palette = ['#4c9a5b', '#d9863d', '#c44e52', '#8172b2', '#937860'];
   const layer: unknown[] = [
     {
@@ -100,7 +132,14 @@ export function gafConditionsSpec(cells: readonly ConditionCell[], options: GafC
         x2: { field: 'a1' },
         y,
         y2: { field: 'b1' },
-        color: { field: 'verdict', type: 'nominal', title: 'paper\'s conditions (checkConditions)', sort: verdicts, scale: { domain: verdicts, range: palette.slice(0, verdicts.length) }, legend: { orient: 'bottom', direction: 'vertical' } },
+        color: {
+          field: 'verdict',
+          type: 'nominal',
+          title: "paper's conditions (checkConditions)",
+          sort: verdicts,
+          scale: { domain: verdicts, range: palette.slice(0, verdicts.length) },
+          legend: { orient: 'bottom', direction: 'vertical' },
+        },
         opacity: { value: 0.8 },
         tooltip: [{ field: 'alpha', title: 'α' }, { field: 'beta', title: 'β' }, { field: 'slope', title: "g'(0)" }, { field: 'verdict' }],
       },
@@ -109,13 +148,21 @@ export function gafConditionsSpec(cells: readonly ConditionCell[], options: GafC
     {
       data: { values: boundary },
       mark: { type: 'line', color: 'black', strokeDash: [6, 4], strokeWidth: 2, clip: true },
-      encoding: { x: { field: 'alpha', type: 'quantitative', scale: x.scale }, y: { field: 'beta', type: 'quantitative', scale: y.scale }, order: { field: 'alpha' } },
+      encoding: {
+        x: { field: 'alpha', type: 'quantitative', scale: x.scale },
+        y: { field: 'beta', type: 'quantitative', scale: y.scale },
+        order: { field: 'alpha' },
+      },
     },
     {
       data: { values },
       // At the grid value itself (where the axis tick and a ring are), not the cell's middle.
       mark: { type: 'text', fontSize: 11, color: '#111', baseline: 'middle' },
-      encoding: { x: { field: 'alpha', type: 'quantitative', scale: x.scale }, y: { field: 'beta', type: 'quantitative', scale: y.scale }, text: { field: 'label' } },
+      encoding: {
+        x: { field: 'alpha', type: 'quantitative', scale: x.scale },
+        y: { field: 'beta', type: 'quantitative', scale: y.scale },
+        text: { field: 'label' },
+      },
     },
   ];
   const hl = options.highlight ?? [];
@@ -124,13 +171,20 @@ export function gafConditionsSpec(cells: readonly ConditionCell[], options: GafC
       {
         data: { values: hl },
         mark: { type: 'point', shape: 'circle', size: 450, strokeWidth: 2.5, color: 'black', filled: false },
-        encoding: { x: { field: 'alpha', type: 'quantitative', scale: x.scale }, y: { field: 'beta', type: 'quantitative', scale: y.scale } },
+        encoding: {
+          x: { field: 'alpha', type: 'quantitative', scale: x.scale },
+          y: { field: 'beta', type: 'quantitative', scale: y.scale },
+        },
       },
       {
         data: { values: hl },
         // Under its ring, inside the cell: neighbouring settings' labels cannot collide.
         mark: { type: 'text', align: 'center', baseline: 'top', dy: 13, fontSize: 11, fontWeight: 'bold', color: 'black' },
-        encoding: { x: { field: 'alpha', type: 'quantitative', scale: x.scale }, y: { field: 'beta', type: 'quantitative', scale: y.scale }, text: { field: 'label' } },
+        encoding: {
+          x: { field: 'alpha', type: 'quantitative', scale: x.scale },
+          y: { field: 'beta', type: 'quantitative', scale: y.scale },
+          text: { field: 'label' },
+        },
       },
     );
   }

@@ -46,7 +46,15 @@ export function withGafRole(table: ColumnTable): ColumnTable {
 
 /** Columns that say which optimizer a run used: they tell baseline from treatment, so a comparison does not match on them. */
 export function isOptimizerColumn(c: string): boolean {
-  return c === 'optimizerLabel' || c === ROLE_COLUMN || c === 'optimizer.name' || c === 'optimizer.variant' || c === 'optimizer.placement' || c.startsWith('optimizer.gaf') || c.startsWith('optimizer.effective');
+  return (
+    c === 'optimizerLabel' ||
+    c === ROLE_COLUMN ||
+    c === 'optimizer.name' ||
+    c === 'optimizer.variant' ||
+    c === 'optimizer.placement' ||
+    c.startsWith('optimizer.gaf') ||
+    c.startsWith('optimizer.effective')
+  );
 }
 
 /** Options of {@link resultsTables}. */
@@ -106,7 +114,11 @@ export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions =
   try {
     // One summary row per optimizer within each matched group; the role column marks the sides.
     const sides = summarizeRuns(table, { by: [...comparisonBy, 'optimizerLabel', ROLE_COLUMN], metric, target: options.target });
-    const comparison = compareToBaseline(sides, { baseline: { [ROLE_COLUMN]: 'baseline' }, treatment: { [ROLE_COLUMN]: 'gaf' }, by: comparisonBy });
+    const comparison = compareToBaseline(sides, {
+      baseline: { [ROLE_COLUMN]: 'baseline' },
+      treatment: { [ROLE_COLUMN]: 'gaf' },
+      by: comparisonBy,
+    });
     const on = comparisonBy.length ? `matched on ${comparisonBy.join(', ')}` : 'all runs pooled';
     return { ...base, comparison, comparisonNote: `SGD+GAF vs plain SGD, ${on}.` };
   } catch (e) {
@@ -117,7 +129,12 @@ export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions =
 /** The tables as text (Markdown pipe tables, readable in a terminal), after a warning line per set of duplicate runs. */
 export function formatResultsTables(t: ResultsTables): string {
   const warnings = t.duplicates.map(describeDuplicates);
-  const parts = [...(warnings.length ? [...warnings, ''] : []), `Summary across seeds (${t.runCount} runs, metric ${t.metric}):`, '', formatSummary(t.summary)];
+  const parts = [
+    ...(warnings.length ? [...warnings, ''] : []),
+    `Summary across seeds (${t.runCount} runs, metric ${t.metric}):`,
+    '',
+    formatSummary(t.summary),
+  ];
   parts.push('');
   if (t.comparison) parts.push(`Comparison: ${t.comparisonNote}`, '', formatComparison(t.comparison));
   else parts.push(t.comparisonNote);

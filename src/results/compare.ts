@@ -24,7 +24,8 @@ export interface CompareOptions {
 
 function matcher(f: RowFilter, what: string): (row: Record<string, unknown>) => boolean {
   if (typeof f === 'function') return f;
-  if (typeof f !== 'object' || f === null) throw new Error(`compareToBaseline: ${what} must be an object of column values or a function (row) => boolean.`);
+  if (typeof f !== 'object' || f === null)
+    throw new Error(`compareToBaseline: ${what} must be an object of column values or a function (row) => boolean.`);
   const entries = Object.entries(f);
   return (row) => entries.every(([k, v]) => (row[k] ?? null) === (v ?? null));
 }
@@ -44,11 +45,16 @@ export function compareToBaseline(summary: ColumnTable, options: CompareOptions)
   if (!isTable(summary)) throw new Error('compareToBaseline: expected the table returned by summarizeRuns().');
   const names = summary.columnNames();
   for (const c of [...options.by, 'finalMean', 'n']) {
-    if (!names.includes(c)) throw new Error(`compareToBaseline: the summary has no column "${c}". Columns are: ${names.join(', ')}. Summarize with by: [...${JSON.stringify(options.by)}, <the columns the filters use>].`);
+    if (!names.includes(c))
+      throw new Error(
+        `compareToBaseline: the summary has no column "${c}". Columns are: ${names.join(', ')}. Summarize with by: [...${JSON.stringify(options.by)}, <the columns the filters use>].`,
+      );
   }
   for (const f of [options.baseline, options.treatment]) {
     if (typeof f === 'object' && f !== null) {
-      for (const k of Object.keys(f)) if (!names.includes(k)) throw new Error(`compareToBaseline: filter column "${k}" is not in the summary. Columns are: ${names.join(', ')}.`);
+      for (const k of Object.keys(f))
+        if (!names.includes(k))
+          throw new Error(`compareToBaseline: filter column "${k}" is not in the summary. Columns are: ${names.join(', ')}.`);
     }
   }
   const m = options.measure ?? 'final';
@@ -63,7 +69,10 @@ export function compareToBaseline(summary: ColumnTable, options: CompareOptions)
   for (const r of rows) {
     const b = isBase(r);
     const t = isTreat(r);
-    if (b && t) throw new Error(`compareToBaseline: a summary row matches both the baseline ${describeFilter(options.baseline)} and the treatment ${describeFilter(options.treatment)}; make the filters exclusive.`);
+    if (b && t)
+      throw new Error(
+        `compareToBaseline: a summary row matches both the baseline ${describeFilter(options.baseline)} and the treatment ${describeFilter(options.treatment)}; make the filters exclusive.`,
+      );
     if (!b && !t) continue;
     const key = keyOf(r);
     const k = JSON.stringify(key);
@@ -77,7 +86,9 @@ export function compareToBaseline(summary: ColumnTable, options: CompareOptions)
   const out: Record<string, Cell>[] = [];
   for (const g of [...groups.values()].sort((a, b) => compareKeys(a.key, b.key))) {
     if (g.base.length > 1) {
-      throw new Error(`compareToBaseline: ${g.base.length} summary rows match the baseline ${describeFilter(options.baseline)} for ${JSON.stringify(g.key)}; narrow the filter or add the distinguishing column to "by" of summarizeRuns.`);
+      throw new Error(
+        `compareToBaseline: ${g.base.length} summary rows match the baseline ${describeFilter(options.baseline)} for ${JSON.stringify(g.key)}; narrow the filter or add the distinguishing column to "by" of summarizeRuns.`,
+      );
     }
     const base = g.base[0];
     for (const treat of g.treat.length ? g.treat : [undefined]) {
@@ -85,13 +96,7 @@ export function compareToBaseline(summary: ColumnTable, options: CompareOptions)
       const ts = { mean: num(treat, `${m}Mean`), sd: num(treat, `${m}Sd`), n: num(treat, 'n') };
       const w = base && treat ? welchCi(bs, ts, level) : { diff: NaN, df: NaN, halfWidth: NaN, low: NaN, high: NaN };
       const single = !(bs.n >= 2 && ts.n >= 2);
-      const note = !base
-        ? 'no baseline runs'
-        : !treat
-          ? 'no treatment runs'
-          : single
-            ? `n=${Math.min(bs.n, ts.n)} on one side, no CI`
-            : '';
+      const note = !base ? 'no baseline runs' : !treat ? 'no treatment runs' : single ? `n=${Math.min(bs.n, ts.n)} on one side, no CI` : '';
       const row: Record<string, Cell> = {};
       options.by.forEach((c, i) => (row[c] = g.key[i]!));
       Object.assign(row, {
@@ -121,7 +126,9 @@ export function compareToBaseline(summary: ColumnTable, options: CompareOptions)
       out.push(row);
     }
   }
-  const cols = out.length ? Object.keys(out[0]!) : [...options.by, 'baselineMean', 'treatmentMean', 'diff', 'diffCiLow', 'diffCiHigh', 'singleSeed', 'note'];
+  const cols = out.length
+    ? Object.keys(out[0]!)
+    : [...options.by, 'baselineMean', 'treatmentMean', 'diff', 'diffCiLow', 'diffCiHigh', 'singleSeed', 'note'];
   const columns: Record<string, Cell[]> = {};
   for (const c of cols) columns[c] = out.map((r) => r[c] ?? null);
   return arquero().table(columns);

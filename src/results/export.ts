@@ -22,7 +22,8 @@ export function writeArrow(table: ColumnTable, file: string): void {
  * Columns that hold identifiers or text even when a value looks like a number or a date
  * (a git commit `1e5a...`, a run id, ISO timestamps), so reading a CSV back does not change them.
  */
-const TEXT_COLUMN = /(^|\.)(runId|runDir|status|gitCommit|message|backend|name|kind|placement|optimizerLabel|baselineLabel|treatmentLabel|seeds|note|metric|measure|startedAt|endedAt|outDir|dataDir)$/;
+const TEXT_COLUMN =
+  /(^|\.)(runId|runDir|status|gitCommit|message|backend|name|kind|placement|optimizerLabel|baselineLabel|treatmentLabel|seeds|note|metric|measure|startedAt|endedAt|outDir|dataDir)$/;
 
 /** Reads a CSV written by {@link writeCsv} back into a table, keeping identifier and text columns as text. */
 export function readCsv(file: string): ColumnTable {

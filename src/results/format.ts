@@ -15,7 +15,7 @@ const isAccuracy = (metric: unknown): boolean => typeof metric === 'string' && /
  * so a single seed can never pass for a result. The ± is the confidence half-width.
  */
 export function formatMeanCi(mean: number, halfWidth: number, n: number, options: FormatOptions = {}): string {
-  const scale = options.percent ?? true ? 100 : 1;
+  const scale = (options.percent ?? true) ? 100 : 1;
   const d = options.digits ?? 2;
   if (!(n > 0) || !Number.isFinite(mean)) return `– (n=${n > 0 ? n : 0})`;
   const m = (mean * scale).toFixed(d);
@@ -25,7 +25,7 @@ export function formatMeanCi(mean: number, halfWidth: number, n: number, options
 
 /** A signed difference with its interval: `+1.20 [-0.40, +2.80]`, or `+1.20 (no CI)`. */
 export function formatDiff(diff: number, low: number, high: number, options: FormatOptions = {}): string {
-  const scale = options.percent ?? true ? 100 : 1;
+  const scale = (options.percent ?? true) ? 100 : 1;
   const d = options.digits ?? 2;
   const s = (v: number): string => `${v >= 0 ? '+' : ''}${(v * scale).toFixed(d)}`;
   if (!Number.isFinite(diff)) return '–';
@@ -104,7 +104,12 @@ export function formatSummary(summary: ColumnTable, options: FormatOptions = {})
       formatMeanCi(num(r.finalMean), num(r.finalCiHalfWidth), num(r.n), o),
       formatMeanCi(num(r.bestMean), num(r.bestCiHalfWidth), num(r.n), o),
     ];
-    if (hasTarget) line.push(Number.isFinite(num(r.epochsToTargetMean)) ? `${num(r.epochsToTargetMean).toFixed(1)} (${cell(r.reachedTarget)}/${cell(r.n)} reached)` : `never (0/${cell(r.n)})`);
+    if (hasTarget)
+      line.push(
+        Number.isFinite(num(r.epochsToTargetMean))
+          ? `${num(r.epochsToTargetMean).toFixed(1)} (${cell(r.reachedTarget)}/${cell(r.n)} reached)`
+          : `never (0/${cell(r.n)})`,
+      );
     line.push(cell(r.runs), cell(r.diverged), cell(r.unfinished));
     return line;
   });
@@ -124,7 +129,15 @@ export function formatComparison(comparison: ColumnTable, options: FormatOptions
   const o = { ...options, percent: options.percent ?? isAccuracy(rows[0]?.metric ?? 'testTop1') };
   const unit = o.percent ? ' (%)' : '';
   const level = Math.round(num(rows[0]?.level ?? 0.95) * 100);
-  const header = [...shortColumnNames(by), 'baseline', `baseline${unit}`, 'treatment', `treatment${unit}`, `difference${unit} [${level}% CI]`, 'diverged (b/t)'];
+  const header = [
+    ...shortColumnNames(by),
+    'baseline',
+    `baseline${unit}`,
+    'treatment',
+    `treatment${unit}`,
+    `difference${unit} [${level}% CI]`,
+    'diverged (b/t)',
+  ];
   const body = rows.map((r) => [
     ...by.map((c) => cell(r[c])),
     cell(r.baselineLabel),

@@ -49,13 +49,16 @@ export function runsFrame(dir: string, options: RunsFrameOptions = {}): DataFram
   const rows = options.rows ?? 'final';
   if (rows !== 'final' && rows !== 'epochs') throw new Error(`runsFrame: rows must be 'final' or 'epochs', got ${JSON.stringify(rows)}.`);
   let table = loadRuns(dir, options.filter ? { filter: options.filter } : {});
-  if (table.numRows() === 0) throw new Error(`runsFrame: no runs under ${dir} (a run is a folder with a manifest.json; see docs/run-format.md).`);
+  if (table.numRows() === 0)
+    throw new Error(`runsFrame: no runs under ${dir} (a run is a folder with a manifest.json; see docs/run-format.md).`);
   if (rows === 'final') table = tableFromRecords(finalRows(rowsByRun(table)), table.columnNames());
   if (options.columns !== undefined) {
     const have = table.columnNames();
     const unknown = options.columns.filter((c) => !have.includes(c));
     if (unknown.length > 0 || options.columns.length === 0) {
-      throw new Error(`runsFrame: ${unknown.length > 0 ? `no column ${unknown.map((c) => JSON.stringify(c)).join(', ')}` : 'columns is empty'}; the columns are: ${have.join(', ')}.`);
+      throw new Error(
+        `runsFrame: ${unknown.length > 0 ? `no column ${unknown.map((c) => JSON.stringify(c)).join(', ')}` : 'columns is empty'}; the columns are: ${have.join(', ')}.`,
+      );
     }
     table = table.select(options.columns);
   }

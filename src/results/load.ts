@@ -54,7 +54,10 @@ export function optimizerLabel(flat: Record<string, Cell>): string {
     return `reference ${flat['optimizer.variant']}${typeof a === 'number' && typeof b === 'number' ? ` (alpha ${a}, beta ${b})` : ''}`;
   }
   const clipKind = flat['optimizer.clip.kind'];
-  const clip = clipKind === 'value' || clipKind === 'norm' ? ` + clip ${clipKind} ${flat[clipKind === 'value' ? 'optimizer.clip.value' : 'optimizer.clip.maxNorm']}` : '';
+  const clip =
+    clipKind === 'value' || clipKind === 'norm'
+      ? ` + clip ${clipKind} ${flat[clipKind === 'value' ? 'optimizer.clip.value' : 'optimizer.clip.maxNorm']}`
+      : '';
   const kind = flat['optimizer.gaf.kind'];
   if (kind === null || kind === undefined) return `${name}${clip}`;
   const a = flat['optimizer.gaf.alpha'];
@@ -106,7 +109,11 @@ function epochRecords(dir: string): Record<string, Cell>[] {
  * Builds an arquero table from records, with the union of their keys as columns (missing cells
  * are null), `leading` columns first, and every `required` column present even if no record has it.
  */
-export function tableFromRecords(records: Record<string, Cell>[], leading: readonly string[] = [], required: readonly string[] = []): ColumnTable {
+export function tableFromRecords(
+  records: Record<string, Cell>[],
+  leading: readonly string[] = [],
+  required: readonly string[] = [],
+): ColumnTable {
   const keys = unionKeys(records);
   for (const k of required) if (!keys.includes(k)) keys.push(k);
   const ordered = [...leading.filter((k) => keys.includes(k)), ...keys.filter((k) => !leading.includes(k))];

@@ -72,7 +72,9 @@ function digestRuns(table: ColumnTable, by: string[], metric: string, higher: bo
     for (const r of rows) {
       by.forEach((c, i) => {
         if ((r[c] ?? null) !== key[i]) {
-          throw new Error(`summarizeRuns: column "${c}" changes within run ${run} (${String(key[i])} vs ${String(r[c])}); group only by per-run columns (config, seed, status).`);
+          throw new Error(
+            `summarizeRuns: column "${c}" changes within run ${run} (${String(key[i])} vs ${String(r[c])}); group only by per-run columns (config, seed, status).`,
+          );
         }
       });
     }
@@ -141,13 +143,15 @@ export function compareKeys(a: readonly Cell[], b: readonly Cell[]): number {
  */
 export function summarizeRuns(table: ColumnTable, options: SummarizeOptions = {}): ColumnTable {
   if (!isTable(table)) throw new Error('summarizeRuns: expected the arquero table returned by loadRuns(dir).');
-  if (options.by !== undefined && !Array.isArray(options.by)) throw new Error("summarizeRuns: options.by must be an array of column names, e.g. ['model.name', 'optimizerLabel'], or left out.");
+  if (options.by !== undefined && !Array.isArray(options.by))
+    throw new Error("summarizeRuns: options.by must be an array of column names, e.g. ['model.name', 'optimizerLabel'], or left out.");
   const by = options.by ?? defaultGroupBy(table);
   const metric = options.metric ?? 'testTop1';
   const higher = options.higherIsBetter ?? !/loss$/i.test(metric);
   const level = options.level ?? 0.95;
   const include = options.include ?? 'completed';
-  if (include !== 'completed' && include !== 'all') throw new Error(`summarizeRuns: include must be 'completed' or 'all', got ${JSON.stringify(include)}.`);
+  if (include !== 'completed' && include !== 'all')
+    throw new Error(`summarizeRuns: include must be 'completed' or 'all', got ${JSON.stringify(include)}.`);
   requireColumns(table, ['runId', 'status', 'epoch', metric, ...by], 'summarizeRuns');
   const digests = digestRuns(table, by, metric, higher, options.target);
   if (options.allowMixedConfigs !== true) {
@@ -179,7 +183,10 @@ export function summarizeRuns(table: ColumnTable, options: SummarizeOptions = {}
   const ordered = [...groups.values()].sort((a, b) => compareKeys(a[0]!.key, b[0]!.key));
   for (const runs of ordered) {
     const used = runs.filter((r) => (include === 'all' || r.status === 'completed') && Number.isFinite(r.final));
-    const final = meanCi(used.map((r) => r.final), level);
+    const final = meanCi(
+      used.map((r) => r.final),
+      level,
+    );
     const best = meanCi(used.map((r) => r.best).filter(Number.isFinite), level);
     const seeds = runs.map((r) => r.seed).filter((s) => s !== null);
     const row: Record<string, Cell> = {};

@@ -126,7 +126,9 @@ export function readManifest<C = Record<string, unknown>>(runDir: string): RunMa
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`${file} does not exist: ${runDir} is not a run folder. Pass a folder that holds manifest.json (made by \`gaf-lab train\`).`);
+      throw new Error(
+        `${file} does not exist: ${runDir} is not a run folder. Pass a folder that holds manifest.json (made by \`gaf-lab train\`).`,
+      );
     }
     throw new Error(`Cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
@@ -134,9 +136,14 @@ export function readManifest<C = Record<string, unknown>>(runDir: string): RunMa
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message}). A manifest is rewritten atomically, so this file was edited or damaged by hand.`);
+    throw new Error(
+      `${file}: not valid JSON (${(e as Error).message}). A manifest is rewritten atomically, so this file was edited or damaged by hand.`,
+    );
   }
-  if (!isObject(parsed)) throw new Error(`${file}: expected a JSON object, got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}.`);
+  if (!isObject(parsed))
+    throw new Error(
+      `${file}: expected a JSON object, got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}.`,
+    );
   if (parsed.format !== RUN_FORMAT) {
     throw new Error(`${file}: field "format" is ${JSON.stringify(parsed.format)}; this version of gaf-lab reads "${RUN_FORMAT}".`);
   }

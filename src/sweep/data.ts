@@ -48,7 +48,14 @@ function describe(r: ResolvedConfig['dataset'], synthetic: boolean): SweepDataRo
       const load = r.name === 'cifar10' ? loadCifar10 : loadCifar100;
       return (['train', 'test'] as const).map((split) => {
         const set = load({ split, dataDir, pixels: 'uint8' });
-        return { dataset: r.name, split, images: set.count, classes: set.classNames.length, location: rel(path.dirname(set.files[0]!)), kind: kind('official CIFAR binary format') };
+        return {
+          dataset: r.name,
+          split,
+          images: set.count,
+          classes: set.classNames.length,
+          location: rel(path.dirname(set.files[0]!)),
+          kind: kind('official CIFAR binary format'),
+        };
       });
     }
     case 'fashion-mnist':
@@ -56,7 +63,14 @@ function describe(r: ResolvedConfig['dataset'], synthetic: boolean): SweepDataRo
       const load = r.name === 'mnist' ? loadMnist : loadFashionMnist;
       return (['train', 'test'] as const).map((split) => {
         const set = load({ split, dataDir, pixels: 'uint8' });
-        return { dataset: r.name, split, images: set.count, classes: set.classNames.length, location: rel(path.dirname(set.files[0]!)), kind: kind('IDX') };
+        return {
+          dataset: r.name,
+          split,
+          images: set.count,
+          classes: set.classNames.length,
+          location: rel(path.dirname(set.files[0]!)),
+          kind: kind('IDX'),
+        };
       });
     }
     case 'imagenet':
@@ -66,7 +80,14 @@ function describe(r: ResolvedConfig['dataset'], synthetic: boolean): SweepDataRo
         const first = ds.items[0]!;
         const classDir = `${path.sep}${ds.classNames[first.label]}${path.sep}`;
         const splitDir = first.file.slice(0, first.file.lastIndexOf(classDir));
-        return { dataset: r.name, split, images: ds.size, classes: ds.classNames.length, location: rel(splitDir), kind: kind('ImageNet folder layout, JPEG') };
+        return {
+          dataset: r.name,
+          split,
+          images: ds.size,
+          classes: ds.classNames.length,
+          location: rel(splitDir),
+          kind: kind('ImageNet folder layout, JPEG'),
+        };
       });
   }
 }
@@ -83,7 +104,8 @@ function describe(r: ResolvedConfig['dataset'], synthetic: boolean): SweepDataRo
 export async function prepareSweepData(config: unknown, synthetic: SyntheticDataSpec | null): Promise<SweepDataRow[]> {
   const runs = expandSweep(parseSweepConfig(config));
   const seen = new Map<string, ResolvedConfig['dataset']>();
-  for (const r of runs) seen.set(JSON.stringify([r.config.dataset.name, r.config.dataset.dataDir, r.config.dataset.imageSize]), r.config.dataset);
+  for (const r of runs)
+    seen.set(JSON.stringify([r.config.dataset.name, r.config.dataset.dataDir, r.config.dataset.imageSize]), r.config.dataset);
   const rows: SweepDataRow[] = [];
   for (const d of seen.values()) {
     if (synthetic !== null) {
@@ -95,7 +117,12 @@ export async function prepareSweepData(config: unknown, synthetic: SyntheticData
       }
       const seed = synthetic.seed ?? 0;
       if (d.name === 'cifar10' || d.name === 'cifar100') {
-        writeSyntheticCifar(d.dataDir, { variant: d.name, trainPerClass: synthetic.trainPerClass, testPerClass: synthetic.testPerClass, seed });
+        writeSyntheticCifar(d.dataDir, {
+          variant: d.name,
+          trainPerClass: synthetic.trainPerClass,
+          testPerClass: synthetic.testPerClass,
+          seed,
+        });
       } else if (d.name === 'imagenet') {
         await writeSyntheticImageFolder(path.join(d.dataDir, 'imagenet'), {
           classes: synthetic.classes ?? 4,
@@ -105,7 +132,9 @@ export async function prepareSweepData(config: unknown, synthetic: SyntheticData
           ...(synthetic.sides ? { sides: synthetic.sides } : {}),
         });
       } else {
-        throw new Error(`prepareSweepData: no synthetic ${d.name} is written (it is installed offline: see data/README.md); pass null for the real data.`);
+        throw new Error(
+          `prepareSweepData: no synthetic ${d.name} is written (it is installed offline: see data/README.md); pass null for the real data.`,
+        );
       }
     }
     rows.push(...describe(d, synthetic !== null));

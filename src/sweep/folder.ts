@@ -66,7 +66,8 @@ export function prepareSweep(config: unknown): { sweepDir: string; runs: SweepRu
 /** Reads `sweep.json` of a sweep folder. */
 export function readSweep(sweepDir: string): SweepFile {
   const file = path.join(sweepDir, SWEEP_JSON);
-  if (!fs.existsSync(file)) throw new Error(`${sweepDir} is not a sweep folder (no sweep.json). Create it with runSweep / gaf-lab sweep SWEEP_CONFIG.`);
+  if (!fs.existsSync(file))
+    throw new Error(`${sweepDir} is not a sweep folder (no sweep.json). Create it with runSweep / gaf-lab sweep SWEEP_CONFIG.`);
   return readJson<SweepFile>(file);
 }
 

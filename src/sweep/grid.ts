@@ -93,7 +93,14 @@ export function expandSweep(sweep: SweepConfig): SweepRun[] {
       for (const gaf of gafs) {
         for (const seed of seeds) {
           const optimizer = gaf ? { ...opt, gaf: Object.fromEntries(Object.entries(gaf).filter(([, v]) => v !== undefined)) } : opt;
-          const config = { ...base, name: null, outDir: sweep.outDir, model: { ...baseModel, name: model }, optimizer, ...(seed !== undefined ? { seed } : {}) };
+          const config = {
+            ...base,
+            name: null,
+            outDir: sweep.outDir,
+            model: { ...baseModel, name: model },
+            optimizer,
+            ...(seed !== undefined ? { seed } : {}),
+          };
           const point = { model, optimizer: vi, ...(gaf ? { gaf } : {}), seed };
           let resolved: ResolvedConfig;
           try {

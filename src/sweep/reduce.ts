@@ -62,7 +62,8 @@ export function reduceSweep(config: unknown, reduction: SweepReduction | null): 
   if (reduction === null) return sweep;
   const r = reduction;
   if (!isObj(r)) throw new Error('reduceSweep: pass the reduction as an object (or null for the whole sweep).');
-  if (typeof r.outDir !== 'string' || r.outDir === '') throw new Error(`reduceSweep: outDir must be a folder path, got ${JSON.stringify(r.outDir)}.`);
+  if (typeof r.outDir !== 'string' || r.outDir === '')
+    throw new Error(`reduceSweep: outDir must be a folder path, got ${JSON.stringify(r.outDir)}.`);
   for (const f of ['epochs', 'batchSize', 'evalBatchSize', 'imageSize', 'numClasses'] as const) checkCount(f, r[f]);
   if (r.gradStatsEvery !== undefined && r.gradStatsEvery !== null) checkCount('gradStatsEvery', r.gradStatsEvery);
 
@@ -73,7 +74,9 @@ export function reduceSweep(config: unknown, reduction: SweepReduction | null): 
   const models = r.models ?? gridModels;
   const unknown = models.filter((m) => !gridModels.includes(m));
   if (models.length === 0 || unknown.length > 0) {
-    throw new Error(`reduceSweep: models ${JSON.stringify(unknown.length ? unknown : models)} are not in the sweep's grid; allowed: ${gridModels.join(', ')}.`);
+    throw new Error(
+      `reduceSweep: models ${JSON.stringify(unknown.length ? unknown : models)} are not in the sweep's grid; allowed: ${gridModels.join(', ')}.`,
+    );
   }
   const variants = grid.optimizers;
   let optimizers: Obj[] | undefined = variants;
@@ -81,7 +84,9 @@ export function reduceSweep(config: unknown, reduction: SweepReduction | null): 
     const count = variants?.length ?? 1;
     const bad = r.optimizers.filter((i) => !Number.isInteger(i) || i < 0 || i >= count);
     if (r.optimizers.length === 0 || bad.length > 0) {
-      throw new Error(`reduceSweep: optimizers must be positions in the sweep's grid.optimizers, 0..${count - 1}; got ${JSON.stringify(r.optimizers)}.`);
+      throw new Error(
+        `reduceSweep: optimizers must be positions in the sweep's grid.optimizers, 0..${count - 1}; got ${JSON.stringify(r.optimizers)}.`,
+      );
     }
     optimizers = variants ? r.optimizers.map((i) => variants[i]!) : undefined;
   }
@@ -95,7 +100,10 @@ export function reduceSweep(config: unknown, reduction: SweepReduction | null): 
   if (r.testSubset !== undefined || r.subset !== undefined) dataset.testSubset = r.testSubset ?? r.subset;
   if (r.dataDir !== undefined) dataset.dataDir = r.dataDir;
   if (r.imageSize !== undefined) dataset.imageSize = r.imageSize;
-  const modelOptions = { ...(isObj(baseModel.options) ? baseModel.options : {}), ...(r.numClasses !== undefined ? { numClasses: r.numClasses } : {}) };
+  const modelOptions = {
+    ...(isObj(baseModel.options) ? baseModel.options : {}),
+    ...(r.numClasses !== undefined ? { numClasses: r.numClasses } : {}),
+  };
 
   const reducedBase: Obj = {
     ...base,
@@ -107,7 +115,9 @@ export function reduceSweep(config: unknown, reduction: SweepReduction | null): 
     ...(r.evalBatchSize !== undefined ? { evalBatchSize: r.evalBatchSize } : {}),
     ...(r.backend !== undefined ? { backend: r.backend } : {}),
   };
-  if (r.gradStatsEvery !== undefined) reducedBase.gradStats = r.gradStatsEvery === null ? null : { ...(isObj(base.gradStats) ? base.gradStats : {}), every: r.gradStatsEvery };
+  if (r.gradStatsEvery !== undefined)
+    reducedBase.gradStats =
+      r.gradStatsEvery === null ? null : { ...(isObj(base.gradStats) ? base.gradStats : {}), every: r.gradStatsEvery };
   const reducedGrid: Obj = { ...grid, seeds, ...(grid.models || r.models ? { models } : {}), ...(optimizers ? { optimizers } : {}) };
   return parseSweepConfig({
     name: r.name ?? `reduced: ${sweep.name ?? sweep.outDir}`,

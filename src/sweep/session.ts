@@ -65,10 +65,15 @@ export async function trainSweep(config: unknown, options: TrainSweepOptions = {
   const { fresh, reuseEnded, trainMissing, missingHint, ...sweepOptions } = options;
   const dir = path.resolve(parseSweepConfig(config).outDir);
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
-  const finish = (runs: ReturnType<typeof sweepStatus>, trained: boolean, fromWorker: { runId: string; message: string }[]): TrainSweepResult => {
+  const finish = (
+    runs: ReturnType<typeof sweepStatus>,
+    trained: boolean,
+    fromWorker: { runId: string; message: string }[],
+  ): TrainSweepResult => {
     const failures = new Map(fromWorker.map((f) => [f.runId, f.message]));
     for (const r of runs) {
-      if (r.status === 'failed' && !failures.has(r.runId)) failures.set(r.runId, readManifest(path.join(dir, r.runId)).message ?? 'no message recorded');
+      if (r.status === 'failed' && !failures.has(r.runId))
+        failures.set(r.runId, readManifest(path.join(dir, r.runId)).message ?? 'no message recorded');
     }
     const seconds = (performance.now() - t0) / 1000;
     const counts = new Map<string, number>();
@@ -88,7 +93,9 @@ export async function trainSweep(config: unknown, options: TrainSweepOptions = {
     throw new Error(`${dir}: ${state}. ${missingHint ?? 'Train the sweep first.'}`);
   }
   const result = await runSweep({ ...parseSweepConfig(config), outDir: dir }, sweepOptions);
-  const fromWorker = (result.report?.trained ?? []).filter((r) => r.status === 'failed').map((r) => ({ runId: r.runId, message: r.message ?? 'no message' }));
+  const fromWorker = (result.report?.trained ?? [])
+    .filter((r) => r.status === 'failed')
+    .map((r) => ({ runId: r.runId, message: r.message ?? 'no message' }));
   // A run that failed before its folder existed shows as pending in the status; the worker knows why.
   return finish(result.runs, true, fromWorker);
 }

@@ -82,7 +82,11 @@ export async function runSweep(config: unknown, options: SweepOptions = {}): Pro
 /** True while some run is neither ended nor held by a live process: work for a new worker. */
 function workLeft(sweepDir: string, retryFailed: boolean): boolean {
   return sweepStatus(sweepDir).some(
-    (r) => r.status !== 'completed' && r.status !== 'diverged' && (r.status !== 'failed' || retryFailed) && liveHolder(sweepDir, r.runId) === undefined,
+    (r) =>
+      r.status !== 'completed' &&
+      r.status !== 'diverged' &&
+      (r.status !== 'failed' || retryFailed) &&
+      liveHolder(sweepDir, r.runId) === undefined,
   );
 }
 

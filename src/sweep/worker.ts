@@ -100,7 +100,14 @@ export async function runSweepWorker(sweepDir: string, options: SweepWorkerOptio
 }
 
 /** Trains (or resumes) a claimed run; any error becomes a `failed` result, so the worker goes on. */
-async function trainClaimed(dir: string, runId: string, configFile: string, exists: boolean, lock: RunLock, options: SweepWorkerOptions): Promise<RunResult> {
+async function trainClaimed(
+  dir: string,
+  runId: string,
+  configFile: string,
+  exists: boolean,
+  lock: RunLock,
+  options: SweepWorkerOptions,
+): Promise<RunResult> {
   const runDir = path.join(dir, runId);
   const runOptions = { onProgress: options.onProgress, signal: options.signal, lock };
   try {

@@ -101,7 +101,8 @@ export interface CnnLossResult {
 export function cnnLossCurves(options: CnnLossOptions): CnnLossResult {
   const where = 'cnnLossCurves';
   checkFlatData(where, options.data);
-  if (!Array.isArray(options.methods) || options.methods.length === 0) fail(where, 'methods', options.methods, 'a non-empty array of {label, make, lrs}');
+  if (!Array.isArray(options.methods) || options.methods.length === 0)
+    fail(where, 'methods', options.methods, 'a non-empty array of {label, make, lrs}');
   const steps = checkNum(where, 'steps', options.steps, { min: 1, integer: true });
   const batchSize = checkNum(where, 'batchSize', options.batchSize ?? 32, { min: 1, integer: true });
   const evalEvery = checkNum(where, 'evalEvery', options.evalEvery ?? 10, { min: 1, integer: true });
@@ -109,7 +110,12 @@ export function cnnLossCurves(options: CnnLossOptions): CnnLossResult {
   const evalSize = Math.min(n, checkNum(where, 'evalSize', options.evalSize ?? Math.min(n, 1024), { min: 1, integer: true }));
   const shape = options.inputShape ?? [28, 28, 1];
   if (!Array.isArray(shape) || shape.length !== 3 || shape[0] * shape[1] * shape[2] !== options.data.x.shape[1]) {
-    fail(where, 'inputShape', shape, `[height, width, channels] with height*width*channels = ${options.data.x.shape[1]} (the data's features)`);
+    fail(
+      where,
+      'inputShape',
+      shape,
+      `[height, width, channels] with height*width*channels = ${options.data.x.shape[1]} (the data's features)`,
+    );
   }
   const initSeed = checkNum(where, 'initSeed', options.initSeed ?? 0, { min: 0, integer: true });
   const seed = checkNum(where, 'seed', options.seed ?? 0, { min: 0, integer: true });
@@ -160,7 +166,10 @@ export function cnnLossCurves(options: CnnLossOptions): CnnLossResult {
           let fits: CnnRunSummary['fits'] = null;
           if (!diverged) {
             try {
-              fits = fitRates(curve.map((r) => ({ step: r.step, gap: r.loss })), { from: 1 });
+              fits = fitRates(
+                curve.map((r) => ({ step: r.step, gap: r.loss })),
+                { from: 1 },
+              );
             } catch {
               fits = null; // fewer than two evaluated steps: nothing to fit
             }

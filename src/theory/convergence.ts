@@ -177,12 +177,16 @@ export function runSoftmaxRegression(problem: SoftmaxProblem, make: () => tf.Opt
   const { data, l2 } = checkProblem(where, problem);
   const steps = checkNum(where, 'steps', options.steps, { min: 0, integer: true });
   const n = data.x.shape[0];
-  const batch = options.batchSize === undefined ? n : Math.min(n, checkNum(where, 'batchSize', options.batchSize, { min: 1, integer: true }));
+  const batch =
+    options.batchSize === undefined ? n : Math.min(n, checkNum(where, 'batchSize', options.batchSize, { min: 1, integer: true }));
   const full = batch >= n;
   const evalEvery = checkNum(where, 'evalEvery', options.evalEvery ?? (full ? 1 : 10), { min: 1, integer: true });
   const seed = checkNum(where, 'seed', options.seed ?? 0, { min: 0, integer: true });
   // Built inside tidy so the zero tensors the variables copy are freed.
-  const params: Params = tf.tidy(() => ({ w: tf.variable(tf.zeros([data.features, data.classes])), b: tf.variable(tf.zeros([data.classes])) }));
+  const params: Params = tf.tidy(() => ({
+    w: tf.variable(tf.zeros([data.features, data.classes])),
+    b: tf.variable(tf.zeros([data.classes])),
+  }));
   const optimizer = make();
   const model = linearModel(params);
   const stepOptions = { varList: [params.w, params.b], penalty: l2Penalty(params, l2) };
@@ -269,13 +273,22 @@ export function referenceOptimum(problem: SoftmaxProblem, options: ReferenceOpti
   const { l2 } = checkProblem(where, problem);
   const L = smoothnessBound(problem);
   const k = l2 > 0 ? L / l2 : Infinity;
-  const momentum = checkNum(where, 'momentum', options.momentum ?? (Number.isFinite(k) ? (Math.sqrt(k) - 1) / (Math.sqrt(k) + 1) : 0.9), { min: 0, max: 0.9999 });
+  const momentum = checkNum(where, 'momentum', options.momentum ?? (Number.isFinite(k) ? (Math.sqrt(k) - 1) / (Math.sqrt(k) + 1) : 0.9), {
+    min: 0,
+    max: 0.9999,
+  });
   const lr = options.lr === undefined ? 1 / L : checkNum(where, 'lr', options.lr, { min: 0, minOpen: true });
   const r = runSoftmaxRegression(problem, () => sgd({ learningRate: lr, momentum, nesterov: momentum > 0 }), { steps });
   if (r.diverged) fail(where, 'lr', lr, 'small enough for the reference run to converge (it diverged)', 'Leave lr out to use 1/L.');
   const cut = r.rows.filter((row) => row.step <= 0.9 * steps);
   const at90 = cut[cut.length - 1]!.loss;
-  return { fStar: r.bestLoss, lastDecrease: Math.max(0, at90 - r.finalLoss), lr, steps, method: `Nesterov GD, momentum ${Number(momentum.toPrecision(4))}, lr ${Number(lr.toPrecision(4))}` };
+  return {
+    fStar: r.bestLoss,
+    lastDecrease: Math.max(0, at90 - r.finalLoss),
+    lr,
+    steps,
+    method: `Nesterov GD, momentum ${Number(momentum.toPrecision(4))}, lr ${Number(lr.toPrecision(4))}`,
+  };
 }
 
 /**
@@ -417,7 +430,8 @@ export interface EquivalenceResult {
 export function learningRateEquivalence(problem: SoftmaxProblem, options: EquivalenceOptions): EquivalenceResult {
   const where = 'learningRateEquivalence';
   const { data, l2 } = checkProblem(where, problem);
-  if (!options || typeof options.gaf?.apply !== 'function') fail(where, 'gaf', options?.gaf, 'a Gaf such as gafs.atan({alpha: 0.1, beta: 20})');
+  if (!options || typeof options.gaf?.apply !== 'function')
+    fail(where, 'gaf', options?.gaf, 'a Gaf such as gafs.atan({alpha: 0.1, beta: 20})');
   const lr = checkNum(where, 'lr', options.lr, { min: 0, minOpen: true });
   const steps = checkNum(where, 'steps', options.steps, { min: 1, integer: true });
   const fStar = checkNum(where, 'fStar', options.fStar);
@@ -456,7 +470,15 @@ export function learningRateEquivalence(problem: SoftmaxProblem, options: Equiva
     return Math.max(...grads.map((g) => tf.max(tf.abs(g)).dataSync()[0]!));
   });
   const beta = options.gaf.config.beta;
-  return { rows, slope, maxRelativeDifference: maxRel, atStep, finalRelativeDifference: finalRel, maxAbsGradient0, knee: typeof beta === 'number' ? 1 / beta : NaN };
+  return {
+    rows,
+    slope,
+    maxRelativeDifference: maxRel,
+    atStep,
+    finalRelativeDifference: finalRel,
+    maxAbsGradient0,
+    knee: typeof beta === 'number' ? 1 / beta : NaN,
+  };
 }
 
 /**

@@ -69,7 +69,8 @@ export interface DeepMlpOptions {
  */
 export function deepMlp(options: DeepMlpOptions): tf.Sequential {
   const where = 'deepMlp';
-  if (options === null || typeof options !== 'object') fail(where, 'options', options, "an object like {depth: 10, width: 64, activation: 'tanh', init: 'glorot'}");
+  if (options === null || typeof options !== 'object')
+    fail(where, 'options', options, "an object like {depth: 10, width: 64, activation: 'tanh', init: 'glorot'}");
   const depth = checkNum(where, 'depth', options.depth, { min: 1, integer: true, hint: 'Number of hidden layers, e.g. 10.' });
   const width = checkNum(where, 'width', options.width, { min: 1, integer: true });
   const activation = checkOneOf(where, 'activation', options.activation, ['sigmoid', 'tanh', 'relu'] as const);
@@ -79,7 +80,9 @@ export function deepMlp(options: DeepMlpOptions): tf.Sequential {
   const seed = checkNum(where, 'seed', options.seed ?? 0, { integer: true, min: 0 });
   const scale = init === 'glorot' ? 0 : checkNum(where, 'scale', options.scale ?? DEEP_INIT_SCALES[init], { min: 0, minOpen: true });
   const kernel = (fanIn: number, k: number): ReturnType<typeof tf.initializers.glorotUniform> =>
-    init === 'glorot' ? tf.initializers.glorotUniform({ seed: seed * 1009 + k }) : tf.initializers.randomNormal({ mean: 0, stddev: scale / Math.sqrt(fanIn), seed: seed * 1009 + k });
+    init === 'glorot'
+      ? tf.initializers.glorotUniform({ seed: seed * 1009 + k })
+      : tf.initializers.randomNormal({ mean: 0, stddev: scale / Math.sqrt(fanIn), seed: seed * 1009 + k });
   const model = tf.sequential();
   for (let i = 1; i <= depth; i++) {
     const fanIn = i === 1 ? inputSize : width;
@@ -140,7 +143,11 @@ export interface LayerGradientRow {
  * Per-layer gradient of the mean cross-entropy on one batch, at the model's current weights
  * (typically at initialisation): rows ordered from the first layer to the output layer.
  */
-export function gradientNormsByLayer(model: tf.LayersModel, batch: FlatData | { x: tf.Tensor2D; y: tf.Tensor1D }, options: { tinyThreshold?: number } = {}): LayerGradientRow[] {
+export function gradientNormsByLayer(
+  model: tf.LayersModel,
+  batch: FlatData | { x: tf.Tensor2D; y: tf.Tensor1D },
+  options: { tinyThreshold?: number } = {},
+): LayerGradientRow[] {
   const where = 'gradientNormsByLayer';
   checkFlatData(where, batch as FlatData, model.inputs[0]?.shape[1] ?? undefined);
   const threshold = checkNum(where, 'tinyThreshold', options.tinyThreshold ?? 1e-3, { min: 0, minOpen: true });
@@ -159,7 +166,15 @@ export function gradientNormsByLayer(model: tf.LayersModel, batch: FlatData | { 
     .map((v, i) => {
       const inf = info.get(v.name) ?? { layer: i + 1, layerName: v.name, param: '' };
       const l2 = stats[3 * i]!;
-      return { ...inf, variable: v.name, size: v.size, l2, rms: l2 / Math.sqrt(v.size), maxAbs: stats[3 * i + 1]!, tinyFraction: stats[3 * i + 2]! };
+      return {
+        ...inf,
+        variable: v.name,
+        size: v.size,
+        l2,
+        rms: l2 / Math.sqrt(v.size),
+        maxAbs: stats[3 * i + 1]!,
+        tinyFraction: stats[3 * i + 2]!,
+      };
     })
     .sort((a, b) => a.layer - b.layer || a.param.localeCompare(b.param));
 }
@@ -253,9 +268,15 @@ export function evaluateModel(model: tf.LayersModel, data: FlatData): { loss: nu
 export function trainWithStats(options: TrainWithStatsOptions): TrainWithStatsResult {
   const where = 'trainWithStats';
   const { model, optimizer, data } = options;
-  if (!model || typeof (model as tf.LayersModel).apply !== 'function') fail(where, 'model', typeof model, 'a tf.LayersModel (e.g. deepMlp(...))');
+  if (!model || typeof (model as tf.LayersModel).apply !== 'function')
+    fail(where, 'model', typeof model, 'a tf.LayersModel (e.g. deepMlp(...))');
   if (!optimizer || typeof optimizer.observeGradients !== 'function') {
-    fail(where, 'optimizer', optimizer?.getClassName?.() ?? typeof optimizer, 'a gaf-lab optimizer with observeGradients (sgd, adam, rmsprop, withGaf)');
+    fail(
+      where,
+      'optimizer',
+      optimizer?.getClassName?.() ?? typeof optimizer,
+      'a gaf-lab optimizer with observeGradients (sgd, adam, rmsprop, withGaf)',
+    );
   }
   checkFlatData(where, data, model.inputs[0]?.shape[1] ?? undefined);
   const steps = checkNum(where, 'steps', options.steps, { min: 1, integer: true });
@@ -363,7 +384,8 @@ export interface DeepComparisonRow {
  */
 export function compareOnDeepNet(options: DeepComparisonOptions): { rows: DeepComparisonRow[]; best: DeepComparisonRow[] } {
   const where = 'compareOnDeepNet';
-  if (!Array.isArray(options.methods) || options.methods.length === 0) fail(where, 'methods', options.methods, 'a non-empty array of {label, make, lrs}');
+  if (!Array.isArray(options.methods) || options.methods.length === 0)
+    fail(where, 'methods', options.methods, 'a non-empty array of {label, make, lrs}');
   const steps = checkNum(where, 'steps', options.steps ?? 300, { min: 1, integer: true });
   const rows: DeepComparisonRow[] = [];
   const best: DeepComparisonRow[] = [];
@@ -374,8 +396,17 @@ export function compareOnDeepNet(options: DeepComparisonOptions): { rows: DeepCo
       const model = deepMlp(options.net);
       const optimizer = m.make(lr);
       try {
-        if (typeof optimizer.observeGradients !== 'function') fail(where, `optimizer of ${m.label}`, optimizer.getClassName(), 'a gaf-lab optimizer (sgd, adam, rmsprop, withGaf)');
-        const r = trainWithStats({ model, optimizer: optimizer as ObservableOptimizer, data: options.data, steps, batchSize: options.batchSize, seed: options.seed, every: steps + 1 });
+        if (typeof optimizer.observeGradients !== 'function')
+          fail(where, `optimizer of ${m.label}`, optimizer.getClassName(), 'a gaf-lab optimizer (sgd, adam, rmsprop, withGaf)');
+        const r = trainWithStats({
+          model,
+          optimizer: optimizer as ObservableOptimizer,
+          data: options.data,
+          steps,
+          batchSize: options.batchSize,
+          seed: options.seed,
+          every: steps + 1,
+        });
         const row: DeepComparisonRow = {
           method: m.label,
           lr,

@@ -85,10 +85,22 @@ export function fitRate(rows: readonly GapPoint[], options: FitRateOptions = {})
   const to = checkNum(where, 'to', options.to ?? Number.MAX_VALUE);
   const minGap = checkNum(where, 'minGap', options.minGap ?? 0, { min: 0 });
   const used = rows.filter(
-    (r) => Number.isFinite(r.step) && Number.isFinite(r.gap) && r.gap > minGap && r.step >= from && r.step <= to && (model === 'linear' || r.step > 0),
+    (r) =>
+      Number.isFinite(r.step) &&
+      Number.isFinite(r.gap) &&
+      r.gap > minGap &&
+      r.step >= from &&
+      r.step <= to &&
+      (model === 'linear' || r.step > 0),
   );
   if (used.length < 2) {
-    fail(where, 'usable points', used.length, `at least 2 (finite gap > ${minGap}, step in [${from}, ${to}]${model === 'sublinear' ? ', step > 0' : ''})`, 'Lower minGap or widen from/to.');
+    fail(
+      where,
+      'usable points',
+      used.length,
+      `at least 2 (finite gap > ${minGap}, step in [${from}, ${to}]${model === 'sublinear' ? ', step > 0' : ''})`,
+      'Lower minGap or widen from/to.',
+    );
   }
   const xs = used.map((r) => (model === 'linear' ? r.step : Math.log(r.step)));
   const ys = used.map((r) => Math.log(r.gap));

@@ -54,10 +54,16 @@ export function checkFlatData(where: string, d: FlatData, features?: number): vo
     fail(where, 'data', typeof d, '{x: Tensor2D [n, features], y: int32 Tensor1D [n], ...}', 'Use loadFlatFashionMnist({limit: 1000}).');
   }
   if (d.x.rank !== 2 || d.y.rank !== 1 || d.x.shape[0] !== d.y.shape[0]) {
-    fail(where, 'data shapes', `x ${JSON.stringify(d.x.shape)}, y ${JSON.stringify(d.y.shape)}`, 'x [n, features] and y [n] with the same n');
+    fail(
+      where,
+      'data shapes',
+      `x ${JSON.stringify(d.x.shape)}, y ${JSON.stringify(d.y.shape)}`,
+      'x [n, features] and y [n] with the same n',
+    );
   }
   if (d.x.isDisposed || d.y.isDisposed) fail(where, 'data', 'disposed tensors', 'live tensors', 'Load the data again.');
-  if (features !== undefined && d.x.shape[1] !== features) fail(where, 'data.x.shape[1]', d.x.shape[1], `${features} (the model's input size)`);
+  if (features !== undefined && d.x.shape[1] !== features)
+    fail(where, 'data.x.shape[1]', d.x.shape[1], `${features} (the model's input size)`);
 }
 
 /** Top-1 accuracy of logits against int labels, as a number. */

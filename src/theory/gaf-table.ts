@@ -49,9 +49,11 @@ export interface GafCurveOptions {
 }
 
 function checkGafList(where: string, gafs: readonly CurveGaf[]): void {
-  if (!Array.isArray(gafs) || gafs.length === 0) fail(where, 'gafs', gafs, 'a non-empty array of GAFs', 'e.g. [gafs.atan({alpha: 0.1, beta: 20})].');
+  if (!Array.isArray(gafs) || gafs.length === 0)
+    fail(where, 'gafs', gafs, 'a non-empty array of GAFs', 'e.g. [gafs.atan({alpha: 0.1, beta: 20})].');
   gafs.forEach((g, i) => {
-    if (!g || typeof g.value !== 'function' || typeof g.derivative !== 'function') fail(where, `gafs[${i}]`, typeof g, 'a GAF (from gafs.atan, gafs.tanh, gafs.log, gafs.custom)');
+    if (!g || typeof g.value !== 'function' || typeof g.derivative !== 'function')
+      fail(where, `gafs[${i}]`, typeof g, 'a GAF (from gafs.atan, gafs.tanh, gafs.log, gafs.custom)');
   });
 }
 

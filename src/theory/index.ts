@@ -8,7 +8,15 @@
 export { gafCurveRows, conditionTable, enlargementLimit, gafProfileRows } from './gaf-table';
 export type { CurveGaf, GafCurveRow, GafCurveOptions, ConditionRow, EnlargementOptions, GafProfileRow, ConditionCell } from './gaf-table';
 export { runTrajectory, labelledTrajectories } from './trajectory';
-export type { TheoryProblem, OptimizerFactory, TrajectoryRow, TrajectoryOptions, TrajectoryResult, LabelledOptimizer, LabelledTrajectoryRow } from './trajectory';
+export type {
+  TheoryProblem,
+  OptimizerFactory,
+  TrajectoryRow,
+  TrajectoryOptions,
+  TrajectoryResult,
+  LabelledOptimizer,
+  LabelledTrajectoryRow,
+} from './trajectory';
 export { bestLearningRate, relativeGrid, DEFAULT_LR_FACTORS } from './learning-rate';
 export type { BestLearningRate, LearningRateTrial, LearningRateScore } from './learning-rate';
 export {
@@ -42,13 +50,31 @@ export type {
   EffectiveStepAlongRow,
   EffectiveStepCurveRow,
 } from './quadratic';
-export { saddle2d, monkeySaddle, quarticSaddle, saddleMethod, predictedEscapeSteps, escapeTime, escapeTimes, saddleTrajectory, saddleTrajectories } from './saddle';
+export {
+  saddle2d,
+  monkeySaddle,
+  quarticSaddle,
+  saddleMethod,
+  predictedEscapeSteps,
+  escapeTime,
+  escapeTimes,
+  saddleTrajectory,
+  saddleTrajectories,
+} from './saddle';
 export type { SaddleProblem, SaddleMethod, EscapeOptions, EscapeResult, EscapeRow, EscapeTimesOptions } from './saddle';
 export { lossSurface } from './surface';
 export type { SurfaceRow, SurfaceOptions } from './surface';
 export { loadFlatFashionMnist, disposeFlatData, accuracyOf } from './flat-data';
 export type { FlatData, FlatFashionOptions } from './flat-data';
-export { deepMlp, gradientNormsByLayer, trainWithStats, evaluateModel, compareOnDeepNet, DEEP_INIT_SCALES, VANISHING_DEMO } from './deep-net';
+export {
+  deepMlp,
+  gradientNormsByLayer,
+  trainWithStats,
+  evaluateModel,
+  compareOnDeepNet,
+  DEEP_INIT_SCALES,
+  VANISHING_DEMO,
+} from './deep-net';
 export type {
   DeepActivation,
   DeepInit,
@@ -92,7 +118,14 @@ export type {
   EquivalenceResult,
   ConvergenceFitRow,
 } from './convergence';
-export { iterationScaling, summarizeItersVsCondition, summarizeEscapeTimes, summarizeConditionGrid, escapeTable, summarizeGafProfiles } from './summary';
+export {
+  iterationScaling,
+  summarizeItersVsCondition,
+  summarizeEscapeTimes,
+  summarizeConditionGrid,
+  escapeTable,
+  summarizeGafProfiles,
+} from './summary';
 export type { ScalingRow } from './summary';
 export {
   layerProfiles,

@@ -38,7 +38,10 @@ export interface LearningRateScore<R> {
  * @example
  * bestLearningRate([0.5, 0.25, 0.125], (lr, cap) => { const r = run(lr, cap); return {score: r.iters ?? Infinity, result: r}; })
  */
-export function bestLearningRate<R>(grid: readonly number[], evaluate: (lr: number, bestSoFar: number) => LearningRateScore<R>): BestLearningRate<R> {
+export function bestLearningRate<R>(
+  grid: readonly number[],
+  evaluate: (lr: number, bestSoFar: number) => LearningRateScore<R>,
+): BestLearningRate<R> {
   const lrs = checkNumArray('bestLearningRate', 'grid', grid, { min: 0, minOpen: true, hint: 'e.g. [0.1, 0.05, 0.02].' });
   if (typeof evaluate !== 'function') fail('bestLearningRate', 'evaluate', evaluate, 'a function (lr, bestSoFar) => {score, result}');
   const tried: LearningRateTrial<R>[] = [];

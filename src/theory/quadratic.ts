@@ -21,7 +21,14 @@ import type { Gaf } from '../gaf/gaf';
 import { gafs } from '../gaf/gaf';
 import { sgd } from '../optim/factories';
 import { bestLearningRate, DEFAULT_LR_FACTORS, relativeGrid } from './learning-rate';
-import { labelledTrajectories, runTrajectory, type LabelledTrajectoryRow, type OptimizerFactory, type TheoryProblem, type TrajectoryRow } from './trajectory';
+import {
+  labelledTrajectories,
+  runTrajectory,
+  type LabelledTrajectoryRow,
+  type OptimizerFactory,
+  type TheoryProblem,
+  type TrajectoryRow,
+} from './trajectory';
 import { checkNum, checkNumArray, fail, logSpace } from './validate';
 
 /** A diagonal quadratic f(w) = 1/2 sum_i lambda_i w_i^2. */
@@ -66,7 +73,8 @@ export function diagonalQuadratic(eigenvalues: readonly number[], name?: string)
 export function quadratic(condition: number, dims = 2): QuadraticProblem {
   const kappa = checkNum('quadratic', 'condition', condition, { min: 1, hint: 'The condition number L/mu, e.g. 100.' });
   const d = checkNum('quadratic', 'dims', dims, { min: 1, integer: true });
-  if (d === 1 && kappa !== 1) fail('quadratic', 'dims', dims, '>= 2 for a condition number above 1', 'A 1-D quadratic has kappa = 1; use diagonalQuadratic([L]).');
+  if (d === 1 && kappa !== 1)
+    fail('quadratic', 'dims', dims, '>= 2 for a condition number above 1', 'A 1-D quadratic has kappa = 1; use diagonalQuadratic([L]).');
   return diagonalQuadratic(logSpace(1, kappa, d), `quadratic(kappa=${Number(kappa.toPrecision(4))}, dims=${d})`);
 }
 
@@ -114,7 +122,11 @@ export function runOptimizer(problem: TheoryProblem, make: OptimizerFactory, opt
  * w_i(t) = (1 - lr*lambda_i)^t w_i(0) evaluated in float64 (no tfjs): the first t with
  * f(w(t)) <= tol, or null if not within `maxSteps`.
  */
-export function gdIterationsClosedForm(problem: QuadraticProblem, lr: number, options: { tol?: number; start?: readonly number[]; maxSteps?: number } = {}): number | null {
+export function gdIterationsClosedForm(
+  problem: QuadraticProblem,
+  lr: number,
+  options: { tol?: number; start?: readonly number[]; maxSteps?: number } = {},
+): number | null {
   const tol = options.tol ?? 1e-6;
   const start = options.start ?? new Array<number>(problem.dims).fill(1);
   const maxSteps = options.maxSteps ?? 1e6;
@@ -150,8 +162,14 @@ export function gdMethod(): QuadraticMethod {
  */
 export function gafMethod(gaf: Gaf, label = `GD+GAF ${gaf.name}`): QuadraticMethod {
   const slope = gaf.derivative(0);
-  if (!(slope > 0 && Number.isFinite(slope))) fail('gafMethod', "gaf's g'(0)", slope, 'a finite number > 0', 'Use a GAF that increases through 0.');
-  return { label, make: (lr) => sgd({ learningRate: lr, gaf }), theoryLr: (p) => 2 / ((p.L + p.mu) * slope), theoryLrRule: "2/((L+mu) g'(0))" };
+  if (!(slope > 0 && Number.isFinite(slope)))
+    fail('gafMethod', "gaf's g'(0)", slope, 'a finite number > 0', 'Use a GAF that increases through 0.');
+  return {
+    label,
+    make: (lr) => sgd({ learningRate: lr, gaf }),
+    theoryLr: (p) => 2 / ((p.L + p.mu) * slope),
+    theoryLrRule: "2/((L+mu) g'(0))",
+  };
 }
 
 /**
@@ -239,7 +257,8 @@ export function itersVsCondition(options: ItersVsConditionOptions = {}): ItersVs
   const tol = checkNum(where, 'tol', options.tol ?? 1e-6, { min: 0, minOpen: true });
   const maxSteps = checkNum(where, 'maxSteps', options.maxSteps ?? 200000, { min: 1, integer: true });
   const policy = options.lr ?? { kind: 'grid' };
-  if (!policy || !['theory', 'fixed', 'grid'].includes(policy.kind)) fail(where, 'lr', policy, "{kind: 'theory'}, {kind: 'fixed', lr} or {kind: 'grid', factors?}");
+  if (!policy || !['theory', 'fixed', 'grid'].includes(policy.kind))
+    fail(where, 'lr', policy, "{kind: 'theory'}, {kind: 'fixed', lr} or {kind: 'grid', factors?}");
   const methods = options.methods ?? [gdMethod(), gafMethod(options.gaf ?? gafs.atan({ alpha: 0.1, beta: 20 }))];
   const rows: ItersVsConditionRow[] = [];
   for (const kappa of conditions) {
@@ -247,7 +266,8 @@ export function itersVsCondition(options: ItersVsConditionOptions = {}): ItersVs
     const start = options.start ?? new Array<number>(problem.dims).fill(1);
     for (const m of methods) {
       const theory = m.theoryLr(problem);
-      const run = (lr: number, cap: number): number | null => runOptimizer(problem, () => m.make(lr, problem), { steps: cap, tol, start, recordEvery: cap + 1 }).iters;
+      const run = (lr: number, cap: number): number | null =>
+        runOptimizer(problem, () => m.make(lr, problem), { steps: cap, tol, start, recordEvery: cap + 1 }).iters;
       let lr: number | null;
       let iters: number | null;
       let lrRule: string;
@@ -320,7 +340,11 @@ export interface QuadraticEffectiveStepRow extends EffectiveStepRow {
  * the GAF's multiplier, the effective learning rate and the per-step contraction factor of GD+GAF
  * (compare with 1 - lr*lambda_i for plain GD).
  */
-export function quadraticEffectiveSteps(problem: QuadraticProblem, gaf: Gaf, options: { w?: readonly number[]; lr: number }): QuadraticEffectiveStepRow[] {
+export function quadraticEffectiveSteps(
+  problem: QuadraticProblem,
+  gaf: Gaf,
+  options: { w?: readonly number[]; lr: number },
+): QuadraticEffectiveStepRow[] {
   const lr = checkNum('quadraticEffectiveSteps', 'lr', options.lr, { min: 0, minOpen: true });
   const w = options.w === undefined ? new Array<number>(problem.dims).fill(1) : checkNumArray('quadraticEffectiveSteps', 'w', options.w);
   if (w.length !== problem.dims) fail('quadraticEffectiveSteps', 'w', options.w, `of length ${problem.dims}`);
@@ -341,7 +365,14 @@ export function learningRatesAt(rows: readonly ItersVsConditionRow[], kappa: num
   const where = 'learningRatesAt';
   if (!Array.isArray(rows) || rows.length === 0) fail(where, 'rows', rows, 'a non-empty array of itersVsCondition rows');
   const at = rows.filter((r) => r.kappa === kappa);
-  if (at.length === 0) fail(where, 'kappa', kappa, `one of the rows' condition numbers (${[...new Set(rows.map((r) => r.kappa))].join(', ')})`, 'Add it to the conditions of itersVsCondition.');
+  if (at.length === 0)
+    fail(
+      where,
+      'kappa',
+      kappa,
+      `one of the rows' condition numbers (${[...new Set(rows.map((r) => r.kappa))].join(', ')})`,
+      'Add it to the conditions of itersVsCondition.',
+    );
   const out: Record<string, number> = {};
   for (const r of at) if (r.lr !== null) out[r.method] = r.lr;
   return out;
@@ -368,9 +399,14 @@ export type QuadraticTrajectoryRow = LabelledTrajectoryRow & { lr: number };
  * Each method's trajectory on a quadratic from the same start, at the learning rate given for
  * it (or its theory step): rows tagged with `method` and `lr`, for contour plots.
  */
-export function quadraticTrajectories(problem: QuadraticProblem, methods: readonly QuadraticMethod[], options: QuadraticTrajectoriesOptions): QuadraticTrajectoryRow[] {
+export function quadraticTrajectories(
+  problem: QuadraticProblem,
+  methods: readonly QuadraticMethod[],
+  options: QuadraticTrajectoriesOptions,
+): QuadraticTrajectoryRow[] {
   const where = 'quadraticTrajectories';
-  if (!Array.isArray(methods) || methods.length === 0) fail(where, 'methods', methods, 'a non-empty array of gdMethod(), gafMethod(gaf), ...');
+  if (!Array.isArray(methods) || methods.length === 0)
+    fail(where, 'methods', methods, 'a non-empty array of gdMethod(), gafMethod(gaf), ...');
   const lrs = methods.map((m) => {
     const given = options.lr?.[m.label];
     return given === undefined ? m.theoryLr(problem) : checkNum(where, `lr["${m.label}"]`, given, { min: 0, minOpen: true });
@@ -378,7 +414,12 @@ export function quadraticTrajectories(problem: QuadraticProblem, methods: readon
   const rows = labelledTrajectories(
     problem,
     methods.map((m, i) => ({ label: m.label, make: () => m.make(lrs[i]!, problem) })),
-    { steps: options.steps, tol: options.tol, start: options.start ?? new Array<number>(problem.dims).fill(1), recordEvery: options.recordEvery },
+    {
+      steps: options.steps,
+      tol: options.tol,
+      start: options.start ?? new Array<number>(problem.dims).fill(1),
+      recordEvery: options.recordEvery,
+    },
   );
   return rows.map((r) => ({ ...r, lr: lrs[methods.findIndex((m) => m.label === r.method)]! }));
 }
@@ -428,7 +469,10 @@ export interface EffectiveStepCurveRow {
  * log-log plot): about g'(0) = alpha*beta for d well below 1/beta, falling like sup|g|/d for
  * bounded GAFs beyond it.
  */
-export function effectiveStepCurve(gafList: readonly Gaf[], options: { min?: number; max?: number; points?: number } = {}): EffectiveStepCurveRow[] {
+export function effectiveStepCurve(
+  gafList: readonly Gaf[],
+  options: { min?: number; max?: number; points?: number } = {},
+): EffectiveStepCurveRow[] {
   const where = 'effectiveStepCurve';
   if (!Array.isArray(gafList) || gafList.length === 0) fail(where, 'gafs', gafList, 'a non-empty array of GAFs');
   const min = checkNum(where, 'min', options.min ?? 1e-4, { min: 0, minOpen: true });

@@ -24,7 +24,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Gaf } from '../gaf/gaf';
 import { sgd } from '../optim/factories';
-import { labelledTrajectories, runTrajectory, type LabelledTrajectoryRow, type OptimizerFactory, type TheoryProblem, type TrajectoryRow } from './trajectory';
+import {
+  labelledTrajectories,
+  runTrajectory,
+  type LabelledTrajectoryRow,
+  type OptimizerFactory,
+  type TheoryProblem,
+  type TrajectoryRow,
+} from './trajectory';
 import { checkNum, checkNumArray, fail } from './validate';
 
 /** A function with a saddle point, and what linear theory needs to know about it. */
@@ -251,13 +258,24 @@ export interface EscapeTimesOptions extends Omit<EscapeOptions, 'perturbation'> 
 
 /** Escape time against perturbation size, for each method: rows for a table or a log-x plot. */
 export function escapeTimes(problem: SaddleProblem, methods: readonly SaddleMethod[], options: EscapeTimesOptions = {}): EscapeRow[] {
-  const ps = checkNumArray('escapeTimes', 'perturbations', options.perturbations ?? [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], { min: 0, minOpen: true });
+  const ps = checkNumArray('escapeTimes', 'perturbations', options.perturbations ?? [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], {
+    min: 0,
+    minOpen: true,
+  });
   if (!Array.isArray(methods) || methods.length === 0) fail('escapeTimes', 'methods', methods, 'a non-empty array of saddleMethod(...)');
   const rows: EscapeRow[] = [];
   for (const m of methods) {
     for (const perturbation of ps) {
       const r = escapeTime(problem, m, { ...options, perturbation });
-      rows.push({ problem: problem.name, method: m.label, perturbation, steps: r.steps, escaped: r.steps !== null, via: r.via, predicted: r.predicted });
+      rows.push({
+        problem: problem.name,
+        method: m.label,
+        perturbation,
+        steps: r.steps,
+        escaped: r.steps !== null,
+        via: r.via,
+        predicted: r.predicted,
+      });
     }
   }
   return rows;
@@ -291,7 +309,10 @@ export function saddleTrajectories(
   const where = 'saddleTrajectories';
   const p = checkNum(where, 'perturbation', options.perturbation, { min: 0 });
   if (!Array.isArray(methods) || methods.length === 0) fail(where, 'methods', methods, 'a non-empty array of saddleMethod(...)');
-  const beyond = options.stopBeyond === undefined ? undefined : checkNum(where, 'stopBeyond', options.stopBeyond, { min: 0, minOpen: true, hint: 'e.g. 1.5 for a plot of [-1, 1]^2.' });
+  const beyond =
+    options.stopBeyond === undefined
+      ? undefined
+      : checkNum(where, 'stopBeyond', options.stopBeyond, { min: 0, minOpen: true, hint: 'e.g. 1.5 for a plot of [-1, 1]^2.' });
   const start = p === 0 ? problem.saddle.slice() : startOf(problem, p, options.direction, where);
   const stop =
     beyond === undefined
@@ -301,6 +322,12 @@ export function saddleTrajectories(
           for (let i = 0; i < w.length; i++) d2 += (w[i]! - problem.saddle[i]!) ** 2;
           return Math.sqrt(d2) > beyond;
         };
-  const rows = labelledTrajectories(problem, methods, { steps: options.steps, start, recordEvery: options.recordEvery, stop, recordCoords: problem.dims });
+  const rows = labelledTrajectories(problem, methods, {
+    steps: options.steps,
+    start,
+    recordEvery: options.recordEvery,
+    stop,
+    recordCoords: problem.dims,
+  });
   return rows.map((r) => ({ ...r, distance: Math.hypot(...problem.saddle.map((s0, i) => (r[`w${i}`] as number) - s0)) }));
 }

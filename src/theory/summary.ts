@@ -34,7 +34,10 @@ export function iterationScaling(rows: readonly ItersVsConditionRow[]): ScalingR
   return unique(rows.map((r) => r.method)).map((method) => {
     const used = rows.filter((r) => r.method === method && r.iters !== null && r.iters > 0);
     if (unique(used.map((r) => r.kappa)).length < 2) return { method, exponent: null, r2: null, points: used.length };
-    const fit = leastSquares(used.map((r) => Math.log(r.kappa)), used.map((r) => Math.log(r.iters!)));
+    const fit = leastSquares(
+      used.map((r) => Math.log(r.kappa)),
+      used.map((r) => Math.log(r.iters!)),
+    );
     return { method, exponent: fit.b, r2: fit.r2, points: used.length };
   });
 }
@@ -92,7 +95,10 @@ export function summarizeEscapeTimes(rows: readonly EscapeRow[], options: { base
       const slower = both.filter((q) => q.m > q.b);
       const same = both.filter((q) => q.m === q.b);
       const best = faster.reduce<{ p: number; m: number; b: number } | null>((a, q) => (a === null || q.b / q.m > a.b / a.m ? q : a), null);
-      const worst = slower.reduce<{ p: number; m: number; b: number } | null>((a, q) => (a === null || q.m / q.b > a.m / a.b ? q : a), null);
+      const worst = slower.reduce<{ p: number; m: number; b: number } | null>(
+        (a, q) => (a === null || q.m / q.b > a.m / a.b ? q : a),
+        null,
+      );
       const list = (qs: { p: number }[]): string => qs.map((q) => sci(q.p)).join(', ');
       const parts: string[] = [];
       if (best) parts.push(`faster from ${list(faster)} (at ${sci(best.p)}: ${best.m} vs ${best.b} steps)`);
@@ -121,9 +127,10 @@ export function summarizeConditionGrid(cells: readonly ConditionCell[]): string 
   const holds = cells.filter((c) => c.allHold).length;
   const differ = cells.filter((c) => c.allHold !== c.alpha * c.beta > 1);
   const failedIds = unique(cells.flatMap((c) => c.failed)).sort((a, b) => a - b);
-  const agreement = differ.length === 0
-    ? `the verdict equals alpha*beta > 1 at all ${cells.length} points`
-    : `the verdict differs from alpha*beta > 1 at ${differ.length} of ${cells.length} points: ${differ.map((c) => `(${num(c.alpha)}, ${num(c.beta)})`).join(', ')}`;
+  const agreement =
+    differ.length === 0
+      ? `the verdict equals alpha*beta > 1 at all ${cells.length} points`
+      : `the verdict differs from alpha*beta > 1 at ${differ.length} of ${cells.length} points: ${differ.map((c) => `(${num(c.alpha)}, ${num(c.beta)})`).join(', ')}`;
   const failing = failedIds.length ? `conditions failing somewhere: ${failedIds.join(', ')}` : 'no condition fails anywhere';
   return `${kinds}: all four conditions hold at ${holds} of ${cells.length} (alpha, beta) points; ${agreement}; ${failing}`;
 }
@@ -161,9 +168,16 @@ export function escapeTable(rows: readonly EscapeRow[]): Record<string, string |
 export function summarizeGafProfiles(rows: readonly GafProfileRow[]): string[] {
   if (!Array.isArray(rows) || rows.length === 0) fail('summarizeGafProfiles', 'rows', rows, 'a non-empty array from gafProfileRows()');
   return rows.map((r) => {
-    const enlarges = r.enlargesBelow === 0 ? 'never enlarges' : Number.isFinite(r.enlargesBelow) ? `enlarged below |x| = ${num(r.enlargesBelow)}` : 'enlarges at every scanned |x|';
+    const enlarges =
+      r.enlargesBelow === 0
+        ? 'never enlarges'
+        : Number.isFinite(r.enlargesBelow)
+          ? `enlarged below |x| = ${num(r.enlargesBelow)}`
+          : 'enlarges at every scanned |x|';
     const cap = r.bound === null ? 'unbounded' : `|g| <= ${num(r.bound)}`;
-    const verdict = r.allHold ? 'all four conditions hold' : `condition${r.failed.includes(',') ? 's' : ''} ${r.failed} fail${r.failed.includes(',') ? '' : 's'}`;
+    const verdict = r.allHold
+      ? 'all four conditions hold'
+      : `condition${r.failed.includes(',') ? 's' : ''} ${r.failed} fail${r.failed.includes(',') ? '' : 's'}`;
     return `${r.gaf}: tiny gradients x${num(r.slopeAtZero)}; ${enlarges}; ${cap}; ${verdict}`;
   });
 }

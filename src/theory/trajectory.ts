@@ -90,11 +90,16 @@ export function runTrajectory(problem: TheoryProblem, make: OptimizerFactory, op
   const tol = options.tol === undefined ? undefined : checkNum(where, 'tol', options.tol, { min: 0 });
   const every = checkNum(where, 'recordEvery', options.recordEvery ?? 1, { min: 1, integer: true });
   const coords = checkNum(where, 'recordCoords', options.recordCoords ?? Math.min(problem.dims, 10), { min: 0, integer: true });
-  if (typeof make !== 'function') fail(where, 'make', make, 'a function returning a fresh tf.Optimizer', 'e.g. () => sgd({learningRate: 0.1}).');
+  if (typeof make !== 'function')
+    fail(where, 'make', make, 'a function returning a fresh tf.Optimizer', 'e.g. () => sgd({learningRate: 0.1}).');
 
   const optimizer = make();
   // Duck-typed rather than instanceof: a notebook may load a second copy of tfjs.
-  if (!optimizer || typeof (optimizer as tf.Optimizer).minimize !== 'function' || typeof (optimizer as tf.Optimizer).dispose !== 'function') {
+  if (
+    !optimizer ||
+    typeof (optimizer as tf.Optimizer).minimize !== 'function' ||
+    typeof (optimizer as tf.Optimizer).dispose !== 'function'
+  ) {
     fail(where, 'make()', typeof optimizer, 'a tf.Optimizer (from sgd(), adam(), withGaf(), tf.train.*)');
   }
   const w = tf.tidy(() => tf.variable(tf.tensor1d(start), true));
@@ -147,7 +152,11 @@ export interface LabelledTrajectoryRow {
  * array, each tagged with its `method` label (runs in the order given, steps in order within a
  * run): the input of a trajectory-on-contour figure.
  */
-export function labelledTrajectories(problem: TheoryProblem, runs: readonly LabelledOptimizer[], options: TrajectoryOptions): LabelledTrajectoryRow[] {
+export function labelledTrajectories(
+  problem: TheoryProblem,
+  runs: readonly LabelledOptimizer[],
+  options: TrajectoryOptions,
+): LabelledTrajectoryRow[] {
   const where = 'labelledTrajectories';
   if (!Array.isArray(runs) || runs.length === 0) fail(where, 'runs', runs, 'a non-empty array of {label, make}');
   const labels = runs.map((r, i) => {

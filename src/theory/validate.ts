@@ -17,7 +17,8 @@ export interface NumRule {
 
 /** Throws an error of the form `where: field must be ..., got ... . hint`. */
 export function fail(where: string, field: string, got: unknown, must: string, hint?: string): never {
-  const shown = typeof got === 'number' || typeof got === 'boolean' || got === undefined || got === null ? String(got) : JSON.stringify(got);
+  const shown =
+    typeof got === 'number' || typeof got === 'boolean' || got === undefined || got === null ? String(got) : JSON.stringify(got);
   throw new Error(`${where}: ${field} must be ${must}, got ${shown}.${hint ? ` ${hint}` : ''}`);
 }
 

@@ -131,7 +131,15 @@ export function layerProfiles(options: LayerProfileOptions): LayerProfileRow[] {
         const block = vars.map((v, vi) => {
           const at = 3 * (ti * vars.length + vi);
           const inf = info.get(v.name) ?? { layer: vi + 1, layerName: v.name, param: '' };
-          return { net: c.label, gradient: t.label, ...inf, size: v.size, rms: stats[at]! / Math.sqrt(v.size), maxAbs: stats[at + 1]!, tinyFraction: stats[at + 2]! };
+          return {
+            net: c.label,
+            gradient: t.label,
+            ...inf,
+            size: v.size,
+            rms: stats[at]! / Math.sqrt(v.size),
+            maxAbs: stats[at + 1]!,
+            tinyFraction: stats[at + 2]!,
+          };
         });
         rows.push(...block.sort((a, b) => a.layer - b.layer || a.param.localeCompare(b.param)));
       });
@@ -183,7 +191,16 @@ export function profileSpread(rows: readonly LayerProfileRow[]): SpreadRow[] {
       if (r.rms < lo.rms) lo = r;
       if (r.rms > hi.rms) hi = r;
     }
-    out.push({ net: hi.net, gradient: hi.gradient, maxRms: hi.rms, maxAt: `${hi.layerName}/${hi.param}`, minRms: lo.rms, minAt: `${lo.layerName}/${lo.param}`, spread: hi.rms / lo.rms, narrowing: NaN });
+    out.push({
+      net: hi.net,
+      gradient: hi.gradient,
+      maxRms: hi.rms,
+      maxAt: `${hi.layerName}/${hi.param}`,
+      minRms: lo.rms,
+      minAt: `${lo.layerName}/${lo.param}`,
+      spread: hi.rms / lo.rms,
+      narrowing: NaN,
+    });
   }
   for (const r of out) {
     const raw = out.find((q) => q.net === r.net && q.gradient === 'raw');
@@ -299,13 +316,19 @@ export function steepnessSweep(options: SteepnessSweepOptions): SteepnessSweepRe
   checkFlatData(where, options.data);
   const alpha = checkNum(where, 'alpha', options.alpha ?? 0.1, { min: 0, minOpen: true });
   const betas = checkNumArray(where, 'betas', options.betas, { min: 0, minOpen: true, hint: 'e.g. [20, 2e3, 2e5].' });
-  const trainsBelow = checkNum(where, 'trainsBelow', options.trainsBelow ?? 0.9, { min: 0, minOpen: true, max: 1 }) * Math.log(options.data.classes);
+  const trainsBelow =
+    checkNum(where, 'trainsBelow', options.trainsBelow ?? 0.9, { min: 0, minOpen: true, max: 1 }) * Math.log(options.data.classes);
   const labelled = betas.map((beta) => {
     const gaf = gafs.atan({ alpha, beta });
     return { beta, gaf, label: `SGD + ${gaf.name}` };
   });
   const spreads = profileSpread(
-    layerProfiles({ nets: [{ label: 'net', net: options.net }], data: options.data, batchSize: options.profileBatch, gafs: labelled.map((l) => ({ label: l.label, gaf: l.gaf })) }),
+    layerProfiles({
+      nets: [{ label: 'net', net: options.net }],
+      data: options.data,
+      batchSize: options.profileBatch,
+      gafs: labelled.map((l) => ({ label: l.label, gaf: l.gaf })),
+    }),
   );
   const methods = [sgdDeepMethod(options.sgdLrs), ...labelled.map((l) => gafDeepMethod(l.gaf, options.lrs, { label: l.label }))];
   const total = methods.reduce((s, m) => s + m.lrs.length, 0);
@@ -365,7 +388,9 @@ export function describeSteepness(result: SteepnessSweepResult): string[] {
   const failing = gafRows.filter((r) => !r.trains && (first === undefined || (r.beta ?? 0) < (first.beta ?? 0)));
   if (first && failing.length) {
     const last = failing[failing.length - 1]!;
-    lines.push(`Largest beta below the threshold: ${last.method} (g'(0) = ${last.gPrime0}): best loss ${f(last.finalLoss)} (${pct(last.finalAccuracy)}); layer-gradient spread ${last.spread.toExponential(1)} vs ${s.spread.toExponential(1)} raw.`);
+    lines.push(
+      `Largest beta below the threshold: ${last.method} (g'(0) = ${last.gPrime0}): best loss ${f(last.finalLoss)} (${pct(last.finalAccuracy)}); layer-gradient spread ${last.spread.toExponential(1)} vs ${s.spread.toExponential(1)} raw.`,
+    );
   }
   lines.push(
     first
@@ -434,7 +459,8 @@ export interface SideBySideResult {
  */
 export function trainSideBySide(options: SideBySideOptions): SideBySideResult {
   const where = 'trainSideBySide';
-  if (!Array.isArray(options.methods) || options.methods.length === 0) fail(where, 'methods', options.methods, 'a non-empty array of {label, make}');
+  if (!Array.isArray(options.methods) || options.methods.length === 0)
+    fail(where, 'methods', options.methods, 'a non-empty array of {label, make}');
   const tinyThreshold = checkNum(where, 'tinyThreshold', options.tinyThreshold ?? 1e-3, { min: 0, minOpen: true });
   const out: SideBySideResult = { losses: [], tiny: [], stats: [], summary: [], tinyThreshold };
   options.methods.forEach((m, i) => {
@@ -459,10 +485,30 @@ export function trainSideBySide(options: SideBySideOptions): SideBySideResult {
         const at = r.stats.filter((s) => s.step === step);
         const total = at.reduce((s, v) => s + v.size, 0);
         const frac = (key: 'rawTinyFraction' | 'actTinyFraction'): number => at.reduce((s, v) => s + v[key] * v.size, 0) / total;
-        out.tiny.push({ method: m.label, gradient: 'raw gradient', series: `${m.label}: raw gradient`, step, tinyFraction: frac('rawTinyFraction') });
-        if (hasGaf) out.tiny.push({ method: m.label, gradient: 'g(gradient)', series: `${m.label}: g(gradient)`, step, tinyFraction: frac('actTinyFraction') });
+        out.tiny.push({
+          method: m.label,
+          gradient: 'raw gradient',
+          series: `${m.label}: raw gradient`,
+          step,
+          tinyFraction: frac('rawTinyFraction'),
+        });
+        if (hasGaf)
+          out.tiny.push({
+            method: m.label,
+            gradient: 'g(gradient)',
+            series: `${m.label}: g(gradient)`,
+            step,
+            tinyFraction: frac('actTinyFraction'),
+          });
       }
-      out.summary.push({ method: m.label, initialLoss: r.initial.loss, finalLoss: r.diverged ? NaN : r.final.loss, finalAccuracy: r.diverged ? NaN : r.final.accuracy, diverged: r.diverged, steps: r.steps });
+      out.summary.push({
+        method: m.label,
+        initialLoss: r.initial.loss,
+        finalLoss: r.diverged ? NaN : r.final.loss,
+        finalAccuracy: r.diverged ? NaN : r.final.accuracy,
+        diverged: r.diverged,
+        steps: r.steps,
+      });
     } finally {
       optimizer.dispose();
       model.dispose();
@@ -487,7 +533,8 @@ export interface DescribeComparisonOptions {
  */
 export function describeComparison(rows: readonly DeepComparisonRow[], options: DescribeComparisonOptions = {}): string[] {
   const classes = checkNum('describeComparison', 'classes', options.classes ?? 10, { min: 2, integer: true });
-  const trainsBelow = checkNum('describeComparison', 'trainsBelow', options.trainsBelow ?? 0.9, { min: 0, minOpen: true, max: 1 }) * Math.log(classes);
+  const trainsBelow =
+    checkNum('describeComparison', 'trainsBelow', options.trainsBelow ?? 0.9, { min: 0, minOpen: true, max: 1 }) * Math.log(classes);
   const methods = [...new Set(rows.map((r) => r.method))];
   return methods.map((m) => {
     const mine = rows.filter((r) => r.method === m);
@@ -521,7 +568,8 @@ export interface LayerNormRow {
  * ordered by layer, `bias` before `kernel`.
  */
 export function layerNormRows(result: SideBySideResult): LayerNormRow[] {
-  if (!result || !Array.isArray(result.stats) || result.stats.length === 0) fail('layerNormRows', 'result', typeof result, 'the result of trainSideBySide(...) with gradient statistics');
+  if (!result || !Array.isArray(result.stats) || result.stats.length === 0)
+    fail('layerNormRows', 'result', typeof result, 'the result of trainSideBySide(...) with gradient statistics');
   const methods = [...new Set(result.stats.map((s) => s.method))];
   const row = (series: string, s: SideBySideResult['stats'][number]): LayerNormRow => ({
     series,
@@ -535,11 +583,19 @@ export function layerNormRows(result: SideBySideResult): LayerNormRow[] {
   const first = result.stats.filter((s) => s.method === methods[0]);
   const step1 = Math.min(...first.map((s) => s.step));
   const byLayer = (a: LayerNormRow, b: LayerNormRow): number => a.layer - b.layer || a.param.localeCompare(b.param);
-  const out = first.filter((s) => s.step === step1).map((s) => row('start (all methods)', s)).sort(byLayer);
+  const out = first
+    .filter((s) => s.step === step1)
+    .map((s) => row('start (all methods)', s))
+    .sort(byLayer);
   for (const m of methods) {
     const mine = result.stats.filter((s) => s.method === m);
     const last = Math.max(...mine.map((s) => s.step));
-    out.push(...mine.filter((s) => s.step === last).map((s) => row(`${m}, step ${last}`, s)).sort(byLayer));
+    out.push(
+      ...mine
+        .filter((s) => s.step === last)
+        .map((s) => row(`${m}, step ${last}`, s))
+        .sort(byLayer),
+    );
   }
   return out;
 }
@@ -551,9 +607,16 @@ export function layerNormRows(result: SideBySideResult): LayerNormRow[] {
 export function sweepWinners(result: SteepnessSweepResult, betas: readonly (number | null)[]): SideBySideMethod[] {
   return betas.map((beta) => {
     const r = result.summary.find((s) => s.beta === beta);
-    if (!r) fail('sweepWinners', 'beta', beta, `one of the swept values (${result.summary.map((s) => String(s.beta)).join(', ')}; null = plain SGD)`);
+    if (!r)
+      fail(
+        'sweepWinners',
+        'beta',
+        beta,
+        `one of the swept values (${result.summary.map((s) => String(s.beta)).join(', ')}; null = plain SGD)`,
+      );
     const lr = r.bestLr;
-    if (lr === null) fail('sweepWinners', `best lr of ${r.method}`, null, 'a learning rate that did not diverge', 'Sweep smaller learning rates.');
+    if (lr === null)
+      fail('sweepWinners', `best lr of ${r.method}`, null, 'a learning rate that did not diverge', 'Sweep smaller learning rates.');
     const gaf = beta === null ? undefined : gafs.atan({ alpha: result.alpha, beta });
     return { label: `${r.method}, lr ${lr}`, make: () => sgd({ learningRate: lr, ...(gaf ? { gaf } : {}) }) };
   });
@@ -582,8 +645,13 @@ export function describeSideBySide(result: SideBySideResult): string[] {
     const tiny = result.tiny.filter((t) => t.method === s.method && t.gradient === 'raw gradient');
     const first = tiny[0];
     const last = tiny[tiny.length - 1];
-    const share = first && last ? `; raw components below ${result.tinyThreshold.toExponential(0)}: ${(100 * first.tinyFraction).toFixed(1)}% at step ${first.step}, ${(100 * last.tinyFraction).toFixed(1)}% at step ${last.step}` : '';
-    const end = s.diverged ? `diverged after ${s.steps} steps` : `${s.finalLoss.toFixed(3)} (${(100 * s.finalAccuracy).toFixed(1)}% accuracy)`;
+    const share =
+      first && last
+        ? `; raw components below ${result.tinyThreshold.toExponential(0)}: ${(100 * first.tinyFraction).toFixed(1)}% at step ${first.step}, ${(100 * last.tinyFraction).toFixed(1)}% at step ${last.step}`
+        : '';
+    const end = s.diverged
+      ? `diverged after ${s.steps} steps`
+      : `${s.finalLoss.toFixed(3)} (${(100 * s.finalAccuracy).toFixed(1)}% accuracy)`;
     return `${s.method}: loss ${s.initialLoss.toFixed(3)} -> ${end}${share}.`;
   });
 }

@@ -48,7 +48,12 @@ function loadSplit(d: ResolvedConfig['dataset'], split: 'train' | 'test', limit:
       source = ArrayDataset.from(loadCifar100(opts) as ImageSet<Uint8Array>);
       break;
     case 'imagenet': {
-      const all = imagenetDataset({ split: split === 'train' ? 'train' : 'val', dataDir, size: d.imageSize ?? 224, train: split === 'train' && d.augment });
+      const all = imagenetDataset({
+        split: split === 'train' ? 'train' : 'val',
+        dataDir,
+        size: d.imageSize ?? 224,
+        train: split === 'train' && d.augment,
+      });
       source = limit !== undefined ? takeFirst(all, limit) : all;
       break;
     }

@@ -25,7 +25,17 @@ export { loadLatestCheckpoint, NoIntactCheckpointError } from './checkpoint-reco
 export type { RecoveredCheckpoint, DamagedCheckpoint } from './checkpoint-recovery';
 export { runExperiment, resumeRun, runOrResume } from './runner';
 export type { RunOptions, RunResult, GradStatsLine } from './runner';
-export { lockRun, tryLockRun, readRunLock, runLockFile, lockHolderAlive, RunLock, RunLockedError, RUN_LOCK_FORMAT, LOCK_STALE_ENV } from './run-lock';
+export {
+  lockRun,
+  tryLockRun,
+  readRunLock,
+  runLockFile,
+  lockHolderAlive,
+  RunLock,
+  RunLockedError,
+  RUN_LOCK_FORMAT,
+  LOCK_STALE_ENV,
+} from './run-lock';
 export type { RunLockInfo, RunLockOptions } from './run-lock';
 export { progressPrinter, formatEpochLine, formatDuration } from './progress';
 export type { ProgressEvent, ProgressPrinterOptions } from './progress';

@@ -40,7 +40,8 @@ export function formatProgress(label: string, done: number, total: number, elaps
  * every `minSeconds`, plus the final one.
  */
 export function progressLine(label: string, total: number, options: ProgressLineOptions = {}): ProgressLine {
-  if (!Number.isInteger(total) || total < 0) throw new Error(`progressLine(${label}): total must be a whole number >= 0, got ${String(total)}.`);
+  if (!Number.isInteger(total) || total < 0)
+    throw new Error(`progressLine(${label}): total must be a whole number >= 0, got ${String(total)}.`);
   const now = options.now ?? (() => performance.now());
   const log = options.log ?? ((s: string) => console.log(s));
   const minMs = (options.minSeconds ?? 10) * 1000;

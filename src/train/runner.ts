@@ -90,10 +90,19 @@ export interface GradStatsLine {
 }
 
 /** The packages whose versions decide a run's numbers. */
-const RUN_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+const RUN_PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+];
 
 function runPackages(): Record<string, string> {
-  const found = Object.entries({ 'gaf-lab': ownVersion(), ...packageVersions(RUN_PACKAGES) }).filter((e): e is [string, string] => e[1] !== null);
+  const found = Object.entries({ 'gaf-lab': ownVersion(), ...packageVersions(RUN_PACKAGES) }).filter(
+    (e): e is [string, string] => e[1] !== null,
+  );
   return Object.fromEntries(found);
 }
 
@@ -110,7 +119,9 @@ function gitStateFields(): { gitCommit: string | null; gitDirty: boolean | null 
 async function withRunLock<T>(runDir: string, options: RunOptions, body: (o: RunOptions) => Promise<T>): Promise<T> {
   const given = options.lock;
   if (given && (given.file !== runLockFile(runDir) || !given.held)) {
-    throw new Error(`RunOptions.lock must be a held lock of ${path.resolve(runDir)}; it is ${given.held ? '' : 'a released lock '}of ${given.runDir}.`);
+    throw new Error(
+      `RunOptions.lock must be a held lock of ${path.resolve(runDir)}; it is ${given.held ? '' : 'a released lock '}of ${given.runDir}.`,
+    );
   }
   const lock = given ?? lockRun(runDir);
   try {
@@ -205,7 +216,9 @@ async function resumeLocked(runDir: string, options: RunOptions): Promise<RunRes
 export async function runOrResume(config: unknown, options: RunOptions = {}): Promise<RunResult> {
   const resolved = resolveConfig(config);
   const runDir = runDirOf(resolved);
-  return withRunLock(runDir, options, (o) => (fs.existsSync(path.join(runDir, RUN_FILES.manifest)) ? resumeLocked(runDir, o) : startRun(resolved, runDir, o)));
+  return withRunLock(runDir, options, (o) =>
+    fs.existsSync(path.join(runDir, RUN_FILES.manifest)) ? resumeLocked(runDir, o) : startRun(resolved, runDir, o),
+  );
 }
 
 /**
@@ -313,10 +326,19 @@ async function train(
   const recordRecoveries = (found: RecoveredCheckpoint): void => {
     for (const d of found.damaged) {
       const kept = d.movedTo ? `; the damaged folder is kept as ${rel(d.movedTo)}` : '';
-      warn(`checkpoint ${rel(d.dir)} is damaged (${d.problem}); resuming from ${rel(found.dir)} (epoch ${found.state.epoch}) instead${kept}.`);
+      warn(
+        `checkpoint ${rel(d.dir)} is damaged (${d.problem}); resuming from ${rel(found.dir)} (epoch ${found.state.epoch}) instead${kept}.`,
+      );
       manifest.recoveries = [
         ...(manifest.recoveries ?? []),
-        { at: new Date().toISOString(), damaged: rel(d.dir), problem: d.problem, movedTo: d.movedTo ? rel(d.movedTo) : null, used: rel(found.dir), usedEpoch: found.state.epoch },
+        {
+          at: new Date().toISOString(),
+          damaged: rel(d.dir),
+          problem: d.problem,
+          movedTo: d.movedTo ? rel(d.movedTo) : null,
+          used: rel(found.dir),
+          usedEpoch: found.state.epoch,
+        },
       ];
     }
   };
@@ -340,7 +362,9 @@ async function train(
         recordRecoveries(found);
         if (!found.verified) {
           unverifiedFrom = rel(found.dir);
-          warn(`checkpoint ${unverifiedFrom} was written before checkpoints had checksums: it is loaded without verification (only its file sizes are checked).`);
+          warn(
+            `checkpoint ${unverifiedFrom} was written before checkpoints had checksums: it is loaded without verification (only its file sizes are checked).`,
+          );
         }
       }
       manifest.resumes.push({
@@ -374,7 +398,8 @@ async function train(
       testSize: data.test.size,
     });
     for (let e = startEpoch; e < r.epochs; e++) {
-      if (stop.signal.aborted) return finish('interrupted', `stopped by a signal after epoch ${e}; resuming continues after epoch ${manifest.epochsDone}`);
+      if (stop.signal.aborted)
+        return finish('interrupted', `stopped by a signal after epoch ${e}; resuming continues after epoch ${manifest.epochsDone}`);
       const t0 = performance.now();
       const grads: GradStatsLine[] = [];
       const unobserve = r.gradStats ? observe(optimizer, r.gradStats, e + 1, originalName, grads) : undefined;
@@ -382,9 +407,19 @@ async function train(
         learningRate: (b) => learningRateAt(r.schedule, baseLr, e, b, batches),
         signal: stop.signal,
         onBatch: (b, _loss, info) =>
-          emit({ type: 'batch', epoch: e + 1, epochs: r.epochs, batch: b + 1, batches, loss: info.loss, accuracy: info.accuracy, lr: info.learningRate }),
+          emit({
+            type: 'batch',
+            epoch: e + 1,
+            epochs: r.epochs,
+            batch: b + 1,
+            batches,
+            loss: info.loss,
+            accuracy: info.accuracy,
+            lr: info.learningRate,
+          }),
       }).finally(() => unobserve?.());
-      if (tr.stopped) return finish('interrupted', `stopped by a signal during epoch ${e + 1}; resuming continues after epoch ${manifest.epochsDone}`);
+      if (tr.stopped)
+        return finish('interrupted', `stopped by a signal during epoch ${e + 1}; resuming continues after epoch ${manifest.epochsDone}`);
       const diverged = tr.diverged || !weightsFinite(model);
       const ev = !diverged && ((e + 1) % r.evalEvery === 0 || e + 1 === r.epochs) ? await evaluate(model, data.testLoader) : null;
       const metrics = epochMetrics(e + 1, tr, ev, (performance.now() - t0) / 1000, optimizer.iterations, diverged);
@@ -396,7 +431,8 @@ async function train(
         const message = divergenceMessage(e + 1, tr, batches, manifest.epochsDone);
         // Divergence is final, so it is recorded only for training that started from verified
         // weights; right after loading unchecked ones it may be the checkpoint's damage instead.
-        if (unverifiedFrom !== undefined && e === startEpoch) return finish('failed', `${message} ${unverifiedDivergence(unverifiedFrom, files.checkpoints, runDir)}`);
+        if (unverifiedFrom !== undefined && e === startEpoch)
+          return finish('failed', `${message} ${unverifiedDivergence(unverifiedFrom, files.checkpoints, runDir)}`);
         return finish('diverged', message);
       }
       const parts = {
@@ -415,7 +451,9 @@ async function train(
     try {
       finish('failed', err instanceof Error ? err.message : String(err));
     } catch (e2) {
-      process.stderr.write(`gaf-lab: could not record status failed for run ${manifest.runId}: ${e2 instanceof Error ? e2.message : String(e2)}\n`);
+      process.stderr.write(
+        `gaf-lab: could not record status failed for run ${manifest.runId}: ${e2 instanceof Error ? e2.message : String(e2)}\n`,
+      );
     }
     throw err;
   } finally {
@@ -427,7 +465,14 @@ async function train(
 }
 
 /** The metrics line of an epoch (`ev` null when it was not evaluated). */
-function epochMetrics(epoch: number, tr: TrainEpochResult, ev: EvalResult | null, seconds: number, step: number, diverged: boolean): EpochMetrics {
+function epochMetrics(
+  epoch: number,
+  tr: TrainEpochResult,
+  ev: EvalResult | null,
+  seconds: number,
+  step: number,
+  diverged: boolean,
+): EpochMetrics {
   const trained = tr.samples > 0;
   return {
     epoch,
@@ -449,7 +494,10 @@ function divergenceMessage(epoch: number, tr: TrainEpochResult, batches: number,
   const where = tr.divergence
     ? `non-finite training loss (${tr.divergence.loss}) at epoch ${epoch}, batch ${tr.divergence.batch + 1} of ${batches}`
     : `non-finite weights after epoch ${epoch}`;
-  const kept = epochsDone > 0 ? `the last good checkpoint (epoch ${epochsDone}) is in checkpoints/last.` : 'no epoch had completed, so there is no checkpoint.';
+  const kept =
+    epochsDone > 0
+      ? `the last good checkpoint (epoch ${epochsDone}) is in checkpoints/last.`
+      : 'no epoch had completed, so there is no checkpoint.';
   return `${where}, learning rate ${tr.lastLearningRate}. Training stopped; ${kept}`;
 }
 
@@ -461,7 +509,10 @@ function withResumeHint(e: unknown, runDir: string, epochsDone: number): unknown
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (!(e instanceof Error) || (code !== 'ENOSPC' && code !== 'EDQUOT')) return e;
   const kept = epochsDone > 0 ? `epochs 1-${epochsDone} are checkpointed and kept` : 'no epoch was checkpointed yet';
-  const err = new Error(`${e.message} The run stopped (${kept}); after freeing space, continue it with: gaf-lab resume ${runDir} (or resumeRun).`, { cause: e });
+  const err = new Error(
+    `${e.message} The run stopped (${kept}); after freeing space, continue it with: gaf-lab resume ${runDir} (or resumeRun).`,
+    { cause: e },
+  );
   (err as NodeJS.ErrnoException).code = code;
   return err;
 }

@@ -88,7 +88,8 @@ export function trainStep<M extends tf.Tensor = tf.Tensor>(
 ): TrainStepResult<M> {
   let varList = options.varList;
   if (varList === undefined) {
-    if (typeof model === 'function') throw new Error('trainStep: a model given as a function needs options.varList, the variables the step updates.');
+    if (typeof model === 'function')
+      throw new Error('trainStep: a model given as a function needs options.varList, the variables the step updates.');
     varList = trainableVariables(model);
   }
   let measured: M | undefined;

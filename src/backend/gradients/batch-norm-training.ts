@@ -52,7 +52,9 @@ function reductionOf(x: tf.Tensor): { axes: number[]; count: number } {
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const channels = x.shape[x.shape.length - 1];
   if (x.rank < 2 || gamma.rank !== 1 || beta.rank !== 1 || gamma.shape[0] !== channels || beta.shape[0] !== channels) {
-    throw new Error(`batchNormTraining: x must have rank >= 2 with channels last and gamma, beta shape [C]; got x ${JSON.stringify(x.shape)}, gamma ${JSON.stringify(gamma.shape)}, beta ${JSON.stringify(beta.shape)}.`);
+    throw new Error(
+      `batchNormTraining: x must have rank >= 2 with channels last and gamma, beta shape [C]; got x ${JSON.stringify(x.shape)}, gamma ${JSON.stringify(gamma.shape)}, beta ${JSON.stringify(beta.shape)}.`,
+    );
   }
   const { axes, count } = reductionOf(x);
   const keepShape = x.shape.map((d, i) => (i < x.rank - 1 ? 1 : d));
@@ -66,19 +68,20 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
     (save as tf.GradSaveFunc)([xs, mean, variance, g]);
     // Kept past the op's own tidy for the moving averages.
     stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
-      const [sx, sMean, sVar, sGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-      const rstd = tf.rsqrt(tf.add(sVar, tf.scalar(epsilon)));
-      const k = tf.mul(sGamma, rstd);
-      const s1 = tf.sum(dy, axes);
-      const s2 = tf.sum(tf.mul(dy, tf.sub(sx, sMean)), axes);
-      const c2 = tf.mul(tf.mul(k, tf.square(rstd)), tf.mul(s2, tf.scalar(-1 / count)));
-      const c1 = tf.mul(k, tf.mul(s1, tf.scalar(-1 / count)));
-      // (x - mean) * c2 + c1 in one per-channel affine pass (variance 1, epsilon 0: rsqrt is exactly 1).
-      const affine = tf.batchNorm(sx, sMean, tf.onesLike(sVar), c1, c2, 0);
-      const dx = tf.add(tf.mul(dy, k), affine);
-      return [dx, tf.mul(rstd, s2), s1];
-    });
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
+      tf.tidy(() => {
+        const [sx, sMean, sVar, sGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const rstd = tf.rsqrt(tf.add(sVar, tf.scalar(epsilon)));
+        const k = tf.mul(sGamma, rstd);
+        const s1 = tf.sum(dy, axes);
+        const s2 = tf.sum(tf.mul(dy, tf.sub(sx, sMean)), axes);
+        const c2 = tf.mul(tf.mul(k, tf.square(rstd)), tf.mul(s2, tf.scalar(-1 / count)));
+        const c1 = tf.mul(k, tf.mul(s1, tf.scalar(-1 / count)));
+        // (x - mean) * c2 + c1 in one per-channel affine pass (variance 1, epsilon 0: rsqrt is exactly 1).
+        const affine = tf.batchNorm(sx, sMean, tf.onesLike(sVar), c1, c2, 0);
+        const dx = tf.add(tf.mul(dy, k), affine);
+        return [dx, tf.mul(rstd, s2), s1];
+      });
     return { value: y, gradFunc };
   });
   const y = op(x, gamma, beta) as tf.Tensor;

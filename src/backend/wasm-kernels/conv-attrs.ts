@@ -36,17 +36,27 @@ function checkPad(kernel: string, pad: unknown, dimRoundingMode: unknown): ConvP
   }
   const rounding = dimRoundingMode !== undefined && dimRoundingMode !== null;
   if (pad === 'same' || pad === 'valid') {
-    if (rounding) throw unsupported(kernel, 'pad', pad, `dimRoundingMode='${String(dimRoundingMode)}' needs a numeric or explicit pad (as in tfjs).`);
+    if (rounding)
+      throw unsupported(kernel, 'pad', pad, `dimRoundingMode='${String(dimRoundingMode)}' needs a numeric or explicit pad (as in tfjs).`);
     return pad;
   }
   if (typeof pad === 'number') {
     if (!Number.isInteger(pad) || pad < 0) throw unsupported(kernel, 'pad', pad, 'a numeric pad must be a non-negative integer.');
     return pad;
   }
-  if (Array.isArray(pad) && pad.length === 4 && pad.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
+  if (
+    Array.isArray(pad) &&
+    pad.length === 4 &&
+    pad.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))
+  ) {
     const p = pad as [number, number][];
     if (p[0]![0] !== 0 || p[0]![1] !== 0 || p[3]![0] !== 0 || p[3]![1] !== 0) {
-      throw unsupported(kernel, 'pad', pad, 'explicit padding applies to height and width only: use [[0,0],[top,bottom],[left,right],[0,0]] (NHWC).');
+      throw unsupported(
+        kernel,
+        'pad',
+        pad,
+        'explicit padding applies to height and width only: use [[0,0],[top,bottom],[left,right],[0,0]] (NHWC).',
+      );
     }
     return pad as ConvPad;
   }
@@ -64,7 +74,10 @@ function checkFloat32(kernel: string, name: string, t: tf.TensorInfo): void {
 }
 
 function checkRank4(kernel: string, name: string, shape: readonly number[]): void {
-  if (shape.length !== 4) throw new Error(`${kernel} (gaf-lab wasm kernel): ${name} must be rank 4 [batch, height, width, channels], got shape [${shape.join(', ')}].`);
+  if (shape.length !== 4)
+    throw new Error(
+      `${kernel} (gaf-lab wasm kernel): ${name} must be rank 4 [batch, height, width, channels], got shape [${shape.join(', ')}].`,
+    );
 }
 
 function shapeText(s: readonly number[]): string {
@@ -88,20 +101,37 @@ export function convGradGeometry(
   checkRank4(kernel, 'input x', xShape);
   checkRank4(kernel, 'filter', filterShape);
   checkRank4(kernel, 'dy', dyShape);
-  if (!filterShape.every(isPositiveInt)) throw unsupported(kernel, 'filterShape', filterShape, 'all filter dimensions must be positive integers.');
+  if (!filterShape.every(isPositiveInt))
+    throw unsupported(kernel, 'filterShape', filterShape, 'all filter dimensions must be positive integers.');
   const strides = pair(kernel, 'strides', attrs['strides']);
-  const dilations = depthwise && attrs['dilations'] !== undefined && attrs['dilations'] !== null ? pair(kernel, 'dilations', attrs['dilations']) : ([1, 1] as [number, number]);
+  const dilations =
+    depthwise && attrs['dilations'] !== undefined && attrs['dilations'] !== null
+      ? pair(kernel, 'dilations', attrs['dilations'])
+      : ([1, 1] as [number, number]);
   if (!depthwise && attrs['dilations'] !== undefined && attrs['dilations'] !== null) {
     const d = pair(kernel, 'dilations', attrs['dilations']);
-    if (d[0] !== 1 || d[1] !== 1) throw unsupported(kernel, 'dilations', attrs['dilations'], 'Conv2D gradients are defined for dilation 1 only (tfjs asserts this too).');
+    if (d[0] !== 1 || d[1] !== 1)
+      throw unsupported(
+        kernel,
+        'dilations',
+        attrs['dilations'],
+        'Conv2D gradients are defined for dilation 1 only (tfjs asserts this too).',
+      );
   }
   if ((dilations[0] > 1 || dilations[1] > 1) && (strides[0] > 1 || strides[1] > 1)) {
-    throw unsupported(kernel, 'dilations', attrs['dilations'], `dilation > 1 together with strides ${shapeText(strides)} > 1 is not defined (TensorFlow rejects it too); use stride 1 with dilation, or dilation 1.`);
+    throw unsupported(
+      kernel,
+      'dilations',
+      attrs['dilations'],
+      `dilation > 1 together with strides ${shapeText(strides)} > 1 is not defined (TensorFlow rejects it too); use stride 1 with dilation, or dilation 1.`,
+    );
   }
   const dimRoundingMode = attrs['dimRoundingMode'];
   const pad = checkPad(kernel, attrs['pad'], dimRoundingMode);
   if (xShape[3] !== filterShape[2]) {
-    throw new Error(`${kernel} (gaf-lab wasm kernel): input channels ${xShape[3]} of x ${shapeText(xShape)} do not match filter in-channels ${filterShape[2]} of ${shapeText(filterShape)}.`);
+    throw new Error(
+      `${kernel} (gaf-lab wasm kernel): input channels ${xShape[3]} of x ${shapeText(xShape)} do not match filter in-channels ${filterShape[2]} of ${shapeText(filterShape)}.`,
+    );
   }
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -115,10 +145,14 @@ export function convGradGeometry(
   );
   const want = info.outShape;
   if (want.some((v, i) => v !== dyShape[i])) {
-    throw new Error(`${kernel} (gaf-lab wasm kernel): dy has shape ${shapeText(dyShape)} but the forward convolution of x ${shapeText(xShape)} with filter ${shapeText(filterShape)}, strides ${shapeText(strides)}, pad ${JSON.stringify(pad)} outputs ${shapeText(want)}.`);
+    throw new Error(
+      `${kernel} (gaf-lab wasm kernel): dy has shape ${shapeText(dyShape)} but the forward convolution of x ${shapeText(xShape)} with filter ${shapeText(filterShape)}, strides ${shapeText(strides)}, pad ${JSON.stringify(pad)} outputs ${shapeText(want)}.`,
+    );
   }
   if (info.outHeight <= 0 || info.outWidth <= 0) {
-    throw new Error(`${kernel} (gaf-lab wasm kernel): the convolution has an empty output ${shapeText(want)}; the filter is larger than the padded input.`);
+    throw new Error(
+      `${kernel} (gaf-lab wasm kernel): the convolution has an empty output ${shapeText(want)}; the filter is larger than the padded input.`,
+    );
   }
   return info;
 }

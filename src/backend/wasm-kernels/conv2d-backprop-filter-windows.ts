@@ -63,7 +63,8 @@ export type FilterGradLayout = 'pointwise' | 'windows' | 'taps' | 'exact';
 export function chooseFilterGradLayout(info: ConvInfo): FilterGradLayout {
   const { filterHeight: fh, filterWidth: fw, inChannels: C, outChannels: CO, strideHeight: sh, strideWidth: sw } = info;
   const pads = info.padInfo;
-  if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && pads.top === 0 && pads.left === 0 && pads.bottom === 0 && pads.right === 0) return 'pointwise';
+  if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && pads.top === 0 && pads.left === 0 && pads.bottom === 0 && pads.right === 0)
+    return 'pointwise';
   const rows = fh * fw * C;
   const grid = windowsGrid(info);
   const inflation = grid.L / (info.batchSize * info.outHeight * info.outWidth);
@@ -87,9 +88,15 @@ export function windowsGrid(info: ConvInfo): PhaseGrid {
   // The padding the taps actually read after the input (not padInfo.bottom/right: tf's numeric
   // pad gives a 2x3 filter on 7x7 an 8x8 output, two columns of padding on the right).
   const after = (out: number, f: number, len: number, before: number): number => out - 1 + f - len - before;
-  const shared = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1
-    && after(info.outHeight, info.filterHeight, info.inHeight, p.top) <= p.top && after(info.outWidth, info.filterWidth, info.inWidth, p.left) <= p.left
-    && info.outHeight <= info.inHeight + p.top && info.outWidth <= info.inWidth + p.left;
+  const shared =
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    after(info.outHeight, info.filterHeight, info.inHeight, p.top) <= p.top &&
+    after(info.outWidth, info.filterWidth, info.inWidth, p.left) <= p.left &&
+    info.outHeight <= info.inHeight + p.top &&
+    info.outWidth <= info.inWidth + p.left;
   if (!shared) return phaseGrid(info);
   const Hq = info.inHeight + p.top;
   const Wq = info.inWidth + p.left;
@@ -100,8 +107,15 @@ export function windowsGrid(info: ConvInfo): PhaseGrid {
  * out[M, P] = sum over chunks [u0, u1) of K of A_chunk [M, u1-u0] x B_chunk [u1-u0, P], the
  * chunks filled by `fillA` / `fillB`; accumulated in JavaScript (float32, like the products).
  */
-function chunkedProduct(s: Scratch, M: number, K: number, P: number, chunk: number,
-  fillA: (u0: number, u1: number, dst: Float32Array) => void, fillB: (u0: number, u1: number, dst: Float32Array) => void): Float32Array {
+function chunkedProduct(
+  s: Scratch,
+  M: number,
+  K: number,
+  P: number,
+  chunk: number,
+  fillA: (u0: number, u1: number, dst: Float32Array) => void,
+  fillB: (u0: number, u1: number, dst: Float32Array) => void,
+): Float32Array {
   const acc = new Float32Array(M * P);
   for (let u0 = 0; u0 < K; u0 += chunk) {
     const u1 = Math.min(K, u0 + chunk);
@@ -138,15 +152,40 @@ function windowsLayout(s: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo, info: Co
   for (let i = 0; i < fh; i++) for (let j = 0; j < fw; j++) windows.push([i, j]);
   const shifted = windows.map(grid.windowOf);
   const phases = phaseSplitInput(s, x, info, grid); // [C, sh*sw, L]
-  return chunkedProduct(s, fh * fw * C, grid.L, CO, Math.min(grid.L, chunkRows(CO)),
+  return chunkedProduct(
+    s,
+    fh * fw * C,
+    grid.L,
+    CO,
+    Math.min(grid.L, chunkRows(CO)),
     (u0, u1, dst) => copyWindowColumns(heapF32(s.backend, phases), C, grid.phases, grid.L, shifted, u0, u1, dst),
-    (u0, u1, dst) => copyGridRows(heapF32(s.backend, dy), oh, ow, CO, grid.Hq, grid.Wq, u0, u1, dst)); // rows (i, j, c): the filter layout
+    (u0, u1, dst) => copyGridRows(heapF32(s.backend, dy), oh, ow, CO, grid.Hq, grid.Wq, u0, u1, dst),
+  ); // rows (i, j, c): the filter layout
 }
 
 function tapsLayout(s: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo): Float32Array {
-  const { batchSize: B, inHeight: H, inWidth: W, filterHeight: fh, filterWidth: fw, inChannels: C, outChannels: CO, outHeight: oh, outWidth: ow } = info;
+  const {
+    batchSize: B,
+    inHeight: H,
+    inWidth: W,
+    filterHeight: fh,
+    filterWidth: fw,
+    inChannels: C,
+    outChannels: CO,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const N = B * oh * ow;
-  const tapGrid = { outH: oh, outW: ow, strideH: info.strideHeight, strideW: info.strideWidth, dilationH: 1, dilationW: 1, padTop: info.padInfo.top, padLeft: info.padInfo.left };
+  const tapGrid = {
+    outH: oh,
+    outW: ow,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: 1,
+    dilationW: 1,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
   const dyT = channelMajor(s, dy, B, oh * ow, CO); // [CO, N]
   const dW = new Float32Array(fh * fw * C * CO);
   const chunk = Math.min(N, Math.max(1024, chunkRows(C)));
@@ -154,9 +193,15 @@ function tapsLayout(s: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvI
     for (let j = 0; j < fw; j++) {
       const xt = s.alloc([N, C]);
       gatherTaps(heapF32(s.backend, x), [B, H, W, C], [[i, j]], tapGrid, heapF32(s.backend, xt));
-      const part = chunkedProduct(s, CO, N, C, chunk,
+      const part = chunkedProduct(
+        s,
+        CO,
+        N,
+        C,
+        chunk,
         (u0, u1, dst) => copyColumns(heapF32(s.backend, dyT), CO, N, u0, u1, dst),
-        (u0, u1, dst) => dst.set(heapF32(s.backend, xt).subarray(u0 * C, u1 * C))); // [CO, C]
+        (u0, u1, dst) => dst.set(heapF32(s.backend, xt).subarray(u0 * C, u1 * C)),
+      ); // [CO, C]
       s.free(xt);
       const base = (i * fw + j) * C * CO;
       for (let o = 0; o < CO; o++) for (let c = 0; c < C; c++) dW[base + c * CO + o] = part[o * C + c]!;
@@ -171,9 +216,15 @@ function pointwiseLayout(s: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo, info: 
   // Pack the narrower of X [N, C] and dy [N, CO]; transpose the other to [width, N].
   const [packed, packedWidth, other, otherWidth] = C <= CO ? [x, C, dy, CO] : [dy, CO, x, C];
   const otherT = channelMajor(s, other, B, oh * ow, otherWidth); // [otherWidth, N]
-  const product = chunkedProduct(s, otherWidth, N, packedWidth, Math.min(N, chunkRows(packedWidth)),
+  const product = chunkedProduct(
+    s,
+    otherWidth,
+    N,
+    packedWidth,
+    Math.min(N, chunkRows(packedWidth)),
     (u0, u1, dst) => copyColumns(heapF32(s.backend, otherT), otherWidth, N, u0, u1, dst),
-    (u0, u1, dst) => dst.set(heapF32(s.backend, packed).subarray(u0 * packedWidth, u1 * packedWidth))); // [otherWidth, packedWidth]
+    (u0, u1, dst) => dst.set(heapF32(s.backend, packed).subarray(u0 * packedWidth, u1 * packedWidth)),
+  ); // [otherWidth, packedWidth]
   if (C > CO) return product; // X^T dy: [C, CO] already
   const dW = new Float32Array(C * CO);
   for (let o = 0; o < CO; o++) for (let c = 0; c < C; c++) dW[c * CO + o] = product[o * C + c]!;
@@ -185,8 +236,14 @@ function pointwiseLayout(s: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo, info: 
  * 0 in the padding; for stride 1 one contiguous copy per (image row, tap).
  * @param dst shape [n, outH, taps.length, outW, C], fully overwritten.
  */
-function gatherTapRows(x: Float32Array, [n, H, W, C]: readonly [number, number, number, number], b0: number,
-  taps: readonly (readonly [number, number])[], grid: TapGrid, dst: Float32Array): void {
+function gatherTapRows(
+  x: Float32Array,
+  [n, H, W, C]: readonly [number, number, number, number],
+  b0: number,
+  taps: readonly (readonly [number, number])[],
+  grid: TapGrid,
+  dst: Float32Array,
+): void {
   const { outH, outW, strideH: sh, strideW: sw, padTop, padLeft } = grid;
   const T = taps.length;
   const run = outW * C;
@@ -237,10 +294,29 @@ function exactSlicePixels(CO: number): number {
  * per tap as in "taps"). The product is already in the filter layout.
  */
 function exactLayout(s: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo): Float32Array {
-  const { batchSize: B, inHeight: H, inWidth: W, filterHeight: fh, filterWidth: fw, inChannels: C, outChannels: CO, outHeight: oh, outWidth: ow } = info;
+  const {
+    batchSize: B,
+    inHeight: H,
+    inWidth: W,
+    filterHeight: fh,
+    filterWidth: fw,
+    inChannels: C,
+    outChannels: CO,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const taps: [number, number][] = [];
   for (let i = 0; i < fh; i++) for (let j = 0; j < fw; j++) taps.push([i, j]);
-  const tapGrid = { outH: oh, outW: ow, strideH: info.strideHeight, strideW: info.strideWidth, dilationH: 1, dilationW: 1, padTop: info.padInfo.top, padLeft: info.padInfo.left };
+  const tapGrid = {
+    outH: oh,
+    outW: ow,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: 1,
+    dilationW: 1,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
   const pix = oh * ow;
   const rows = fh * fw * C;
   const images = Math.max(1, Math.min(B, Math.round(exactSlicePixels(CO) / pix)));
@@ -267,17 +343,24 @@ function exactLayout(s: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv
 }
 
 /** The filter gradient with a given layout (for comparisons; the kernel chooses with {@link chooseFilterGradLayout}). */
-export function conv2dBackpropFilterWithLayout(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }, choose: (info: ConvInfo) => FilterGradLayout): tf.TensorInfo {
+export function conv2dBackpropFilterWithLayout(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+  choose: (info: ConvInfo) => FilterGradLayout,
+): tf.TensorInfo {
   const { inputs, backend, attrs = {} } = args;
   const { x, dy } = requireFloat32(NAME, { x: inputs['x'], dy: inputs['dy'] });
   const filterShape = shapeAttr(NAME, attrs, 'filterShape');
   const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, false);
   const layout = choose(info);
   return withScratch(NAME, backend, (s) => {
-    const values = layout === 'pointwise' ? pointwiseLayout(s, x, dy, info)
-      : layout === 'taps' ? tapsLayout(s, x, dy, info)
-        : layout === 'exact' ? exactLayout(s, x, dy, info)
-          : windowsLayout(s, x, dy, info, windowsGrid(info));
+    const values =
+      layout === 'pointwise'
+        ? pointwiseLayout(s, x, dy, info)
+        : layout === 'taps'
+          ? tapsLayout(s, x, dy, info)
+          : layout === 'exact'
+            ? exactLayout(s, x, dy, info)
+            : windowsLayout(s, x, dy, info, windowsGrid(info));
     const dW = s.alloc(filterShape);
     heapF32(s.backend, dW).set(values);
     return s.keep(dW);
@@ -285,7 +368,11 @@ export function conv2dBackpropFilterWithLayout(args: { inputs: tf.NamedTensorInf
 }
 
 /** kernelFunc: inputs {x, dy}; attrs {strides, pad, dataFormat, dimRoundingMode, filterShape}. */
-export function conv2dBackpropFilterWindows(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function conv2dBackpropFilterWindows(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   return conv2dBackpropFilterWithLayout(args, chooseFilterGradLayout);
 }
 

@@ -18,7 +18,15 @@ import { heapF32, withScratch } from './wasm-backend-access';
 const NAME = 'Conv2DBackpropFilter';
 
 /** kernelFunc: inputs {x, dy}; attrs {strides, pad, dataFormat, dimRoundingMode, filterShape}. */
-export function conv2dBackpropFilter({ inputs, backend, attrs = {} }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function conv2dBackpropFilter({
+  inputs,
+  backend,
+  attrs = {},
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const { x, dy } = requireFloat32(NAME, { x: inputs['x'], dy: inputs['dy'] });
   const filterShape = shapeAttr(NAME, attrs, 'filterShape');
   const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, false);

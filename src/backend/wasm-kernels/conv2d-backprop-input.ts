@@ -95,7 +95,14 @@ function fastConv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend:
     if (rows.every(padsOk) && cols.every(padsOk)) {
       if (sh === 1 && sw === 1) {
         const [r, c] = [rows[0]!, cols[0]!];
-        return s.keep(conv(s, dy, phaseFilter(s, filter, r, c, 1, 1), [[0, 0], [r.before, r.after], [c.before, c.after], [0, 0]]));
+        return s.keep(
+          conv(s, dy, phaseFilter(s, filter, r, c, 1, 1), [
+            [0, 0],
+            [r.before, r.after],
+            [c.before, c.after],
+            [0, 0],
+          ]),
+        );
       }
       const dx = s.alloc([B, H, W, C]);
       heapF32(s.backend, dx).fill(0);
@@ -103,7 +110,12 @@ function fastConv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend:
         for (const c of cols) {
           if (r.k === 0 || c.k === 0) continue; // no tap reaches this phase: it stays 0
           const w = phaseFilter(s, filter, r, c, sh, sw);
-          const part = conv(s, dy, w, [[0, 0], [r.before, r.after], [c.before, c.after], [0, 0]]); // [B, r.n, c.n, C]
+          const part = conv(s, dy, w, [
+            [0, 0],
+            [r.before, r.after],
+            [c.before, c.after],
+            [0, 0],
+          ]); // [B, r.n, c.n, C]
           scatterStrided(heapF32(s.backend, part), [B, r.n, c.n, C], heapF32(s.backend, dx), [B, H, W, C], sh, sw, r.a, c.a, false);
           s.free(part);
           s.free(w);
@@ -129,10 +141,13 @@ function fastConv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend:
  */
 export const conv2dBackpropInputReplacement: KernelReplacement = {
   name: NAME,
-  make: (original: WasmKernelFunc): WasmKernelFunc => (args) => {
-    const { dy, filter } = args.inputs;
-    const format = args.attrs?.['dataFormat'];
-    if (dy?.dtype !== 'float32' || filter?.dtype !== 'float32' || (format !== undefined && format !== null && format !== 'NHWC')) return original(args);
-    return fastConv2dBackpropInput(args);
-  },
+  make:
+    (original: WasmKernelFunc): WasmKernelFunc =>
+    (args) => {
+      const { dy, filter } = args.inputs;
+      const format = args.attrs?.['dataFormat'];
+      if (dy?.dtype !== 'float32' || filter?.dtype !== 'float32' || (format !== undefined && format !== null && format !== 'NHWC'))
+        return original(args);
+      return fastConv2dBackpropInput(args);
+    },
 };

@@ -27,7 +27,16 @@ const NAME = 'DepthwiseConv2dNativeBackpropFilter';
  * For taps reading `x` at offsets `offs` (all in one phase row), the dot products with `g`:
  * out[k] = sum_{u < L} x[base + offs[k] + u] * g[gBase + u], where reads past `limit` count as 0.
  */
-function dots(x: Float32Array, base: number, limit: number, offs: readonly number[], g: Float32Array, gBase: number, L: number, out: number[]): void {
+function dots(
+  x: Float32Array,
+  base: number,
+  limit: number,
+  offs: readonly number[],
+  g: Float32Array,
+  gBase: number,
+  L: number,
+  out: number[],
+): void {
   const n = offs.length;
   // Positions u where every tap's read stays below limit; the tail is done tap by tap.
   const maxOff = Math.max(...offs);
@@ -35,7 +44,15 @@ function dots(x: Float32Array, base: number, limit: number, offs: readonly numbe
   if (n === 9) {
     // A 3x3 filter at stride 1: all nine taps read one phase; one pass over dy feeds them all.
     const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = offs as [number, number, number, number, number, number, number, number, number];
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0;
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0,
+      a4 = 0,
+      a5 = 0,
+      a6 = 0,
+      a7 = 0,
+      a8 = 0;
     for (let u = 0; u < safe; u++) {
       const gv = g[gBase + u]!;
       const b = base + u;
@@ -96,7 +113,15 @@ function dots(x: Float32Array, base: number, limit: number, offs: readonly numbe
 }
 
 /** kernelFunc: inputs {x, dy}; attrs {strides, pad, dilations, dimRoundingMode, filterShape}. */
-export function depthwiseBackpropFilterDots({ inputs, backend, attrs = {} }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function depthwiseBackpropFilterDots({
+  inputs,
+  backend,
+  attrs = {},
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const p = depthwiseFilterProblem(NAME, inputs, attrs);
   const { x, filterShape, info, grid, fh, fw, C, M } = p;
   const { L } = grid;

@@ -54,13 +54,33 @@ export function depthwiseFilterProblem(kernel: string, inputs: tf.NamedTensorInf
 export function dyOnPhaseGrid(s: Scratch, p: DepthwiseFilterProblem): tf.TensorInfo {
   const { outHeight: oh, outWidth: ow } = p.info;
   const dyT = s.transpose(p.dy, [3, 0, 1, 2]); // [C*M, B, oh, ow]
-  const dyGrid = s.run('PadV2', { x: dyT }, { paddings: [[0, 0], [0, 0], [0, p.grid.Hq - oh], [0, p.grid.Wq - ow]], constantValue: 0 });
+  const dyGrid = s.run(
+    'PadV2',
+    { x: dyT },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, p.grid.Hq - oh],
+        [0, p.grid.Wq - ow],
+      ],
+      constantValue: 0,
+    },
+  );
   s.free(dyT);
   return dyGrid;
 }
 
 /** kernelFunc: inputs {x, dy}; attrs {strides, pad, dilations, dimRoundingMode, filterShape}. */
-export function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function depthwiseBackpropFilter({
+  inputs,
+  backend,
+  attrs = {},
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const p = depthwiseFilterProblem(NAME, inputs, attrs);
   const { x, filterShape, info, grid, fh, fw, C, M } = p;
   const { L } = grid;

@@ -18,7 +18,15 @@ import { heapF32, withScratch } from './wasm-backend-access';
 const NAME = 'DepthwiseConv2dNativeBackpropInput';
 
 /** kernelFunc: inputs {dy, filter}; attrs {strides, pad, dilations, dimRoundingMode, inputShape}. */
-export function depthwiseBackpropInput({ inputs, backend, attrs = {} }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function depthwiseBackpropInput({
+  inputs,
+  backend,
+  attrs = {},
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const { dy, filter } = requireFloat32(NAME, { dy: inputs['dy'], filter: inputs['filter'] });
   const inputShape = shapeAttr(NAME, attrs, 'inputShape');
   const info = convGradGeometry(NAME, inputShape, filter.shape, dy.shape, attrs, true);
@@ -39,7 +47,12 @@ export function depthwiseBackpropInput({ inputs, backend, attrs = {} }: { inputs
     let z: tf.TensorInfo = dy;
     let pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] = 'valid';
     if (sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
-      pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+      pad = [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ];
     } else {
       z = s.alloc([B, Hz, Wz, C * M]);
       scatterStrided(heapF32(s.backend, dy), [B, oh, ow, C * M], heapF32(s.backend, z), [B, Hz, Wz, C * M], sh, sw, top, left);

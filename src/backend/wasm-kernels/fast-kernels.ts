@@ -25,31 +25,66 @@ export interface WasmFastKernelInfo {
 const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
   {
     ...conv2dBackpropInputReplacement,
-    method: 'transposed convolution as XNNPACK Conv2Ds: stride 1 one convolution with the reversed, in/out-swapped filter; stride s one per output phase with its sub-filter (no zero-spread dy)',
+    method:
+      'transposed convolution as XNNPACK Conv2Ds: stride 1 one convolution with the reversed, in/out-swapped filter; stride s one per output phase with its sub-filter (no zero-spread dy)',
     delegates: 'NCHW, non-float32',
   },
   {
     ...conv2dBackpropFilterReplacement,
-    method: 'chunked XNNPACK products over pixels in one of four layouts (pointwise; windows: transposed im2col from contiguous copies of the phase-split input, rows sharing their zero padding; taps: per-tap gathers; exact: whole images, im2col by row copies and one rank-4 transpose, dy packed once), chosen by a fitted cost model, no rank-2 transpose',
+    method:
+      'chunked XNNPACK products over pixels in one of four layouts (pointwise; windows: transposed im2col from contiguous copies of the phase-split input, rows sharing their zero padding; taps: per-tap gathers; exact: whole images, im2col by row copies and one rank-4 transpose, dy packed once), chosen by a fitted cost model, no rank-2 transpose',
     delegates: 'none (replaces the foundation kernel of index.ts)',
   },
   {
     ...depthwiseBackpropFilterReplacement,
-    method: 'per-channel dot products in JS over the channel-major phase grid, all taps of a phase in one pass (no windows matrix, no batched BatchMatMul)',
+    method:
+      'per-channel dot products in JS over the channel-major phase grid, all taps of a phase in one pass (no windows matrix, no batched BatchMatMul)',
     delegates: 'none (replaces the foundation kernel of index.ts)',
   },
-  { ...sumReplacement, method: 'XNNPACK average pooling over the reduced rows (no transpose), partial means combined in float64', delegates: 'innermost axes, non-contiguous axes, non-float32' },
+  {
+    ...sumReplacement,
+    method: 'XNNPACK average pooling over the reduced rows (no transpose), partial means combined in float64',
+    delegates: 'innermost axes, non-contiguous axes, non-float32',
+  },
   { ...meanReplacement, method: 'as Sum, scaled by 1/R', delegates: 'innermost axes, non-contiguous axes, non-float32' },
-  { ...fusedBatchNormReplacement, method: 'per-channel y = x*k + b as one XNNPACK 1x1 depthwise convolution with bias (k, b from the statistics in float64)', delegates: 'statistics that are not one value per channel, non-float32, rank other than 4' },
-  { ...identityReplacement, method: 'shares the input memory (reference count) instead of copying it; the engine clones every tensor it saves for backprop', delegates: 'string tensors' },
-  { ...castReplacement, method: 'a cast to the dtype the tensor already has shares its memory (tf.moments casts float32 to float32)', delegates: 'real dtype conversions, strings' },
-  { ...sliceReplacement, method: 'copies the box straight from a view of the wasm heap (the original first copies the whole input out with readSync)', delegates: 'strings, scalars' },
-  { ...tileReplacement, method: 'copies the input into place, then fills each axis by doubling copyWithin (tf.broadcastTo runs Tile)', delegates: 'strings' },
-  { ...maxPoolGradReplacement, method: 'JS argmax per window and channel (cpu tie-breaking), one pass over the input', delegates: 'non-float32, rank other than 4' },
+  {
+    ...fusedBatchNormReplacement,
+    method: 'per-channel y = x*k + b as one XNNPACK 1x1 depthwise convolution with bias (k, b from the statistics in float64)',
+    delegates: 'statistics that are not one value per channel, non-float32, rank other than 4',
+  },
+  {
+    ...identityReplacement,
+    method: 'shares the input memory (reference count) instead of copying it; the engine clones every tensor it saves for backprop',
+    delegates: 'string tensors',
+  },
+  {
+    ...castReplacement,
+    method: 'a cast to the dtype the tensor already has shares its memory (tf.moments casts float32 to float32)',
+    delegates: 'real dtype conversions, strings',
+  },
+  {
+    ...sliceReplacement,
+    method: 'copies the box straight from a view of the wasm heap (the original first copies the whole input out with readSync)',
+    delegates: 'strings, scalars',
+  },
+  {
+    ...tileReplacement,
+    method: 'copies the input into place, then fills each axis by doubling copyWithin (tf.broadcastTo runs Tile)',
+    delegates: 'strings',
+  },
+  {
+    ...maxPoolGradReplacement,
+    method: 'JS argmax per window and channel (cpu tie-breaking), one pass over the input',
+    delegates: 'non-float32, rank other than 4',
+  },
 ];
 
 /** The replacements {@link registerWasmFastKernels} installs. */
-export const WASM_FAST_KERNELS: readonly WasmFastKernelInfo[] = REPLACEMENTS.map(({ name, method, delegates }) => ({ name, method, delegates }));
+export const WASM_FAST_KERNELS: readonly WasmFastKernelInfo[] = REPLACEMENTS.map(({ name, method, delegates }) => ({
+  name,
+  method,
+  delegates,
+}));
 
 /**
  * Replaces tfjs-backend-wasm's kernels listed in {@link WASM_FAST_KERNELS} with gaf-lab's.

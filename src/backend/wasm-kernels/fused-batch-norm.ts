@@ -28,28 +28,40 @@ function perChannel(t: tf.TensorInfo | undefined, C: number): boolean {
 /** Replacement for wasm 'FusedBatchNorm' (float32 rank-4 x with per-channel statistics). */
 export const fusedBatchNormReplacement: KernelReplacement = {
   name: NAME,
-  make: (original: WasmKernelFunc): WasmKernelFunc => (args) => {
-    const { x, mean, variance, offset, scale } = args.inputs;
-    if (x === undefined || x.dtype !== 'float32' || x.shape.length !== 4) return original(args);
-    const C = x.shape[3]!;
-    if (!perChannel(mean, C) || !perChannel(variance, C)) return original(args);
-    if ((offset !== undefined && offset !== null && !perChannel(offset, C)) || (scale !== undefined && scale !== null && !perChannel(scale, C))) return original(args);
-    const eps = Number((args.attrs ?? {})['varianceEpsilon'] ?? 0.001);
-    return withScratch(NAME, args.backend, (s) => {
-      const k = s.alloc([1, 1, C, 1]);
-      const b = s.alloc([C]);
-      const m = heapF32(s.backend, mean!);
-      const v = heapF32(s.backend, variance!);
-      const g = scale ? heapF32(s.backend, scale) : undefined;
-      const o = offset ? heapF32(s.backend, offset) : undefined;
-      const kv = heapF32(s.backend, k);
-      const bv = heapF32(s.backend, b);
-      for (let c = 0; c < C; c++) {
-        const kc = (g ? g[c]! : 1) / Math.sqrt(v[c]! + eps);
-        kv[c] = kc;
-        bv[c] = (o ? o[c]! : 0) - m[c]! * kc;
-      }
-      return s.keep(s.run('FusedDepthwiseConv2D', { x, filter: k, bias: b }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC', activation: 'linear' }));
-    });
-  },
+  make:
+    (original: WasmKernelFunc): WasmKernelFunc =>
+    (args) => {
+      const { x, mean, variance, offset, scale } = args.inputs;
+      if (x === undefined || x.dtype !== 'float32' || x.shape.length !== 4) return original(args);
+      const C = x.shape[3]!;
+      if (!perChannel(mean, C) || !perChannel(variance, C)) return original(args);
+      if (
+        (offset !== undefined && offset !== null && !perChannel(offset, C)) ||
+        (scale !== undefined && scale !== null && !perChannel(scale, C))
+      )
+        return original(args);
+      const eps = Number((args.attrs ?? {})['varianceEpsilon'] ?? 0.001);
+      return withScratch(NAME, args.backend, (s) => {
+        const k = s.alloc([1, 1, C, 1]);
+        const b = s.alloc([C]);
+        const m = heapF32(s.backend, mean!);
+        const v = heapF32(s.backend, variance!);
+        const g = scale ? heapF32(s.backend, scale) : undefined;
+        const o = offset ? heapF32(s.backend, offset) : undefined;
+        const kv = heapF32(s.backend, k);
+        const bv = heapF32(s.backend, b);
+        for (let c = 0; c < C; c++) {
+          const kc = (g ? g[c]! : 1) / Math.sqrt(v[c]! + eps);
+          kv[c] = kc;
+          bv[c] = (o ? o[c]! : 0) - m[c]! * kc;
+        }
+        return s.keep(
+          s.run(
+            'FusedDepthwiseConv2D',
+            { x, filter: k, bias: b },
+            { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC', activation: 'linear' },
+          ),
+        );
+      });
+    },
 };

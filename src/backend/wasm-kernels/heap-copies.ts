@@ -141,7 +141,14 @@ export interface ShiftedWindow {
  * per (channel, tap).
  * @param src shape [C, phases, L]; @param dst shape [C, windows.length, L], fully overwritten.
  */
-export function copyShiftedWindows(src: Float32Array, C: number, phases: number, L: number, windows: readonly ShiftedWindow[], dst: Float32Array): void {
+export function copyShiftedWindows(
+  src: Float32Array,
+  C: number,
+  phases: number,
+  L: number,
+  windows: readonly ShiftedWindow[],
+  dst: Float32Array,
+): void {
   const g = windows.length;
   for (let c = 0; c < C; c++) {
     for (let t = 0; t < g; t++) {
@@ -161,7 +168,16 @@ export function copyShiftedWindows(src: Float32Array, C: number, phases: number,
  * end of the phase block. One contiguous copy per (window, channel).
  * @param src shape [C, phases, L]; @param dst shape [windows.length * C, u1 - u0], fully overwritten.
  */
-export function copyWindowColumns(src: Float32Array, C: number, phases: number, L: number, windows: readonly ShiftedWindow[], u0: number, u1: number, dst: Float32Array): void {
+export function copyWindowColumns(
+  src: Float32Array,
+  C: number,
+  phases: number,
+  L: number,
+  windows: readonly ShiftedWindow[],
+  u0: number,
+  u1: number,
+  dst: Float32Array,
+): void {
   const width = u1 - u0;
   windows.forEach(({ phase, offset }, t) => {
     const n = Math.max(0, Math.min(width, L - offset - u0));
@@ -180,7 +196,17 @@ export function copyWindowColumns(src: Float32Array, C: number, phases: number, 
  * u = (b*Hq + r)*Wq + q. One contiguous copy per image row.
  * @param dst shape [u1 - u0, D], fully overwritten.
  */
-export function copyGridRows(dy: Float32Array, oh: number, ow: number, D: number, Hq: number, Wq: number, u0: number, u1: number, dst: Float32Array): void {
+export function copyGridRows(
+  dy: Float32Array,
+  oh: number,
+  ow: number,
+  D: number,
+  Hq: number,
+  Wq: number,
+  u0: number,
+  u1: number,
+  dst: Float32Array,
+): void {
   dst.fill(0);
   for (let g = Math.floor(u0 / Wq); g * Wq < u1; g++) {
     const r = g % Hq;

@@ -36,12 +36,17 @@ function share(args: Parameters<WasmKernelFunc>[0]): tf.TensorInfo | undefined {
 /** Replacement for wasm 'Identity'. */
 export const identityReplacement: KernelReplacement = {
   name: 'Identity',
-  make: (original: WasmKernelFunc): WasmKernelFunc => (args) => share(args) ?? original(args),
+  make:
+    (original: WasmKernelFunc): WasmKernelFunc =>
+    (args) =>
+      share(args) ?? original(args),
 };
 
 /** Replacement for wasm 'Cast': a cast to the same dtype shares; real conversions go to the original. */
 export const castReplacement: KernelReplacement = {
   name: 'Cast',
-  make: (original: WasmKernelFunc): WasmKernelFunc => (args) =>
-    (args.inputs['x']?.dtype === (args.attrs ?? {})['dtype'] ? share(args) : undefined) ?? original(args),
+  make:
+    (original: WasmKernelFunc): WasmKernelFunc =>
+    (args) =>
+      (args.inputs['x']?.dtype === (args.attrs ?? {})['dtype'] ? share(args) : undefined) ?? original(args),
 };

@@ -50,7 +50,8 @@ export const WASM_GRADIENT_KERNELS: readonly WasmGradientKernelInfo[] = [
   },
   {
     name: 'DepthwiseConv2dNativeBackpropFilter',
-    neededFor: 'the filter gradient of depthwise convolutions (tf.layers.depthwiseConv2d, separableConv2d; MobileNet, MobileNetV2, ShuffleNetV2, EfficientNet)',
+    neededFor:
+      'the filter gradient of depthwise convolutions (tf.layers.depthwiseConv2d, separableConv2d; MobileNet, MobileNetV2, ShuffleNetV2, EfficientNet)',
     method: 'per-channel im2col (input transposed to channel-major once) and a BatchMatMul batched over channels',
     supports: [...COMMON_SUPPORT, 'channel multiplier >= 1', 'dilations > 1 with stride 1'],
     unsupported: [...COMMON_UNSUPPORTED, 'dilations > 1 together with strides > 1'],
@@ -58,7 +59,8 @@ export const WASM_GRADIENT_KERNELS: readonly WasmGradientKernelInfo[] = [
   {
     name: 'DepthwiseConv2dNativeBackpropInput',
     neededFor: 'the input gradient of depthwise convolutions that are not the first layer',
-    method: 'transposed convolution: dy spread with stride gaps and padded (JS copies), then the wasm DepthwiseConv2dNative with the reversed filter; Sum over the channel multiplier',
+    method:
+      'transposed convolution: dy spread with stride gaps and padded (JS copies), then the wasm DepthwiseConv2dNative with the reversed filter; Sum over the channel multiplier',
     supports: [...COMMON_SUPPORT, 'channel multiplier >= 1', 'dilations > 1 with stride 1'],
     unsupported: [...COMMON_UNSUPPORTED, 'dilations > 1 together with strides > 1'],
   },

@@ -34,7 +34,9 @@ function fastMaxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   if (dy.shape.length !== 4 || dy.shape[0] !== B || dy.shape[1] !== oh || dy.shape[2] !== ow || dy.shape[3] !== C) {
-    throw new Error(`${NAME} (gaf-lab wasm kernel): dy has shape [${dy.shape.join(', ')}] but pooling [${input.shape.join(', ')}] gives [${B}, ${oh}, ${ow}, ${C}].`);
+    throw new Error(
+      `${NAME} (gaf-lab wasm kernel): dy has shape [${dy.shape.join(', ')}] but pooling [${input.shape.join(', ')}] gives [${B}, ${oh}, ${ow}, ${C}].`,
+    );
   }
   return withScratch(NAME, args.backend, (s) => {
     const dxT = s.alloc([...input.shape]);
@@ -79,9 +81,11 @@ function fastMaxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown
 /** Replacement for wasm 'MaxPoolGrad' (float32, rank 4 NHWC; anything else goes to tfjs-backend-wasm's kernel). */
 export const maxPoolGradReplacement: KernelReplacement = {
   name: NAME,
-  make: (original: WasmKernelFunc): WasmKernelFunc => (args) => {
-    const { dy, input } = args.inputs;
-    if (dy?.dtype !== 'float32' || input?.dtype !== 'float32' || input.shape.length !== 4) return original(args);
-    return fastMaxPoolGrad(args);
-  },
+  make:
+    (original: WasmKernelFunc): WasmKernelFunc =>
+    (args) => {
+      const { dy, input } = args.inputs;
+      if (dy?.dtype !== 'float32' || input?.dtype !== 'float32' || input.shape.length !== 4) return original(args);
+      return fastMaxPoolGrad(args);
+    },
 };

@@ -31,7 +31,17 @@ export interface PhaseGrid {
 
 /** The grid for a convolution's geometry: large enough for every tap of every output pixel, and for the whole padded input. */
 export function phaseGrid(info: ConvInfo): PhaseGrid {
-  const { batchSize: B, inHeight: H, inWidth: W, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const {
+    batchSize: B,
+    inHeight: H,
+    inWidth: W,
+    outHeight: oh,
+    outWidth: ow,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
   const fh = info.filterHeight;
   const fw = info.filterWidth;
   const Hq = Math.max(oh + Math.floor(((fh - 1) * dh) / sh), Math.ceil((H + info.padInfo.top) / sh));
@@ -52,7 +62,16 @@ export function phaseGrid(info: ConvInfo): PhaseGrid {
  * [B, Hq*sh, Wq*sw, C] -> [C, sh, sw, B, Hq, Wq] as two rank-4 transposes: the wasm backend
  * handles rank 4 with a specialised loop, and one rank-6 transpose measured 2.5x slower.
  */
-function phaseSplit(s: Scratch, padded: tf.TensorInfo, B: number, Hq: number, Wq: number, sh: number, sw: number, C: number): tf.TensorInfo {
+function phaseSplit(
+  s: Scratch,
+  padded: tf.TensorInfo,
+  B: number,
+  Hq: number,
+  Wq: number,
+  sh: number,
+  sw: number,
+  C: number,
+): tf.TensorInfo {
   const view1 = s.reshape(padded, [B * Hq, sh, Wq, sw * C]);
   const rowPhaseFirst = s.transpose(view1, [1, 0, 2, 3]); // [sh, B*Hq, Wq, sw*C]
   s.free(view1);
@@ -69,7 +88,19 @@ export function phaseSplitInput(s: Scratch, x: tf.TensorInfo, info: ConvInfo, gr
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const { Hq, Wq } = grid;
-  const padded = s.run('PadV2', { x }, { paddings: [[0, 0], [pt, Hq * sh - H - pt], [pl, Wq * sw - W - pl], [0, 0]], constantValue: 0 });
+  const padded = s.run(
+    'PadV2',
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [pt, Hq * sh - H - pt],
+        [pl, Wq * sw - W - pl],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   // A rank-3 transpose [B, pixels, C] -> [C, B, pixels] measured faster than rank 4 and far
   // faster than the rank-2 [pixels, C] -> [C, pixels] (12 ms vs 23 ms vs 94 ms for 4M floats).
   if (sh === 1 && sw === 1) {

@@ -14,8 +14,13 @@ import { KernelReplacement, WasmKernelFunc } from './replace-kernel';
 import { asWasmBackend } from './wasm-backend-access';
 
 /** Copies the box begin..begin+size of `src` (shape `shape`, row-major) into `dst`. */
-export function copyBox(src: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, shape: readonly number[], begin: readonly number[], size: readonly number[],
-  dst: { set(a: ArrayLike<number>, offset: number): void }): void {
+export function copyBox(
+  src: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> },
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  dst: { set(a: ArrayLike<number>, offset: number): void },
+): void {
   const rank = shape.length;
   const strides = new Array<number>(rank).fill(1);
   for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1]! * shape[d + 1]!;
@@ -45,14 +50,16 @@ export function copyBox(src: ArrayLike<number> & { subarray(a: number, b: number
 /** Replacement for wasm 'Slice'. */
 export const sliceReplacement: KernelReplacement = {
   name: 'Slice',
-  make: (original: WasmKernelFunc): WasmKernelFunc => (args) => {
-    const x = args.inputs['x'];
-    if (x === undefined || x.dtype === 'string' || x.shape.length === 0) return original(args);
-    const attrs = args.attrs ?? {};
-    const [begin, size] = tf.slice_util.parseSliceParams(x, attrs['begin'] as number | number[], attrs['size'] as number | number[]);
-    const backend = asWasmBackend('Slice', args.backend);
-    const out = backend.makeOutput(size, x.dtype);
-    if (size.every((v) => v > 0)) copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
-    return out;
-  },
+  make:
+    (original: WasmKernelFunc): WasmKernelFunc =>
+    (args) => {
+      const x = args.inputs['x'];
+      if (x === undefined || x.dtype === 'string' || x.shape.length === 0) return original(args);
+      const attrs = args.attrs ?? {};
+      const [begin, size] = tf.slice_util.parseSliceParams(x, attrs['begin'] as number | number[], attrs['size'] as number | number[]);
+      const backend = asWasmBackend('Slice', args.backend);
+      const out = backend.makeOutput(size, x.dtype);
+      if (size.every((v) => v > 0)) copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+      return out;
+    },
 };

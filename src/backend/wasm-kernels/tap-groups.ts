@@ -19,7 +19,8 @@ let budgetFloats = DEFAULT_IM2COL_BUDGET_FLOATS;
  * @throws for a budget that is not a positive integer.
  */
 export function setIm2colBudget(floats: number): number {
-  if (!Number.isInteger(floats) || floats < 1) throw new Error(`setIm2colBudget: budget must be a positive integer number of floats, got ${floats}`);
+  if (!Number.isInteger(floats) || floats < 1)
+    throw new Error(`setIm2colBudget: budget must be a positive integer number of floats, got ${floats}`);
   const previous = budgetFloats;
   budgetFloats = floats;
   return previous;

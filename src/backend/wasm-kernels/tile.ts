@@ -65,13 +65,19 @@ export function tileInto(src: Typed, shape: readonly number[], reps: readonly nu
 /** Replacement for wasm 'Tile'. */
 export const tileReplacement: KernelReplacement = {
   name: 'Tile',
-  make: (original: WasmKernelFunc): WasmKernelFunc => (args) => {
-    const x = args.inputs['x'];
-    const reps = (args.attrs ?? {})['reps'] as number[] | undefined;
-    if (x === undefined || x.dtype === 'string' || reps === undefined || reps.length !== x.shape.length) return original(args);
-    const backend = asWasmBackend('Tile', args.backend);
-    const out = backend.makeOutput(x.shape.map((s, d) => s * reps[d]!), x.dtype);
-    if (x.shape.every((v) => v > 0) && reps.every((v) => v > 0)) tileInto(backend.typedArrayFromHeap(x), x.shape, reps, backend.typedArrayFromHeap(out));
-    return out;
-  },
+  make:
+    (original: WasmKernelFunc): WasmKernelFunc =>
+    (args) => {
+      const x = args.inputs['x'];
+      const reps = (args.attrs ?? {})['reps'] as number[] | undefined;
+      if (x === undefined || x.dtype === 'string' || reps === undefined || reps.length !== x.shape.length) return original(args);
+      const backend = asWasmBackend('Tile', args.backend);
+      const out = backend.makeOutput(
+        x.shape.map((s, d) => s * reps[d]!),
+        x.dtype,
+      );
+      if (x.shape.every((v) => v > 0) && reps.every((v) => v > 0))
+        tileInto(backend.typedArrayFromHeap(x), x.shape, reps, backend.typedArrayFromHeap(out));
+      return out;
+    },
 };

@@ -34,7 +34,9 @@ function isWasmBackend(b: unknown): b is WasmBackendLike {
  */
 export function asWasmBackend(kernel: string, backend: unknown): WasmBackendLike {
   if (!isWasmBackend(backend)) {
-    throw new Error(`${kernel} (gaf-lab wasm gradient kernel) was called with a backend that is not tfjs-backend-wasm; it is registered for 'wasm' only.`);
+    throw new Error(
+      `${kernel} (gaf-lab wasm gradient kernel) was called with a backend that is not tfjs-backend-wasm; it is registered for 'wasm' only.`,
+    );
   }
   return backend;
 }
@@ -53,7 +55,10 @@ export function heapF32(backend: WasmBackendLike, t: tf.TensorInfo): Float32Arra
 export class Scratch {
   private readonly owned: tf.TensorInfo[] = [];
 
-  constructor(readonly backend: WasmBackendLike, readonly kernel: string) {}
+  constructor(
+    readonly backend: WasmBackendLike,
+    readonly kernel: string,
+  ) {}
 
   /** Records `t` as an intermediate to free in {@link Scratch.dispose}. */
   track(t: tf.TensorInfo): tf.TensorInfo {
@@ -92,7 +97,8 @@ export class Scratch {
    */
   run(name: string, inputs: Record<string, tf.TensorInfo> | tf.TensorInfo[], attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
     const k = tf.getKernel(name, 'wasm');
-    if (k === undefined) throw new Error(`${this.kernel} needs the wasm kernel '${name}', which tfjs-backend-wasm did not register (version mismatch?).`);
+    if (k === undefined)
+      throw new Error(`${this.kernel} needs the wasm kernel '${name}', which tfjs-backend-wasm did not register (version mismatch?).`);
     // Concat takes an array of inputs; every other kernel a name -> tensor map.
     const out = k.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs });
     if (Array.isArray(out)) throw new Error(`internal: wasm kernel '${name}' returned ${out.length} tensors, expected one`);

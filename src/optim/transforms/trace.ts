@@ -18,8 +18,7 @@ export interface TraceOptions {
  * With tau = 0 this is also RMSprop's momentum buffer, whose zero start gives the same `b`.
  */
 export function trace({ momentum, dampening, nesterov }: TraceOptions): Transform {
-  const out = (incoming: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-    nesterov ? tf.add(incoming, tf.mul(b, momentum)) : b;
+  const out = (incoming: tf.Tensor, b: tf.Tensor): tf.Tensor => (nesterov ? tf.add(incoming, tf.mul(b, momentum)) : b);
   return {
     name: `trace(momentum=${momentum}, dampening=${dampening}, nesterov=${nesterov})`,
     slots: ['momentum'],
