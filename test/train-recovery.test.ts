@@ -4,38 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCheckpointState } from '../src/train/checkpoint';
-import type { ExperimentConfigInput } from '../src/config/index';
-import { readJsonLines, readManifest, readMetrics, type EpochMetrics } from '../src/run-format/index';
+import { readJsonLines, readManifest, readMetrics } from '../src/run-format/index';
 import type { ProgressEvent } from '../src/train/progress';
 import { resumeRun, runExperiment, type GradStatsLine } from '../src/train/runner';
+import { metricNumbers, resumeConfig } from './resume-fixtures';
 
-// The settings of test/train-resume.test.ts: 192 images in 6 batches of 32, warm-up, cosine,
-// momentum, weight decay, a GAF and gradient statistics, so a resume has all of its state to restore.
-const config = (outDir: string): ExperimentConfigInput => ({
-  dataset: { name: 'fashion-mnist', subset: { first: 192 }, testSubset: { first: 96 } },
-  model: { name: 'smallcnn' },
-  optimizer: {
-    name: 'sgd',
-    options: { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4 },
-    gaf: { kind: 'atan', alpha: 0.1, beta: 20 },
-  },
-  schedule: { kind: 'cosine', warmupEpochs: 1 },
-  epochs: 3,
-  batchSize: 32,
-  seed: 7,
-  gradStats: { every: 5 },
-  backend: 'wasm',
-  outDir,
-});
+const config = resumeConfig;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gaf-recovery-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-/** The numbers of a metrics line (wall times left out: they differ between any two runs). */
-function numbers(m: EpochMetrics): Omit<EpochMetrics, 'epochSeconds' | 'imagesPerSecond'> {
-  const { epochSeconds: _s, imagesPerSecond: _i, ...rest } = m;
-  return rest;
-}
+const numbers = metricNumbers;
 
 const checkpointBytes = (runDir: string, file: string): Buffer => fs.readFileSync(path.join(runDir, 'checkpoints', 'last', file));
 
