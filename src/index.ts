@@ -31,6 +31,8 @@ export type {
 export * from './optim/index';
 export { OPTIMIZER_NAMES, optimizerSettingsSchema, resolveOptimizerSettings, optimizerFromSettings } from './optim/settings';
 export type { OptimizerSettings, OptimizerSettingsInput, ResolvedOptimizer } from './optim/settings';
+export { CONTROL_KINDS, controlEffect, controlLabel } from './optim/controls';
+export type { ControlKind, ControlEffect } from './optim/controls';
 
 // Models
 export { createModel, listModels, modelNames, countTrainableParams } from './models/index';
@@ -218,6 +220,11 @@ export {
   findDuplicateRuns,
   NON_TRAINING_FIELDS,
   compareToBaseline,
+  pairedDifference,
+  holmAdjust,
+  bhAdjust,
+  pairsNeeded,
+  seedsPerArmNeeded,
   meanCi,
   welchCi,
   studentTQuantile,
@@ -225,6 +232,7 @@ export {
   formatDiff,
   formatSummary,
   formatComparison,
+  formatComparisonTests,
   writeCsv,
   writeArrow,
   readCsv,
@@ -248,6 +256,9 @@ export type {
   ColumnTable,
   RunsFrameOptions,
   FrameRowsOptions,
+  PairedDifference,
+  SampleSize,
+  SampleSizeOptions,
 } from './results/index';
 
 // Figures

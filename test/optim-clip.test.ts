@@ -80,7 +80,7 @@ test('clip survives getConfig/fromConfig and the adaptive-GAF optimizer accepts 
 test('bad clip settings fail with the field and the fix', () => {
   assert.throws(
     () => sgd({ learningRate: 0.1, clip: { kind: 'max', value: 1 } as never }),
-    /clip\.kind must be one of 'value', 'norm', got "max"/,
+    /clip\.kind must be one of 'value', 'norm', 'rms', got "max"/,
   );
   assert.throws(() => sgd({ learningRate: 0.1, clip: { kind: 'value', value: -1 } }), /clip\.value must be > 0, got -1/);
   assert.throws(() => sgd({ learningRate: 0.1, clip: { kind: 'norm', max: 1 } as never }), /unknown option "max"/);

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { loadRuns, loadGradStats, hasGaf, optimizerLabel } from '../src/results/index';
 import { findRunDirs } from '../src/run-format/index';
 import { curve, standardSweep, tempDir, writeRun, runIdOf } from './results-fixtures';
+import { flattenObject } from '../src/results/flatten';
+import { gafRole } from '../src/reports/results-tables';
 
 type Row = Record<string, unknown>;
 
@@ -203,4 +205,20 @@ test('loadGradStats: rows per step and variable, tagged with the run', () => {
   );
   assert.ok(g.every((r) => r.optimizerLabel === 'sgd + 0.1*atan(20x)' && r.seed === 1 && r.hasGaf));
   fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('a control run is labelled by what it mimics and is neither baseline nor GAF in the main tables', () => {
+  const flat = flattenObject({
+    optimizer: {
+      name: 'sgd',
+      options: { learningRate: 0.1 },
+      control: { kind: 'lrMatched', of: { kind: 'atan', alpha: 0.1, beta: 20 } },
+      clip: null,
+    },
+  });
+  assert.equal(optimizerLabel(flat), "sgd lr x g'(0) of 0.1*atan(20x)");
+  assert.equal(hasGaf(flat), false);
+  assert.equal(gafRole(flat), 'other');
+  const clipped = flattenObject({ optimizer: { name: 'sgd', gaf: null, clip: { kind: 'rms', maxRms: 0.157 } } });
+  assert.equal(optimizerLabel(clipped), 'sgd + clip rms 0.157');
 });

@@ -8,13 +8,17 @@ import { DEFAULT_BY, formatResultsTables, resultsTables, tableRows } from '../re
 import { parseCommandLine, UsageError } from './args';
 
 export const RESULTS_USAGE = `gaf-lab results DIR [--by COL,COL] [--metric testTop1] [--target X]
-                   [--json] [--csv FILE] [--arrow FILE]
+                   [--detect D] [--json] [--csv FILE] [--arrow FILE]
 
 Loads every run under DIR (a sweep folder, an outDir, or one run folder) and prints the
 summary across seeds: per group, the final and best value of the metric as mean ± 95%
 confidence half-width (Student t) and n, with diverged and unfinished runs counted. When the
 runs contain plain SGD and SGD+GAF, it also prints each GAF variant's difference from SGD
-with its Welch 95% interval, matched on the --by columns that do not name the optimizer.
+with its Welch 95% interval, matched on the --by columns that do not name the optimizer,
+and the tests: the paired difference over runs that share a seed (primary when every SGD
+seed has a partner, else Welch), p-values with Holm and Benjamini-Hochberg adjustments
+within each group's family of comparisons, Bonferroni simultaneous intervals, and the seeds
+per arm (unpaired) and seed pairs (paired) needed for 80% power at two-sided alpha 0.05.
 
 A row holds runs that differ only in the seed and in fields that change nothing trained:
   ${Object.keys(NON_TRAINING_FIELDS).join(', ')}.
@@ -28,6 +32,8 @@ counted once: a completed copy before a diverged or failed one, then the newest.
                  other fields in one row is refused, naming them
   --metric M     testTop1 (default), testTop5, testLoss, trainLoss, trainTop1, ...
   --target X     also report the epochs each group needed to reach X (e.g. 0.85)
+  --detect D     also give the seeds needed to detect a difference of D in the metric's
+                 units (0.005 = half a point of top-1 accuracy)
   --json         print {summary, comparison, ...} as JSON instead of the tables
   --csv FILE     write the summary table as CSV (the comparison, when there is one, to
                  FILE with .comparison.csv)
@@ -38,7 +44,7 @@ counted once: a completed copy before a diverged or failed one, then the newest.
 export async function resultsCommand(argv: string[]): Promise<number> {
   const args = parseCommandLine(
     argv,
-    { by: 'string', metric: 'string', target: 'string', json: 'boolean', csv: 'string', arrow: 'string' },
+    { by: 'string', metric: 'string', target: 'string', detect: 'string', json: 'boolean', csv: 'string', arrow: 'string' },
     { min: 1, max: 1, what: 'the folder of runs (gaf-lab results DIR)' },
   );
   const dir = args.positional[0]!;
@@ -56,6 +62,12 @@ export async function resultsCommand(argv: string[]): Promise<number> {
   const target = targetText === undefined ? undefined : Number(targetText);
   if (target !== undefined && !Number.isFinite(target))
     throw new UsageError(`--target must be a number (e.g. 0.85 for 85% top-1), got "${targetText}".`);
+  const detectText = args.values.detect;
+  const detect = detectText === undefined ? undefined : Number(detectText);
+  if (detect !== undefined && !(Number.isFinite(detect) && detect !== 0))
+    throw new UsageError(
+      `--detect must be a nonzero number in the metric's units (e.g. 0.005 for half a point of top-1), got "${detectText}".`,
+    );
   if (findRunDirs(dir).length === 0) {
     console.error(
       `gaf-lab results: no runs under ${dir} (no folder with a manifest.json). Train some with gaf-lab train or gaf-lab sweep.`,
@@ -82,7 +94,7 @@ export async function resultsCommand(argv: string[]): Promise<number> {
       );
     }
   }
-  const tables = resultsTables(runs, { by, metric, target });
+  const tables = resultsTables(runs, { by, metric, target, detect });
   const csv = args.values.csv;
   const arrow = args.values.arrow;
   if (csv !== undefined) {

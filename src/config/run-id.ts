@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import type { GradientClip } from '../optim/clip';
+import { CONTROL_SLUGS } from '../optim/controls';
 import type { ResolvedConfig } from './resolve';
 
 /** JSON with object keys sorted, so equal configs give equal text (and equal hashes). */
@@ -40,6 +42,11 @@ function withoutNullClip(o: ResolvedConfig['optimizer']): Record<string, unknown
 
 const fmtNum = (v: number): string => String(Number(v.toPrecision(4)));
 
+function clipSlug(c: GradientClip): string {
+  if (c.kind === 'value') return `clipv${fmtNum(c.value)}`;
+  return c.kind === 'norm' ? `clipn${fmtNum(c.maxNorm)}` : `clipr${fmtNum(c.maxRms)}`;
+}
+
 /** A readable slug of the config: dataset, model, optimizer, GAF, seed. */
 export function configSlug(r: ResolvedConfig): string {
   const o = r.optimizer;
@@ -48,10 +55,16 @@ export function configSlug(r: ResolvedConfig): string {
   else if (o.name === 'sgdAdaptiveGaf') parts.push(`sgdada-sh${fmtNum(o.options.shrink)}-g${fmtNum(o.options.gamma)}`);
   else {
     parts.push(o.name);
-    if (o.gaf) parts.push(`${o.gaf.kind}-a${fmtNum(o.gaf.alpha)}-b${fmtNum(o.gaf.beta)}${o.placement === 'update' ? '-upd' : ''}`);
+    const gafSlug = (g: { kind: string; alpha: number; beta: number }): string => `${g.kind}-a${fmtNum(g.alpha)}-b${fmtNum(g.beta)}`;
+    if (o.gaf) parts.push(`${gafSlug(o.gaf)}${o.placement === 'update' ? '-upd' : ''}`);
+    // Of the controls only sign-SGD acts where the GAF would, so only its slug names the placement.
+    const control = o.name === 'sgd' ? o.control : undefined;
+    if (control) {
+      const upd = control.kind === 'signSgd' && o.placement === 'update' ? '-upd' : '';
+      parts.push(`${CONTROL_SLUGS[control.kind]}-${gafSlug(control.of)}${upd}`);
+    }
   }
-  if (o.name !== 'reference' && o.clip)
-    parts.push(o.clip.kind === 'value' ? `clipv${fmtNum(o.clip.value)}` : `clipn${fmtNum(o.clip.maxNorm)}`);
+  if (o.name !== 'reference' && o.clip) parts.push(clipSlug(o.clip));
   parts.push(`s${r.seed}`);
   return parts.join('-');
 }

@@ -8,12 +8,16 @@ import { checkKnownKeys, checkNumber, fail } from './validate';
  * - `{kind: 'norm', maxNorm: m}` rescales all gradients together so that their global L2 norm
  *   is at most m: factor `min(1, m / (norm + 1e-6))` (PyTorch's `clip_grad_norm_`, Optax's
  *   `clip_by_global_norm` without the epsilon).
- * Either acts on the raw gradient, before the GAF, weight decay and momentum.
+ * - `{kind: 'rms', maxRms: r}` is clipping by global L2 norm with the cap stated per component:
+ *   the cap is `r * sqrt(P)`, P the number of gradient components of the step (all variables
+ *   together), i.e. the root-mean-square of the components is brought down to at most r. It is
+ *   how a norm clip is matched to a per-component bound (see `clipNormAtBound` in `controls.ts`).
+ * Each acts on the raw gradient, before the GAF, weight decay and momentum.
  */
-export type GradientClip = { kind: 'value'; value: number } | { kind: 'norm'; maxNorm: number };
+export type GradientClip = { kind: 'value'; value: number } | { kind: 'norm'; maxNorm: number } | { kind: 'rms'; maxRms: number };
 
 /** The kinds of {@link GradientClip}. */
-export const CLIP_KINDS = ['value', 'norm'] as const;
+export const CLIP_KINDS = ['value', 'norm', 'rms'] as const;
 
 /** PyTorch's clip_grad_norm_ adds this to the norm before dividing. */
 export const CLIP_NORM_EPSILON = 1e-6;
@@ -21,7 +25,7 @@ export const CLIP_NORM_EPSILON = 1e-6;
 /** Validates an optional {@link GradientClip}; undefined/null mean no clipping. */
 export function checkClip(where: string, v: unknown): GradientClip | null {
   if (v === undefined || v === null) return null;
-  const hint = "Use {kind: 'value', value: 0.1} or {kind: 'norm', maxNorm: 1}.";
+  const hint = "Use {kind: 'value', value: 0.1}, {kind: 'norm', maxNorm: 1} or {kind: 'rms', maxRms: 0.1}.";
   if (typeof v !== 'object' || Array.isArray(v)) fail(where, 'clip', v, 'must be an object or null', hint);
   const o = v as Record<string, unknown>;
   if (o.kind === 'value') {
@@ -31,6 +35,10 @@ export function checkClip(where: string, v: unknown): GradientClip | null {
   if (o.kind === 'norm') {
     checkKnownKeys(`${where}: clip`, o, ['kind', 'maxNorm']);
     return { kind: 'norm', maxNorm: checkNumber(where, 'clip.maxNorm', o.maxNorm, { min: 0, minOpen: true, hint }) };
+  }
+  if (o.kind === 'rms') {
+    checkKnownKeys(`${where}: clip`, o, ['kind', 'maxRms']);
+    return { kind: 'rms', maxRms: checkNumber(where, 'clip.maxRms', o.maxRms, { min: 0, minOpen: true, hint }) };
   }
   return fail(where, 'clip.kind', o.kind, `must be one of ${CLIP_KINDS.map((k) => `'${k}'`).join(', ')}`, hint);
 }
@@ -47,7 +55,18 @@ export function globalNormScale(grads: readonly tf.Tensor[], maxNorm: number): t
   });
 }
 
-/** Short label, e.g. `clip value 0.1`, `clip norm 1`. */
+/**
+ * The global-norm cap a clip puts on the gradients `grads` of one step, or null for a clip by
+ * value (which is per component, not global).
+ */
+export function globalNormCap(c: GradientClip, grads: readonly tf.Tensor[]): number | null {
+  if (c.kind === 'norm') return c.maxNorm;
+  if (c.kind === 'rms') return c.maxRms * Math.sqrt(grads.reduce((n, g) => n + g.size, 0));
+  return null;
+}
+
+/** Short label, e.g. `clip value 0.1`, `clip norm 1`, `clip rms 0.157`. */
 export function clipLabel(c: GradientClip): string {
-  return c.kind === 'value' ? `clip value ${c.value}` : `clip norm ${c.maxNorm}`;
+  if (c.kind === 'value') return `clip value ${c.value}`;
+  return c.kind === 'norm' ? `clip norm ${c.maxNorm}` : `clip rms ${c.maxRms}`;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { globalNormScale } from './clip';
+import { globalNormCap, globalNormScale } from './clip';
 import { checkNewLearningRate } from './learning-rate';
 import { findVariable, gradientList, type NamedTensor } from './named-grads';
 import { ObservationHub, type ObserveOptions, type StepCollector } from './observe';
@@ -89,14 +89,9 @@ export class GafOptimizer extends tf.Optimizer {
     this.store.reconcile(entries.map((e, i) => ({ name: e.name, shape: params[i]!.shape })));
     const step = this.iterations + 1;
     const collector = this.hub.collectorFor(step);
-    const clip = this.recipe.clip;
-    const normScale =
-      clip?.kind === 'norm'
-        ? globalNormScale(
-            entries.map((e) => e.grad!),
-            clip.maxNorm,
-          )
-        : null;
+    const grads = entries.map((e) => e.grad!);
+    const normCap = this.recipe.clip ? globalNormCap(this.recipe.clip, grads) : null;
+    const normScale = normCap !== null ? globalNormScale(grads, normCap) : null;
     try {
       entries.forEach((entry, i) => this.updateVariable(entry.name, params[i]!, entry.grad!, step, collector, normScale));
     } catch (e) {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { DEFAULT_GAF_PARAMS, GAF_KINDS, GAF_PARAM_RULE, gafFromJSON, type Gaf } from '../gaf/gaf';
 import { ADAM_FIELDS, resolveAdam } from './adam-recipe';
 import { CLIP_KINDS } from './clip';
+import { CONTROL_KINDS, controlEffect } from './controls';
 import { numberField, zodFields } from './fields';
 import { GafOptimizer } from './gaf-optimizer';
 import { recipeToConfig, type Recipe } from './recipes';
@@ -34,9 +35,16 @@ export const clipSettingsSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal(CLIP_KINDS[0]), value: z.number().finite().positive() }).strict(),
     z.object({ kind: z.literal(CLIP_KINDS[1]), maxNorm: z.number().finite().positive() }).strict(),
+    z.object({ kind: z.literal(CLIP_KINDS[2]), maxRms: z.number().finite().positive() }).strict(),
   ])
   .nullable()
   .default(null);
+
+/**
+ * A control of plain SGD matched to a GAF (`of`); see `controls.ts` for the kinds. Left out:
+ * none (an absent control leaves the resolved config, and so its run id, as it was).
+ */
+export const controlSettingsSchema = z.object({ kind: z.enum(CONTROL_KINDS), of: gafSettingsSchema }).strict();
 
 /** The zod schema of a config's `optimizer` section. */
 export const optimizerSettingsSchema = z.discriminatedUnion('name', [
@@ -47,6 +55,7 @@ export const optimizerSettingsSchema = z.discriminatedUnion('name', [
       gaf: gafSettingsSchema.nullable().default(null),
       placement: z.enum(GAF_PLACEMENTS as readonly ['gradient', 'update']).default('gradient'),
       clip: clipSettingsSchema,
+      control: controlSettingsSchema.optional(),
     })
     .strict(),
   z
@@ -108,6 +117,7 @@ const gafOf = (g: { kind: string; alpha: number; beta: number } | null): Gaf | n
 export function resolveOptimizerSettings(s: OptimizerSettings): ResolvedOptimizer {
   switch (s.name) {
     case 'sgd':
+      if (s.control) return resolveSgdControl(s, s.control);
       return resolveSgd({ ...s.options, gaf: gafOf(s.gaf), gafPlacement: s.placement, clip: s.clip });
     case 'sgdAdaptiveGaf':
       return resolveAdaptiveSgd({ ...s.options, clip: s.clip });
@@ -118,6 +128,33 @@ export function resolveOptimizerSettings(s: OptimizerSettings): ResolvedOptimize
     case 'reference':
       return resolveReference(s.variant, s.options);
   }
+}
+
+type SgdSettings = Extract<OptimizerSettings, { name: 'sgd' }>;
+
+/** Plain SGD standing in for the GAF `control.of`: a scaled learning rate, a clip, or sign-SGD. */
+function resolveSgdControl(s: SgdSettings, control: NonNullable<SgdSettings['control']>): ResolvedOptimizer {
+  const where = 'sgd';
+  if (s.gaf !== null) {
+    throw new Error(
+      `${where}: gaf is ${s.gaf.kind} with control ${control.kind}: a control is plain SGD matched to the GAF in control.of. ` +
+        'Leave gaf out (or null) and put the GAF in control.of.',
+    );
+  }
+  const gaf = gafOf(control.of)!;
+  const effect = controlEffect(control.kind, gaf, s.options.learningRate, where);
+  if (effect.clip && s.clip) {
+    throw new Error(
+      `${where}: clip is set with control ${control.kind}, which sets its own clip at the GAF's bound. Leave clip out (or null).`,
+    );
+  }
+  return resolveSgd({
+    ...s.options,
+    learningRate: effect.learningRate,
+    gafPlacement: s.placement,
+    clip: effect.clip ?? s.clip,
+    ...(effect.signScale !== undefined ? { signScale: effect.signScale } : {}),
+  });
 }
 
 /** Every setting the optimizer runs with, as plain data (the same as its `getConfig()`). */

@@ -1,9 +1,9 @@
 import type { Gaf } from '../gaf/gaf';
 import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
-import { activate, adaptiveAtan, addWeightDecay, scaleByLearningRate, trace } from './transforms/index';
+import { activate, adaptiveAtan, addWeightDecay, scaledSign, scaleByLearningRate, trace } from './transforms/index';
 import { booleanField, numberField, readBoolean, readNumber } from './fields';
-import { checkGaf, checkKnownKeys, checkOneOf, fail, LEARNING_RATE_HINT } from './validate';
+import { checkGaf, checkKnownKeys, checkNumber, checkOneOf, fail, LEARNING_RATE_HINT } from './validate';
 
 /**
  * Where the GAF acts in SGD:
@@ -41,6 +41,11 @@ export interface SgdOptions extends MomentumOptions {
    * formulation). Ignored when there is no `gaf`.
    */
   gafPlacement?: GafPlacement;
+  /**
+   * Scaled sign-SGD: the update's components are replaced by `signScale * sign(.)` where a GAF
+   * would act (see `gafPlacement`); leave out for none. Cannot be combined with `gaf`.
+   */
+  signScale?: number;
 }
 
 /** Options of {@link sgdAdaptiveGaf} (the reference's SGD_atanMom_Ada). */
@@ -67,6 +72,8 @@ export interface SgdRecipe extends MomentumRecipe {
   kind: 'sgd';
   gaf: Gaf | null;
   gafPlacement: GafPlacement;
+  /** Scaled sign-SGD's scale; absent (not undefined) when off, so older settings keep their form. */
+  signScale?: number;
 }
 
 /** Fully resolved, validated settings of an adaptive-GAF SGD optimizer. */
@@ -103,7 +110,7 @@ export const ADAPTIVE_SGD_FIELDS = {
 };
 
 /** Option names accepted by {@link sgd}. */
-export const SGD_KEYS: readonly string[] = [...Object.keys(SGD_FIELDS), 'clip', 'gaf', 'gafPlacement'];
+export const SGD_KEYS: readonly string[] = [...Object.keys(SGD_FIELDS), 'clip', 'gaf', 'gafPlacement', 'signScale'];
 /** Option names accepted by {@link sgdAdaptiveGaf}. */
 export const ADAPTIVE_SGD_KEYS: readonly string[] = [...Object.keys(ADAPTIVE_SGD_FIELDS), 'clip'];
 
@@ -135,6 +142,15 @@ export function resolveSgd(opts: SgdOptions, where = 'sgd'): { learningRate: num
     gaf: checkGaf(where, opts.gaf),
     gafPlacement: checkOneOf(where, 'gafPlacement', opts.gafPlacement ?? 'gradient', GAF_PLACEMENTS),
   };
+  if (opts.signScale !== undefined) {
+    const signScale = checkNumber(where, 'signScale', opts.signScale, {
+      min: 0,
+      minOpen: true,
+      hint: 'e.g. the bound of the GAF it stands for: alpha*pi/2 for atan, alpha for tanh.',
+    });
+    if (recipe.gaf) fail(where, 'signScale', signScale, `cannot be combined with gaf ${recipe.gaf.name}`, 'Leave out one of them.');
+    recipe.signScale = signScale;
+  }
   return { learningRate, recipe };
 }
 
@@ -165,7 +181,7 @@ function momentumStages(r: MomentumRecipe): { decay: Transform[]; momentum: Tran
 /** The transform chain of an SGD recipe (see {@link GafPlacement} for the two orders). */
 export function sgdChain(r: SgdRecipe): Transform[] {
   const { decay, momentum } = momentumStages(r);
-  const g = r.gaf ? [activate(r.gaf)] : [];
+  const g = r.gaf ? [activate(r.gaf)] : r.signScale !== undefined ? [scaledSign(r.signScale)] : [];
   return r.gafPlacement === 'gradient'
     ? [...g, ...decay, ...momentum, scaleByLearningRate()]
     : [...decay, ...momentum, ...g, scaleByLearningRate()];

@@ -1,14 +1,16 @@
 /**
  * The tables `gaf-lab results` prints and `results.md` holds: a summary across seeds per group
  * and, when the runs contain a plain-SGD baseline and SGD+GAF variants, the paper-like
- * comparison of each variant with the baseline (difference and Welch interval).
+ * comparison of each variant with the baseline (difference and Welch interval), and its tests:
+ * the paired difference over shared seeds, Holm and Benjamini-Hochberg corrections within each
+ * model's family of comparisons, and the seeds a comparison needs for 80% power.
  * @module
  */
 import { arquero, type ColumnTable } from '../results/arquero';
 import { compareToBaseline } from '../results/compare';
 import { describeDuplicates, findDuplicateRuns, type DuplicateRuns } from '../results/duplicates';
 import type { Cell } from '../results/flatten';
-import { formatComparison, formatSummary } from '../results/format';
+import { formatComparison, formatComparisonTests, formatSummary } from '../results/format';
 import { DEFAULT_GROUP_COLUMNS, defaultGroupBy } from '../results/grouping';
 import { rowsByRun } from '../results/run-config';
 import { summarizeRuns } from '../results/summarize';
@@ -22,12 +24,15 @@ export const ROLE_COLUMN = 'gafRole';
 /**
  * The role of a run from its flattened config: plain SGD (or the reference's SGD_ori) is the
  * baseline; SGD with a GAF, the adaptive GAF and the reference's other SGD variants are
- * treatments; everything else (Adam, RMSprop, with or without GAF) is neither, since the paper
- * compares each optimizer with its own GAF variant, not with SGD.
+ * treatments; everything else (Adam, RMSprop, with or without GAF, and the controls) is
+ * neither, since the paper compares each optimizer with its own GAF variant, not with SGD.
  */
 export function gafRole(row: Record<string, unknown>): GafRole {
   const name = row['optimizer.name'];
   const kind = row['optimizer.gaf.kind'];
+  // A control (lr-matched, clip or sign at the GAF's bound) is plain SGD made to mimic a GAF: neither side here.
+  const control = row['optimizer.control.kind'];
+  if (name === 'sgd' && control !== null && control !== undefined) return 'other';
   if (name === 'sgd') return kind === null || kind === undefined ? 'baseline' : 'gaf';
   if (name === 'sgdAdaptiveGaf') return 'gaf';
   if (name === 'reference') {
@@ -53,6 +58,7 @@ export function isOptimizerColumn(c: string): boolean {
     c === 'optimizer.variant' ||
     c === 'optimizer.placement' ||
     c.startsWith('optimizer.gaf') ||
+    c.startsWith('optimizer.control') ||
     c.startsWith('optimizer.effective')
   );
 }
@@ -69,6 +75,8 @@ export interface ResultsTablesOptions {
   metric?: string;
   /** Target value for "epochs to target". */
   target?: number;
+  /** A difference to size the comparisons for (metric units, e.g. 0.005 = half a point of accuracy), besides the observed one. */
+  detect?: number;
 }
 
 /** What {@link resultsTables} computed. */
@@ -118,6 +126,8 @@ export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions =
       baseline: { [ROLE_COLUMN]: 'baseline' },
       treatment: { [ROLE_COLUMN]: 'gaf' },
       by: comparisonBy,
+      runs: table,
+      detect: options.detect,
     });
     const on = comparisonBy.length ? `matched on ${comparisonBy.join(', ')}` : 'all runs pooled';
     return { ...base, comparison, comparisonNote: `SGD+GAF vs plain SGD, ${on}.` };
@@ -136,7 +146,16 @@ export function formatResultsTables(t: ResultsTables): string {
     formatSummary(t.summary),
   ];
   parts.push('');
-  if (t.comparison) parts.push(`Comparison: ${t.comparisonNote}`, '', formatComparison(t.comparison));
+  if (t.comparison)
+    parts.push(
+      `Comparison: ${t.comparisonNote}`,
+      '',
+      formatComparison(t.comparison),
+      '',
+      'Paired seeds, corrected tests and power:',
+      '',
+      formatComparisonTests(t.comparison),
+    );
   else parts.push(t.comparisonNote);
   return parts.join('\n');
 }

@@ -149,3 +149,78 @@ export function formatComparison(comparison: ColumnTable, options: FormatOptions
   ]);
   return `${markdownTable(header, body)}\n\nDifference: treatment - baseline, Welch ${level}% interval; sides with n=1 have no interval and are not results.`;
 }
+
+/** A p-value: `0.034`, `<0.001`, `–` when there is none. */
+export function formatP(p: number): string {
+  if (!Number.isFinite(p)) return '–';
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
+const count = (n: number): string => (Number.isFinite(n) ? String(n) : '–');
+
+/**
+ * The tests of a {@link compareToBaseline} table made with `runs`: per comparison, Welch's and
+ * the paired difference (with the number of pairs), which one is primary, its p-value, the Holm
+ * and Benjamini-Hochberg adjustments within the family, the Bonferroni simultaneous interval,
+ * and the seeds needed per arm (unpaired) and pairs (paired) at the comparison's power, with
+ * the seeds that found no partner. A legend follows the table.
+ */
+export function formatComparisonTests(comparison: ColumnTable, options: FormatOptions = {}): string {
+  if (!isTable(comparison)) throw new Error('formatComparisonTests: expected the table returned by compareToBaseline().');
+  if (!comparison.columnNames().includes('primary'))
+    throw new Error('formatComparisonTests: the table has no paired columns; it comes from an older compareToBaseline.');
+  const rows = comparison.objects() as Record<string, unknown>[];
+  const by = byColumns(comparison, COMPARISON_STATS);
+  const o = { ...options, percent: options.percent ?? isAccuracy(rows[0]?.metric ?? 'testTop1') };
+  const unit = o.percent ? ' (%)' : '';
+  const scale = o.percent ? 100 : 1;
+  const level = Math.round(num(rows[0]?.level ?? 0.95) * 100);
+  const power = Math.round(num(rows[0]?.power ?? 0.8) * 100);
+  const detect = num(rows[0]?.detect);
+  const hasDetect = Number.isFinite(detect);
+  const signed = (v: number): string => `${v >= 0 ? '+' : ''}${(v * scale).toFixed(o.digits ?? 2)}`;
+  const detectText = hasDetect ? `${(Math.abs(detect) * scale).toFixed(o.digits ?? 2)}${o.percent ? ' pt' : ''}` : '';
+  const header = [
+    ...shortColumnNames(by),
+    'treatment',
+    `Welch${unit}`,
+    `paired${unit}`,
+    'pairs',
+    'primary',
+    'p',
+    'Holm p',
+    'BH q',
+    `simultaneous CI${unit}`,
+    'seeds/arm, pairs (observed)',
+  ];
+  if (hasDetect) header.push(`seeds/arm, pairs (${detectText})`);
+  header.push('unpaired seeds');
+  const body = rows.map((r) => {
+    const line = [
+      ...by.map((c) => cell(r[c])),
+      cell(r.treatmentLabel),
+      Number.isFinite(num(r.diff)) ? formatDiff(num(r.diff), num(r.diffCiLow), num(r.diffCiHigh), o) : cell(r.note || null),
+      Number.isFinite(num(r.pairedDiff)) ? formatDiff(num(r.pairedDiff), num(r.pairedCiLow), num(r.pairedCiHigh), o) : '–',
+      cell(r.pairedN),
+      cell(r.primary),
+      formatP(num(r.p)),
+      formatP(num(r.pHolm)),
+      formatP(num(r.qBH)),
+      Number.isFinite(num(r.simCiLow)) ? `[${signed(num(r.simCiLow))}, ${signed(num(r.simCiHigh))}]` : '–',
+      `${count(num(r.nPerArm))}, ${count(num(r.nPairs))}`,
+    ];
+    if (hasDetect) line.push(`${count(num(r.nPerArmDetect))}, ${count(num(r.nPairsDetect))}`);
+    line.push(cell(r.unpairedSeeds || null));
+    return line;
+  });
+  const families = [...new Set(rows.map((r) => r.family).filter((f): f is string => typeof f === 'string' && f !== ''))];
+  const legend = [
+    `Welch: treatment - baseline with Welch's ${level}% interval; paired: mean of the per-seed differences (runs sharing a seed) with its ${level}% Student-t interval (pairs - 1 df); pairs: seed pairs found.`,
+    `primary: the test p, Holm p and BH q refer to: paired when every baseline seed has a partner, else Welch. p: two-sided; Holm p: Holm step-down adjusted (family-wise error); BH q: Benjamini-Hochberg (false discovery rate).`,
+    `simultaneous CI: the primary difference's Bonferroni interval at level 1 - ${(100 - level).toFixed(0)}%/m, holding for all m comparisons of the family at once.`,
+    `seeds/arm, pairs: seeds per arm (unpaired, pooled sd) and seed pairs (paired, sd of the differences) that detect the observed difference${hasDetect ? ` (or ${detectText})` : ''} with ${power}% power at two-sided alpha ${((100 - level) / 100).toFixed(2)}: normal approximation k((z_{1-a/2} + z_{power}) sd / delta)^2 (k = 2 unpaired, 1 paired) rounded up, then the smallest n at least that with n >= k((t_{1-a/2,df} + t_{power,df}) sd / delta)^2 (df = 2n - 2 unpaired, n - 1 paired).`,
+    `unpaired seeds: seeds run on one side only; they enter Welch's interval, not the paired one.`,
+    `Families: ${families.length ? families.join('; ') : 'none (no comparison has a p-value)'}.`,
+  ];
+  return `${markdownTable(header, body)}\n\n${legend.join('\n')}`;
+}

@@ -11,9 +11,34 @@ export type { DuplicateRuns } from './duplicates';
 export { CONFIG_FIELDS, NON_TRAINING_FIELDS, isConfigColumn, isTrainingColumn, trainingColumns } from './run-config';
 export { compareToBaseline } from './compare';
 export type { CompareOptions, RowFilter } from './compare';
-export { mean, sampleSd, meanCi, welchCi, studentTCdf, studentTQuantile, incompleteBeta, logGamma } from './stats';
+export {
+  mean,
+  sampleSd,
+  meanCi,
+  welchCi,
+  studentTCdf,
+  studentTQuantile,
+  studentTTwoSidedP,
+  pValueOfDiff,
+  incompleteBeta,
+  logGamma,
+} from './stats';
+export { pairedDifference, seedValuesByGroup } from './paired';
+export type { PairedDifference, SeedValue, SeedValuesOptions } from './paired';
+export { holmAdjust, bhAdjust, bonferroniLevel } from './multiplicity';
+export { normalCdf, normalQuantile, pairsNeeded, seedsPerArmNeeded, pooledSd } from './power';
+export type { SampleSizeOptions, SampleSize } from './power';
 export type { MeanCi, WelchCi, GroupStats } from './stats';
-export { formatMeanCi, formatDiff, formatSummary, formatComparison, markdownTable, shortColumnNames } from './format';
+export {
+  formatMeanCi,
+  formatDiff,
+  formatP,
+  formatSummary,
+  formatComparison,
+  formatComparisonTests,
+  markdownTable,
+  shortColumnNames,
+} from './format';
 export type { FormatOptions } from './format';
 export { writeCsv, writeArrow, readCsv, readArrow, toDanfo } from './export';
 export { runsFrame, frameRows } from './frame';

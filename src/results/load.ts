@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { arquero, type ColumnTable } from './arquero';
 import { flattenObject, unionKeys, type Cell } from './flatten';
 import { findRunDirs, readJsonLines, readManifest, type RunManifest } from '../run-format/index';
+import { controlLabel, type ControlKind } from '../optim/controls';
 
 /** Columns taken from the manifest (besides the flattened config); they win over config keys of the same name. */
 const MANIFEST_COLUMNS = ['runId', 'status', 'seed', 'gitCommit', 'backend', 'startedAt', 'endedAt', 'epochsDone', 'message'] as const;
@@ -36,6 +37,11 @@ export const OPTIMIZER_LABEL_COLUMNS = [
   'optimizer.clip.kind',
   'optimizer.clip.value',
   'optimizer.clip.maxNorm',
+  'optimizer.clip.maxRms',
+  'optimizer.control.kind',
+  'optimizer.control.of.kind',
+  'optimizer.control.of.alpha',
+  'optimizer.control.of.beta',
   'optimizer.gaf.kind',
   'optimizer.gaf.alpha',
   'optimizer.gaf.beta',
@@ -54,17 +60,22 @@ export function optimizerLabel(flat: Record<string, Cell>): string {
     return `reference ${flat['optimizer.variant']}${typeof a === 'number' && typeof b === 'number' ? ` (alpha ${a}, beta ${b})` : ''}`;
   }
   const clipKind = flat['optimizer.clip.kind'];
-  const clip =
-    clipKind === 'value' || clipKind === 'norm'
-      ? ` + clip ${clipKind} ${flat[clipKind === 'value' ? 'optimizer.clip.value' : 'optimizer.clip.maxNorm']}`
-      : '';
+  const clipValue = { value: 'optimizer.clip.value', norm: 'optimizer.clip.maxNorm', rms: 'optimizer.clip.maxRms' }[String(clipKind)];
+  const clip = clipValue !== undefined ? ` + clip ${clipKind} ${flat[clipValue]}` : '';
+  const control = flat['optimizer.control.kind'];
+  if (typeof control === 'string') {
+    const of = gafName(flat['optimizer.control.of.kind'], flat['optimizer.control.of.alpha'], flat['optimizer.control.of.beta']);
+    return `${name}${clip} ${controlLabel(control as ControlKind, of)}`;
+  }
   const kind = flat['optimizer.gaf.kind'];
   if (kind === null || kind === undefined) return `${name}${clip}`;
-  const a = flat['optimizer.gaf.alpha'];
-  const b = flat['optimizer.gaf.beta'];
-  const gaf = a !== null && a !== undefined && b !== null && b !== undefined ? `${a}*${kind}(${b}x)` : String(kind);
   const onUpdate = flat['optimizer.placement'] === 'update' ? ' on update' : '';
-  return `${name}${clip} + ${gaf}${onUpdate}`;
+  return `${name}${clip} + ${gafName(kind, flat['optimizer.gaf.alpha'], flat['optimizer.gaf.beta'])}${onUpdate}`;
+}
+
+/** `0.1*atan(20x)`, or the kind alone when alpha or beta is missing. */
+function gafName(kind: Cell, a: Cell, b: Cell): string {
+  return a !== null && a !== undefined && b !== null && b !== undefined ? `${a}*${kind}(${b}x)` : String(kind);
 }
 
 /** Whether a run's optimizer applies a GAF: a `gaf` in the config, the adaptive GAF, or a reference variant other than plain SGD. */

@@ -180,3 +180,24 @@ export function welchCi(baseline: GroupStats, treatment: GroupStats, level = 0.9
   const halfWidth = studentTQuantile((1 + level) / 2, df) * se;
   return { diff, se, df, halfWidth, low: diff - halfWidth, high: diff + halfWidth };
 }
+
+/**
+ * Two-sided p-value of a t statistic: P(|T| >= |t|) = 2 P(T <= -|t|), computed from the lower
+ * tail so that small p-values keep their precision. NaN for a NaN statistic.
+ */
+export function studentTTwoSidedP(t: number, df: number): number {
+  checkDf(df, 'studentTTwoSidedP');
+  if (Number.isNaN(t)) return NaN;
+  return Math.min(1, 2 * studentTCdf(-Math.abs(t), df));
+}
+
+/**
+ * Two-sided p-value of the test "difference = 0" from an estimate, its standard error and
+ * degrees of freedom. With a zero standard error the data leave no doubt: p is 1 for a zero
+ * difference and 0 for any other. NaN when the error or the degrees of freedom are not known.
+ */
+export function pValueOfDiff(diff: number, se: number, df: number): number {
+  if (!Number.isFinite(diff) || !(se >= 0) || !(df > 0) || !Number.isFinite(df)) return NaN;
+  if (se === 0) return diff === 0 ? 1 : 0;
+  return studentTTwoSidedP(diff / se, df);
+}

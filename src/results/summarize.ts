@@ -38,7 +38,7 @@ export interface SummarizeOptions {
 }
 
 /** One run reduced to the numbers a summary needs. */
-interface RunDigest {
+export interface RunDigest {
   /** The run's folder (or id): see `rowsByRun`. */
   run: string;
   runId: string;
@@ -63,7 +63,8 @@ function requireColumns(table: ColumnTable, cols: string[], where: string): void
   }
 }
 
-function digestRuns(table: ColumnTable, by: string[], metric: string, higher: boolean, target: number | undefined): RunDigest[] {
+/** Each run of a runs table reduced to its group key (the `by` values), seed, final and best value of `metric`. */
+export function digestRuns(table: ColumnTable, by: string[], metric: string, higher: boolean, target: number | undefined): RunDigest[] {
   const better = (a: number, b: number): boolean => (higher ? a > b : a < b);
   const digests: RunDigest[] = [];
   for (const [run, rows] of rowsByRun(table)) {

@@ -1,11 +1,13 @@
 /**
  * The sweep config: its schema, validation, and its expansion into run configs (a base config
- * crossed with optimizer variants x GAF kind x alpha x beta x models x seeds).
+ * crossed with optimizer variants x GAF kind x alpha x beta x models x seeds, plus the controls
+ * of each SGD + GAF run).
  * @module
  */
 import { z } from 'zod';
 import { readConfigFile, resolveConfig, runIdOf, validateWith, ConfigError, type ResolvedConfig } from '../config/index';
 import { GAF_KINDS } from '../gaf/index';
+import { CONTROL_KINDS, type ControlKind } from '../optim/controls';
 import { gafParamSchema } from '../optim/settings';
 
 const record = z.record(z.unknown());
@@ -34,6 +36,12 @@ export const sweepConfigSchema = z
         /** Model names (replacing base.model.name; the model options stay). */
         models: z.array(z.string().min(1)).min(1).optional(),
         seeds: z.array(z.number().int().min(0)).min(1).optional(),
+        /**
+         * Controls added next to each SGD run with a GAF (a crossed one or a variant's own): the
+         * same config with the GAF moved into `optimizer.control: {kind, of: gaf}` (see
+         * `optim/controls.ts`), same seeds and base. Other optimizer families get none.
+         */
+        controls: z.array(z.enum(CONTROL_KINDS)).min(1).optional(),
       })
       .strict()
       .default({}),
@@ -67,8 +75,8 @@ function mergeOptimizer(base: unknown, variant: Obj): Obj {
 
 /**
  * The run configs of a sweep, in grid order (model, optimizer variant, GAF kind, alpha, beta,
- * seed), each resolved, with duplicates (same run id) removed. Run folders go straight into
- * the sweep folder. Errors name the grid point.
+ * the GAF run then its controls, seed), each resolved, with duplicates (same run id) removed.
+ * Run folders go straight into the sweep folder. Errors name the grid point.
  */
 export function expandSweep(sweep: SweepConfig): SweepRun[] {
   const base = sweep.base;
@@ -90,9 +98,22 @@ export function expandSweep(sweep: SweepConfig): SweepRun[] {
             (g.alphas ?? [g0.alpha]).flatMap((alpha) => (g.betas ?? [g0.beta]).map((beta) => ({ kind, alpha, beta }))),
           )
         : [undefined];
-      for (const gaf of gafs) {
+      const arms = gafs.flatMap((gaf) => {
+        const withGaf = gaf ? { ...opt, gaf: Object.fromEntries(Object.entries(gaf).filter(([, v]) => v !== undefined)) } : opt;
+        const own = { optimizer: withGaf, point: gaf ? { gaf } : {} };
+        if (!g.controls || withGaf.name !== 'sgd' || !isObj(withGaf.gaf)) return [own];
+        const of = withGaf.gaf;
+        return [
+          own,
+          ...g.controls.map((kind: ControlKind) => ({
+            optimizer: { ...withGaf, gaf: null, control: { kind, of } },
+            point: { ...own.point, control: kind },
+          })),
+        ];
+      });
+      for (const arm of arms) {
         for (const seed of seeds) {
-          const optimizer = gaf ? { ...opt, gaf: Object.fromEntries(Object.entries(gaf).filter(([, v]) => v !== undefined)) } : opt;
+          const optimizer = arm.optimizer;
           const config = {
             ...base,
             name: null,
@@ -101,7 +122,7 @@ export function expandSweep(sweep: SweepConfig): SweepRun[] {
             optimizer,
             ...(seed !== undefined ? { seed } : {}),
           };
-          const point = { model, optimizer: vi, ...(gaf ? { gaf } : {}), seed };
+          const point = { model, optimizer: vi, ...arm.point, seed };
           let resolved: ResolvedConfig;
           try {
             resolved = resolveConfig(config);

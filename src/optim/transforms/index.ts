@@ -6,3 +6,4 @@ export { scaleByAdam, type AdamScaleOptions } from './scale-by-adam';
 export { scaleByRms, type RmsScaleOptions } from './scale-by-rms';
 export { scaleByLearningRate } from './scale-by-lr';
 export { clipByValue } from './clip-by-value';
+export { scaledSign } from './scaled-sign';
