@@ -161,3 +161,14 @@ test('initBackend takes the fast-training step on wasm, reports what it replaces
   const bad = probe(`return await initBackend('wasm');`, { GAF_FAST_TRAINING: 'yes' });
   assert.match(String(bad['error']), /GAF_FAST_TRAINING is "yes"; use 1 \(on\), 0 \(off\)/);
 });
+
+test('on cpu the fast-training report lists only what acts there (gradients and engine parts, no wasm kernels)', () => {
+  const r = probe(`const r = await initBackend('cpu'); return r.fastTraining;`, {});
+  const parts = r['parts'] as string[];
+  assert.equal(r['on'], true);
+  assert.ok(parts.includes('gradient of Mean') && parts.includes('engine.gradients (lean backprop)'), parts.join(', '));
+  assert.deepEqual(
+    parts.filter((p) => p.startsWith('wasm kernel')),
+    [],
+  );
+});

@@ -37,10 +37,13 @@ export function fastTrainingOn(): boolean {
   return leanBackpropOn() && leanBatchNormOn();
 }
 
-/** Everything {@link setFastTraining} replaces, for reports. */
-export function fastTrainingParts(): string[] {
+/**
+ * What {@link setFastTraining} replaces, for reports: everything, or what acts on `backend`
+ * (the wasm kernels only matter there; gradients and engine parts act on every backend).
+ */
+export function fastTrainingParts(backend?: string): string[] {
   return [
-    ...WASM_FAST_KERNELS.map((k) => `wasm kernel ${k.name}`),
+    ...(backend === undefined || backend === 'wasm' ? WASM_FAST_KERNELS.map((k) => `wasm kernel ${k.name}`) : []),
     ...OVERRIDDEN_GRADIENTS.map((name) => `gradient of ${name}`),
     ...ENGINE_PARTS,
   ];

@@ -39,7 +39,7 @@ export interface FastTrainingReport {
   on: boolean;
   /** Where the decision came from and why. */
   reason: string;
-  /** Every kernel, gradient and engine part that is (when on) or would be replaced. */
+  /** Every kernel, gradient and engine part that acts on this backend and is (when on) or would be replaced. */
   parts: string[];
 }
 
@@ -246,7 +246,7 @@ export async function initBackend(preferred?: BackendName | 'auto', options: Ini
   }
   const fast = decideFastTraining(chosen, options.fastTraining ?? 'auto');
   setFastTraining(fast.on);
-  const fastTraining = { ...fast, parts: fastTrainingParts() };
+  const fastTraining = { ...fast, parts: fastTrainingParts(chosen) };
   return { backend: chosen, requestedBy: by, candidates, warnings, registeredKernels, fastTraining };
 }
 
