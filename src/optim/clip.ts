@@ -19,6 +19,12 @@ export type GradientClip = { kind: 'value'; value: number } | { kind: 'norm'; ma
 /** The kinds of {@link GradientClip}. */
 export const CLIP_KINDS = ['value', 'norm', 'rms'] as const;
 
+/** The field holding each kind's cap, e.g. `maxNorm` of `{kind: 'norm', maxNorm: 1}`. */
+export const CLIP_CAP_FIELD = Object.freeze({ value: 'value', norm: 'maxNorm', rms: 'maxRms' } as const);
+
+/** Every cap must be > 0 (the config schema uses this rule too). */
+export const CLIP_CAP_RULE = Object.freeze({ min: 0, minOpen: true } as const);
+
 /** PyTorch's clip_grad_norm_ adds this to the norm before dividing. */
 export const CLIP_NORM_EPSILON = 1e-6;
 
@@ -28,19 +34,13 @@ export function checkClip(where: string, v: unknown): GradientClip | null {
   const hint = "Use {kind: 'value', value: 0.1}, {kind: 'norm', maxNorm: 1} or {kind: 'rms', maxRms: 0.1}.";
   if (typeof v !== 'object' || Array.isArray(v)) fail(where, 'clip', v, 'must be an object or null', hint);
   const o = v as Record<string, unknown>;
-  if (o.kind === 'value') {
-    checkKnownKeys(`${where}: clip`, o, ['kind', 'value']);
-    return { kind: 'value', value: checkNumber(where, 'clip.value', o.value, { min: 0, minOpen: true, hint }) };
+  if (!(CLIP_KINDS as readonly unknown[]).includes(o.kind)) {
+    fail(where, 'clip.kind', o.kind, `must be one of ${CLIP_KINDS.map((k) => `'${k}'`).join(', ')}`, hint);
   }
-  if (o.kind === 'norm') {
-    checkKnownKeys(`${where}: clip`, o, ['kind', 'maxNorm']);
-    return { kind: 'norm', maxNorm: checkNumber(where, 'clip.maxNorm', o.maxNorm, { min: 0, minOpen: true, hint }) };
-  }
-  if (o.kind === 'rms') {
-    checkKnownKeys(`${where}: clip`, o, ['kind', 'maxRms']);
-    return { kind: 'rms', maxRms: checkNumber(where, 'clip.maxRms', o.maxRms, { min: 0, minOpen: true, hint }) };
-  }
-  return fail(where, 'clip.kind', o.kind, `must be one of ${CLIP_KINDS.map((k) => `'${k}'`).join(', ')}`, hint);
+  const kind = o.kind as GradientClip['kind'];
+  const field = CLIP_CAP_FIELD[kind];
+  checkKnownKeys(`${where}: clip`, o, ['kind', field]);
+  return { kind, [field]: checkNumber(where, `clip.${field}`, o[field], { ...CLIP_CAP_RULE, hint }) } as GradientClip;
 }
 
 /**

@@ -45,7 +45,8 @@ export function readBoolean(where: string, name: string, v: unknown, f: BooleanF
   return checkBoolean(where, name, v ?? f.default);
 }
 
-function zodNumber(f: NumberField): z.ZodNumber {
+/** The zod type of one numeric field, with its range only (no default). */
+export function zodNumber(f: Omit<NumberField, 'kind'>): z.ZodNumber {
   let s = z.number().finite();
   if (f.min !== undefined) s = f.minOpen ? s.gt(f.min) : s.gte(f.min);
   if (f.max !== undefined) s = f.maxOpen ? s.lt(f.max) : s.lte(f.max);

@@ -8,9 +8,9 @@
 import { z } from 'zod';
 import { DEFAULT_GAF_PARAMS, GAF_KINDS, GAF_PARAM_RULE, gafFromJSON, type Gaf } from '../gaf/gaf';
 import { ADAM_FIELDS, resolveAdam } from './adam-recipe';
-import { CLIP_KINDS } from './clip';
+import { CLIP_CAP_RULE, CLIP_KINDS } from './clip';
 import { CONTROL_KINDS, controlEffect } from './controls';
-import { numberField, zodFields } from './fields';
+import { zodFields, zodNumber } from './fields';
 import { GafOptimizer } from './gaf-optimizer';
 import { recipeToConfig, type Recipe } from './recipes';
 import { REFERENCE_FIELDS, REFERENCE_OPTIMIZERS, resolveReference } from './reference';
@@ -20,10 +20,10 @@ import { ADAPTIVE_SGD_FIELDS, GAF_PLACEMENTS, resolveAdaptiveSgd, resolveSgd, SG
 /** Optimizer families a config's `optimizer.name` can be. */
 export const OPTIMIZER_NAMES = ['sgd', 'sgdAdaptiveGaf', 'adam', 'rmsprop', 'reference'] as const;
 
-const gafParam = (defaultValue: number) => zodFields({ p: numberField({ ...GAF_PARAM_RULE, default: defaultValue }) }).p;
-
 /** One alpha or beta of a built-in GAF, without a default (sweep grids list them). */
-export const gafParamSchema = (): z.ZodNumber => zodFields({ p: numberField(GAF_PARAM_RULE) }).p;
+export const gafParamSchema = (): z.ZodNumber => zodNumber(GAF_PARAM_RULE);
+
+const gafParam = (defaultValue: number) => gafParamSchema().default(defaultValue);
 
 /** A built-in GAF as a config names it (`gafFromJSON` builds it). */
 export const gafSettingsSchema = z
@@ -33,9 +33,9 @@ export const gafSettingsSchema = z
 /** Gradient clipping on the raw gradient (see `GradientClip`); null: none. */
 export const clipSettingsSchema = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal(CLIP_KINDS[0]), value: z.number().finite().positive() }).strict(),
-    z.object({ kind: z.literal(CLIP_KINDS[1]), maxNorm: z.number().finite().positive() }).strict(),
-    z.object({ kind: z.literal(CLIP_KINDS[2]), maxRms: z.number().finite().positive() }).strict(),
+    z.object({ kind: z.literal(CLIP_KINDS[0]), value: zodNumber(CLIP_CAP_RULE) }).strict(),
+    z.object({ kind: z.literal(CLIP_KINDS[1]), maxNorm: zodNumber(CLIP_CAP_RULE) }).strict(),
+    z.object({ kind: z.literal(CLIP_KINDS[2]), maxRms: zodNumber(CLIP_CAP_RULE) }).strict(),
   ])
   .nullable()
   .default(null);

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { arquero, type ColumnTable } from './arquero';
 import { flattenObject, unionKeys, type Cell } from './flatten';
 import { findRunDirs, readJsonLines, readManifest, type RunManifest } from '../run-format/index';
+import { CLIP_CAP_FIELD } from '../optim/clip';
 import { controlLabel, type ControlKind } from '../optim/controls';
 
 /** Columns taken from the manifest (besides the flattened config); they win over config keys of the same name. */
@@ -60,8 +61,8 @@ export function optimizerLabel(flat: Record<string, Cell>): string {
     return `reference ${flat['optimizer.variant']}${typeof a === 'number' && typeof b === 'number' ? ` (alpha ${a}, beta ${b})` : ''}`;
   }
   const clipKind = flat['optimizer.clip.kind'];
-  const clipValue = { value: 'optimizer.clip.value', norm: 'optimizer.clip.maxNorm', rms: 'optimizer.clip.maxRms' }[String(clipKind)];
-  const clip = clipValue !== undefined ? ` + clip ${clipKind} ${flat[clipValue]}` : '';
+  const capField = CLIP_CAP_FIELD[String(clipKind) as keyof typeof CLIP_CAP_FIELD];
+  const clip = capField !== undefined ? ` + clip ${clipKind} ${flat[`optimizer.clip.${capField}`]}` : '';
   const control = flat['optimizer.control.kind'];
   if (typeof control === 'string') {
     const of = gafName(flat['optimizer.control.of.kind'], flat['optimizer.control.of.alpha'], flat['optimizer.control.of.beta']);
