@@ -29,6 +29,7 @@ import {
   readMetrics,
   reserveSpace,
   RUN_FILES,
+  RUN_FORMAT,
   writeFileAtomic,
   writeManifest,
   type EpochMetrics,
@@ -159,7 +160,7 @@ async function startRun(resolved: ResolvedConfig, runDir: string, options: RunOp
   makeDirs(runDir);
   const now = new Date().toISOString();
   const manifest: RunManifest<ResolvedConfig> = {
-    format: 'gaf-lab-run/1',
+    format: RUN_FORMAT,
     runId: runIdOf(resolved),
     status: 'running',
     config: resolved,
