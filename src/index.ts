@@ -241,6 +241,8 @@ export {
   runsFrame,
   frameRows,
   arquero,
+  selectByValidation,
+  formatValidationSelection,
 } from './results/index';
 export type {
   LoadRunsOptions,
@@ -259,6 +261,8 @@ export type {
   PairedDifference,
   SampleSize,
   SampleSizeOptions,
+  SelectByValidationOptions,
+  ValidationSelection,
 } from './results/index';
 
 // Figures

@@ -57,6 +57,8 @@ export interface FixtureRun {
   epochs?: number;
   /** Manifest `endedAt` (default 2025-01-01T00:10:00.000Z). */
   endedAt?: string;
+  /** Validation top-1 per epoch (written as valTop1, with valLoss = 2.3 * (1 - valTop1)); none by default. */
+  valTop1?: number[];
 }
 
 /** A resolved config with every field docs/run-format.md lists. */
@@ -113,6 +115,7 @@ export function writeRun(root: string, r: FixtureRun): string {
     epochSeconds: 10,
     imagesPerSecond: 51.2,
     diverged: acc === null,
+    ...(r.valTop1 ? { valTop1: r.valTop1[i]!, valLoss: 2.3 * (1 - r.valTop1[i]!) } : {}),
   }));
   const status = r.status ?? 'completed';
   const manifest = {

@@ -2,13 +2,14 @@ import * as fs from 'node:fs';
 import { writeArrow, writeCsv } from '../results/export';
 import { describeMixedFields, mixedFields } from '../results/grouping';
 import { loadRuns } from '../results/load';
+import { formatValidationSelection, selectByValidation, type ValidationSelection } from '../results/select-by-validation';
 import { NON_TRAINING_FIELDS } from '../results/run-config';
 import { findRunDirs } from '../run-format/index';
 import { DEFAULT_BY, formatResultsTables, resultsTables, tableRows } from '../reports/results-tables';
 import { parseCommandLine, UsageError } from './args';
 
 export const RESULTS_USAGE = `gaf-lab results DIR [--by COL,COL] [--metric testTop1] [--target X]
-                   [--detect D] [--json] [--csv FILE] [--arrow FILE]
+                   [--detect D] [--select-by valTop1] [--json] [--csv FILE] [--arrow FILE]
 
 Loads every run under DIR (a sweep folder, an outDir, or one run folder) and prints the
 summary across seeds: per group, the final and best value of the metric as mean ± 95%
@@ -34,6 +35,10 @@ counted once: a completed copy before a diverged or failed one, then the newest.
   --target X     also report the epochs each group needed to reach X (e.g. 0.85)
   --detect D     also give the seeds needed to detect a difference of D in the metric's
                  units (0.005 = half a point of top-1 accuracy)
+  --select-by M  per-method learning rates: for a sweep with grid.learningRates and a
+                 validation set (dataset.validation), keep each method at the rate with
+                 the best mean final M (valTop1 or valLoss) and compare those runs, each
+                 method at its own best rate; the choices are printed first
   --json         print {summary, comparison, ...} as JSON instead of the tables
   --csv FILE     write the summary table as CSV (the comparison, when there is one, to
                  FILE with .comparison.csv)
@@ -44,7 +49,16 @@ counted once: a completed copy before a diverged or failed one, then the newest.
 export async function resultsCommand(argv: string[]): Promise<number> {
   const args = parseCommandLine(
     argv,
-    { by: 'string', metric: 'string', target: 'string', detect: 'string', json: 'boolean', csv: 'string', arrow: 'string' },
+    {
+      by: 'string',
+      metric: 'string',
+      target: 'string',
+      detect: 'string',
+      'select-by': 'string',
+      json: 'boolean',
+      csv: 'string',
+      arrow: 'string',
+    },
     { min: 1, max: 1, what: 'the folder of runs (gaf-lab results DIR)' },
   );
   const dir = args.positional[0]!;
@@ -74,7 +88,19 @@ export async function resultsCommand(argv: string[]): Promise<number> {
     );
     return 1;
   }
-  const runs = loadRuns(dir);
+  const loaded = loadRuns(dir);
+  const selectBy = args.values['select-by'];
+  let selection: ValidationSelection | null = null;
+  if (selectBy !== undefined) {
+    if (!/^val/.test(selectBy))
+      throw new UsageError(`--select-by chooses on the validation set: give valTop1, valTop5 or valLoss, not "${selectBy}".`);
+    try {
+      selection = selectByValidation(loaded, { metric: selectBy });
+    } catch (e) {
+      throw new UsageError((e as Error).message.replace(/^selectByValidation: /, '--select-by: '));
+    }
+  }
+  const runs = selection ? selection.runs : loaded;
   const columns = runs.columnNames();
   for (const c of [...(by ?? []), metric]) {
     if (!columns.includes(c)) {
@@ -94,7 +120,8 @@ export async function resultsCommand(argv: string[]): Promise<number> {
       );
     }
   }
-  const tables = resultsTables(runs, { by, metric, target, detect });
+  const methodColumns = selection ? [selection.tuned] : undefined;
+  const tables = resultsTables(runs, { by, metric, target, detect, methodColumns });
   const csv = args.values.csv;
   const arrow = args.values.arrow;
   if (csv !== undefined) {
@@ -113,9 +140,14 @@ export async function resultsCommand(argv: string[]): Promise<number> {
       comparison: tables.comparison ? tableRows(tables.comparison) : null,
       comparisonBy: tables.comparisonBy,
       comparisonNote: tables.comparisonNote,
+      selection: selection ? { metric: selection.metric, tuned: selection.tuned, choices: selection.choices } : null,
     };
     console.log(JSON.stringify(out, null, 2));
     return 0;
+  }
+  if (selection) {
+    console.log(`Learning rate per method, chosen on the validation set (${selection.metric}):\n`);
+    console.log(`${formatValidationSelection(selection)}\n`);
   }
   console.log(formatResultsTables(tables));
   const written = [csv, csv !== undefined && tables.comparison ? csv.replace(/(\.csv)?$/i, '.comparison.csv') : undefined, arrow].filter(

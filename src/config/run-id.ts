@@ -26,7 +26,13 @@ export function canonicalJson(v: unknown): string {
 /** Six hex digits of the SHA-256 of a resolved config, leaving out where things are (outDir, dataDir). */
 export function configHash(r: ResolvedConfig): string {
   const { outDir: _o, ...rest } = r;
-  const content = { ...rest, dataset: { ...r.dataset, dataDir: null }, optimizer: withoutNullClip(r.optimizer) };
+  const { validation, ...dataset } = r.dataset;
+  // Like an absent clip, an absent validation set is left out, so runs made before it keep their ids.
+  const content = {
+    ...rest,
+    dataset: { ...dataset, dataDir: null, ...(validation != null ? { validation } : {}) },
+    optimizer: withoutNullClip(r.optimizer),
+  };
   return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 6);
 }
 

@@ -11,7 +11,7 @@ import { optimizerSettingsSchema } from '../optim/settings';
 /** Datasets an experiment can train on. */
 export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'imagenet'] as const;
 /** Backends a config can ask for; `auto` lets `initBackend` choose (GAF_BACKEND still applies). */
-export const CONFIG_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const CONFIG_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 const num = () => z.number().finite();
 const posInt = () => z.number().int().positive();
@@ -30,6 +30,13 @@ const dataset = z
     subset: subset.nullable().default(null),
     /** Test subset; null: the whole test split. */
     testSubset: subset.nullable().default(null),
+    /**
+     * A validation set carved out of the training subset (`perClass` images of every class, the
+     * same images for every seed and method), evaluated every epoch as `valLoss`/`valTop1`: what
+     * a learning rate or other setting is chosen on, so the test split is never used for
+     * choosing. null: no validation set, the whole training subset trains.
+     */
+    validation: z.object({ perClass: posInt() }).strict().nullable().default(null),
     /** Where the files are; null: the loaders' default search ($GAF_DATA_DIR, <repo>/data, system folders). */
     dataDir: z.string().min(1).nullable().default(null),
     /** Training augmentation; null: on for cifar10/cifar100/imagenet, off (and unavailable) for MNIST-like sets. */

@@ -166,6 +166,35 @@ export function stratifiedSubset(source: ImageSource, perClass: number, seed = 0
   return new SubsetDataset(source, chosen);
 }
 
+/** A training set and the validation set carved out of it. */
+export interface ValidationSplit {
+  train: SubsetDataset;
+  validation: SubsetDataset;
+}
+
+/**
+ * Carves a class-balanced validation set out of a training set: `perClass` samples of every
+ * class (as {@link stratifiedSubset} draws them with `seed`) become the validation set and the
+ * rest stays for training, so the two never share a sample. Throws, naming the class, when a
+ * class would be left with no training sample.
+ */
+export function splitValidation(source: ImageSource, perClass: number, seed = 0): ValidationSplit {
+  const validation = stratifiedSubset(source, perClass, seed);
+  const held = new Set(validation.indices);
+  const rest: number[] = [];
+  for (let i = 0; i < source.size; i++) if (!held.has(i)) rest.push(i);
+  const counts = source.classNames.map(() => 0);
+  for (const i of rest) counts[source.labelOf(i)]++;
+  const empty = counts.findIndex((c) => c === 0);
+  if (empty >= 0) {
+    throw new Error(
+      `splitValidation: validation perClass=${perClass} takes every sample of class ${empty} (${source.classNames[empty]}), ` +
+        'leaving none to train on. Lower validation.perClass or enlarge the training subset.',
+    );
+  }
+  return { train: new SubsetDataset(source, rest), validation };
+}
+
 /** What to do with a file that cannot be decoded. */
 export type UnreadablePolicy = 'fail' | 'skip';
 

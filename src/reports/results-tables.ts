@@ -77,6 +77,12 @@ export interface ResultsTablesOptions {
   target?: number;
   /** A difference to size the comparisons for (metric units, e.g. 0.005 = half a point of accuracy), besides the observed one. */
   detect?: number;
+  /**
+   * Columns that are part of each method rather than of the experiment, so baseline and
+   * treatment are not matched on them: after `selectByValidation` each method runs at its own
+   * learning rate, and `optimizer.options.learningRate` belongs here.
+   */
+  methodColumns?: string[];
 }
 
 /** What {@link resultsTables} computed. */
@@ -113,7 +119,8 @@ export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions =
   const runCount = rowsByRun(table).size - duplicates.reduce((s, d) => s + d.dropped.length, 0);
   const summary = summarizeRuns(table, { by, metric, target: options.target });
   const roles = new Set(Array.from(table.array(ROLE_COLUMN) as ArrayLike<GafRole>));
-  const comparisonBy = by.filter((c) => !isOptimizerColumn(c));
+  const methodColumns = options.methodColumns ?? [];
+  const comparisonBy = by.filter((c) => !isOptimizerColumn(c) && !methodColumns.includes(c));
   const base = { by, metric, runCount, duplicates, summary, comparisonBy };
   if (!roles.has('baseline') || !roles.has('gaf')) {
     const missing = !roles.has('baseline') ? 'no plain-SGD baseline run' : 'no SGD+GAF run';

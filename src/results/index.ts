@@ -45,3 +45,5 @@ export { runsFrame, frameRows } from './frame';
 export type { RunsFrameOptions, FrameRowsOptions } from './frame';
 export { arquero } from './arquero';
 export type { ColumnTable } from './arquero';
+export { selectByValidation, formatValidationSelection } from './select-by-validation';
+export type { SelectByValidationOptions, ValidationSelection, MethodChoice, Candidate } from './select-by-validation';

@@ -17,6 +17,8 @@ export const METRIC_COLUMNS = [
   'testLoss',
   'testTop1',
   'testTop5',
+  'valLoss',
+  'valTop1',
   'lr',
   'epochSeconds',
   'imagesPerSecond',

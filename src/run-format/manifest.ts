@@ -33,6 +33,10 @@ export interface EpochMetrics {
   testLoss: number | null;
   testTop1: number | null;
   testTop5: number | null;
+  /** On the validation set (`dataset.validation`), when the run has one and the epoch was evaluated. */
+  valLoss?: number;
+  valTop1?: number;
+  valTop5?: number | null;
   /** Learning rate of the epoch's last step. */
   lr: number | null;
   /** Wall time of the epoch: training plus evaluation. */

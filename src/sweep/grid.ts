@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod';
-import { readConfigFile, resolveConfig, runIdOf, validateWith, ConfigError, type ResolvedConfig } from '../config/index';
+import { canonicalJson, readConfigFile, resolveConfig, runIdOf, validateWith, ConfigError, type ResolvedConfig } from '../config/index';
 import { GAF_KINDS } from '../gaf/index';
 import { CONTROL_KINDS, type ControlKind } from '../optim/controls';
 import { gafParamSchema } from '../optim/settings';
@@ -42,6 +42,12 @@ export const sweepConfigSchema = z
          * `optim/controls.ts`), same seeds and base. Other optimizer families get none.
          */
         controls: z.array(z.enum(CONTROL_KINDS)).min(1).optional(),
+        /**
+         * Learning rates crossed with every other axis (replacing `optimizer.options.learningRate`
+         * of each variant, controls included): each method gets the same grid, and
+         * `selectByValidation` picks each method's own best rate on the validation split.
+         */
+        learningRates: z.array(z.number().finite().positive()).min(1).optional(),
       })
       .strict()
       .default({}),
@@ -75,8 +81,10 @@ function mergeOptimizer(base: unknown, variant: Obj): Obj {
 
 /**
  * The run configs of a sweep, in grid order (model, optimizer variant, GAF kind, alpha, beta,
- * the GAF run then its controls, seed), each resolved, with duplicates (same run id) removed.
- * Run folders go straight into the sweep folder. Errors name the grid point.
+ * learning rate, the GAF run then its controls, seed), each resolved, with duplicates removed:
+ * runs with the same id, and controls that train exactly what an earlier control trains (the
+ * lrMatched controls of two GAFs with the same slope at zero are one plain-SGD run, kept under
+ * the first GAF's name). Run folders go straight into the sweep folder. Errors name the grid point.
  */
 export function expandSweep(sweep: SweepConfig): SweepRun[] {
   const base = sweep.base;
@@ -86,64 +94,86 @@ export function expandSweep(sweep: SweepConfig): SweepRun[] {
   const variants: Obj[] = g.optimizers ?? [isObj(base.optimizer) ? base.optimizer : {}];
   const gridGaf = g.gafKinds !== undefined || g.alphas !== undefined || g.betas !== undefined;
   const seeds = g.seeds ?? [base.seed];
+  const rates: (number | undefined)[] = g.learningRates ?? [undefined];
   const out: SweepRun[] = [];
   const seen = new Set<string>();
   models.forEach((model) => {
     variants.forEach((variant, vi) => {
-      const opt = mergeOptimizer(base.optimizer, variant);
-      const crossed = gridGaf && !('gaf' in variant) && opt.name !== 'sgdAdaptiveGaf' && opt.name !== 'reference';
-      const g0 = isObj(opt.gaf) ? opt.gaf : {};
-      const gafs: (Obj | undefined)[] = crossed
-        ? (g.gafKinds ?? [g0.kind ?? 'atan']).flatMap((kind) =>
-            (g.alphas ?? [g0.alpha]).flatMap((alpha) => (g.betas ?? [g0.beta]).map((beta) => ({ kind, alpha, beta }))),
-          )
-        : [undefined];
-      const arms = gafs.flatMap((gaf) => {
-        const withGaf = gaf ? { ...opt, gaf: Object.fromEntries(Object.entries(gaf).filter(([, v]) => v !== undefined)) } : opt;
-        const own = { optimizer: withGaf, point: gaf ? { gaf } : {} };
-        if (!g.controls || withGaf.name !== 'sgd' || !isObj(withGaf.gaf)) return [own];
-        const of = withGaf.gaf;
-        return [
-          own,
-          ...g.controls.map((kind: ControlKind) => ({
-            optimizer: { ...withGaf, gaf: null, control: { kind, of } },
-            point: { ...own.point, control: kind },
-          })),
-        ];
-      });
-      for (const arm of arms) {
-        for (const seed of seeds) {
-          const optimizer = arm.optimizer;
-          const config = {
-            ...base,
-            name: null,
-            outDir: sweep.outDir,
-            model: { ...baseModel, name: model },
-            optimizer,
-            ...(seed !== undefined ? { seed } : {}),
-          };
-          const point = { model, optimizer: vi, ...arm.point, seed };
-          let resolved: ResolvedConfig;
-          try {
-            resolved = resolveConfig(config);
-          } catch (e) {
-            if (e instanceof ConfigError) {
-              throw new ConfigError(
-                e.issues.map((i) => ({ ...i, path: `base.${i.path}` })),
-                `sweep grid point ${JSON.stringify(point)}`,
-              );
+      rates.forEach((learningRate) => {
+        const merged = mergeOptimizer(base.optimizer, variant);
+        const opt = learningRate === undefined ? merged : withLearningRate(merged, learningRate);
+        const crossed = gridGaf && !('gaf' in variant) && opt.name !== 'sgdAdaptiveGaf' && opt.name !== 'reference';
+        const g0 = isObj(opt.gaf) ? opt.gaf : {};
+        const gafs: (Obj | undefined)[] = crossed
+          ? (g.gafKinds ?? [g0.kind ?? 'atan']).flatMap((kind) =>
+              (g.alphas ?? [g0.alpha]).flatMap((alpha) => (g.betas ?? [g0.beta]).map((beta) => ({ kind, alpha, beta }))),
+            )
+          : [undefined];
+        const arms = gafs.flatMap((gaf) => {
+          const withGaf = gaf ? { ...opt, gaf: Object.fromEntries(Object.entries(gaf).filter(([, v]) => v !== undefined)) } : opt;
+          const own = { optimizer: withGaf, point: { ...(gaf ? { gaf } : {}), ...(learningRate !== undefined ? { learningRate } : {}) } };
+          if (!g.controls || withGaf.name !== 'sgd' || !isObj(withGaf.gaf)) return [own];
+          const of = withGaf.gaf;
+          return [
+            own,
+            ...g.controls.map((kind: ControlKind) => ({
+              optimizer: { ...withGaf, gaf: null, control: { kind, of } },
+              point: { ...own.point, control: kind },
+            })),
+          ];
+        });
+        for (const arm of arms) {
+          for (const seed of seeds) {
+            const optimizer = arm.optimizer;
+            const config = {
+              ...base,
+              name: null,
+              outDir: sweep.outDir,
+              model: { ...baseModel, name: model },
+              optimizer,
+              ...(seed !== undefined ? { seed } : {}),
+            };
+            const point = { model, optimizer: vi, ...arm.point, seed };
+            let resolved: ResolvedConfig;
+            try {
+              resolved = resolveConfig(config);
+            } catch (e) {
+              if (e instanceof ConfigError) {
+                throw new ConfigError(
+                  e.issues.map((i) => ({ ...i, path: `base.${i.path}` })),
+                  `sweep grid point ${JSON.stringify(point)}`,
+                );
+              }
+              throw e;
             }
-            throw e;
+            const runId = runIdOf(resolved);
+            const trains = trainedKey(resolved);
+            if (seen.has(runId) || (trains !== null && seen.has(trains))) continue;
+            seen.add(runId);
+            if (trains !== null) seen.add(trains);
+            out.push({ runId, config: resolved, point });
           }
-          const runId = runIdOf(resolved);
-          if (seen.has(runId)) continue;
-          seen.add(runId);
-          out.push({ runId, config: resolved, point });
         }
-      }
+      });
     });
   });
   return out;
+}
+
+function withLearningRate(opt: Obj, learningRate: number): Obj {
+  return { ...opt, options: { ...(isObj(opt.options) ? opt.options : {}), learningRate } };
+}
+
+/**
+ * What a control run trains, without the GAF it copies: its effective settings say everything
+ * it does (learning rate, clip, sign scale), so two controls with equal keys are the same run.
+ * Null for a run that is not a control.
+ */
+function trainedKey(r: ResolvedConfig): string | null {
+  const o = r.optimizer as ResolvedConfig['optimizer'] & { control?: { kind: string } | null };
+  if (!o.control) return null;
+  const { outDir: _o, ...rest } = r;
+  return `control:${canonicalJson({ ...rest, optimizer: { ...o, control: { kind: o.control.kind } } })}`;
 }
 
 /** Validates a sweep config (object or JSON/YAML file); errors name the field and allowed values. */

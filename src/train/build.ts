@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { createModel } from '../models/registry';
 import { cifarEvalTransform, cifarTrainTransform } from '../data/augment';
 import { loadCifar10, loadCifar100 } from '../data/cifar';
-import { ArrayDataset, DataLoader, stratifiedSubset, takeFirst, type ImageSource } from '../data/dataset';
+import { ArrayDataset, DataLoader, splitValidation, stratifiedSubset, takeFirst, type ImageSource } from '../data/dataset';
 import { imagenetDataset } from '../data/imagefolder';
 import { loadFashionMnist, loadMnist } from '../data/mnist';
 import type { ImageSet } from '../data/types';
@@ -69,13 +69,19 @@ function subsetOf(d: ResolvedConfig['dataset'], split: 'train' | 'test'): ImageS
   return s?.perClass != null ? stratifiedSubset(source, s.perClass, 0) : source;
 }
 
-/** The training and test sets and their loaders. */
+/** The training, validation and test sets and their loaders. */
 export interface RunData {
   train: ImageSource;
+  /** Carved out of the training subset (`dataset.validation`); null without one. */
+  validation: ImageSource | null;
   test: ImageSource;
   trainLoader: DataLoader;
+  validationLoader: DataLoader | null;
   testLoader: DataLoader;
 }
+
+// The validation images are the same for every seed and method: a choice made on them compares like with like.
+const VALIDATION_SEED = 7;
 
 /**
  * Loads the datasets of a config and wraps them in loaders: the training loader is shuffled
@@ -84,7 +90,10 @@ export interface RunData {
  */
 export function buildData(r: ResolvedConfig): RunData {
   const d = r.dataset;
-  const train = subsetOf(d, 'train');
+  const whole = subsetOf(d, 'train');
+  const split = d.validation ? splitValidation(whole, d.validation.perClass, VALIDATION_SEED) : null;
+  const train = split ? split.train : whole;
+  const validation = split ? split.validation : null;
   const test = subsetOf(d, 'test');
   const cifar = d.name === 'cifar10' || d.name === 'cifar100' ? d.name : null;
   const trainLoader = new DataLoader(train, {
@@ -92,10 +101,14 @@ export function buildData(r: ResolvedConfig): RunData {
     seed: r.seed,
     transform: cifar ? (d.augment ? cifarTrainTransform(cifar) : cifarEvalTransform(cifar)) : undefined,
   });
-  const testLoader = new DataLoader(test, {
-    batchSize: r.evalBatchSize,
-    shuffle: false,
-    transform: cifar ? cifarEvalTransform(cifar) : undefined,
-  });
-  return { train, test, trainLoader, testLoader };
+  const evalLoader = (set: ImageSource): DataLoader =>
+    new DataLoader(set, { batchSize: r.evalBatchSize, shuffle: false, transform: cifar ? cifarEvalTransform(cifar) : undefined });
+  return {
+    train,
+    validation,
+    test,
+    trainLoader,
+    validationLoader: validation ? evalLoader(validation) : null,
+    testLoader: evalLoader(test),
+  };
 }

@@ -422,8 +422,10 @@ async function train(
       if (tr.stopped)
         return finish('interrupted', `stopped by a signal during epoch ${e + 1}; resuming continues after epoch ${manifest.epochsDone}`);
       const diverged = tr.diverged || !weightsFinite(model);
-      const ev = !diverged && ((e + 1) % r.evalEvery === 0 || e + 1 === r.epochs) ? await evaluate(model, data.testLoader) : null;
-      const metrics = epochMetrics(e + 1, tr, ev, (performance.now() - t0) / 1000, optimizer.iterations, diverged);
+      const evalNow = !diverged && ((e + 1) % r.evalEvery === 0 || e + 1 === r.epochs);
+      const ev = evalNow ? await evaluate(model, data.testLoader) : null;
+      const val = evalNow && data.validationLoader ? await evaluate(model, data.validationLoader) : null;
+      const metrics = epochMetrics(e + 1, tr, ev, val, (performance.now() - t0) / 1000, optimizer.iterations, diverged);
       final = metrics;
       appendJsonLines(files.gradstats, grads);
       appendJsonLine(files.metrics, metrics);
@@ -465,11 +467,12 @@ async function train(
   }
 }
 
-/** The metrics line of an epoch (`ev` null when it was not evaluated). */
+/** The metrics line of an epoch (`ev` null when it was not evaluated; `val` null also without a validation set). */
 function epochMetrics(
   epoch: number,
   tr: TrainEpochResult,
   ev: EvalResult | null,
+  val: EvalResult | null,
   seconds: number,
   step: number,
   diverged: boolean,
@@ -483,6 +486,7 @@ function epochMetrics(
     testLoss: ev ? ev.loss : null,
     testTop1: ev ? ev.accuracy : null,
     testTop5: ev ? ev.top5 : null,
+    ...(val ? { valLoss: val.loss, valTop1: val.accuracy, valTop5: val.top5 } : {}),
     lr: tr.lastLearningRate ?? null,
     epochSeconds: seconds,
     imagesPerSecond: tr.samples / Math.max(1e-9, tr.seconds),
