@@ -1,6 +1,7 @@
 /**
- * The ablation study's plan (variants, groups, labels, runs, the clipping controls' settings)
- * and its comparison tables (means, Welch intervals and verdicts against hand-computed values).
+ * The ablation study's plan (variants, groups, labels, runs, the controls' settings) and its
+ * comparison tables (means, paired and Welch intervals, Holm and Benjamini-Hochberg adjusted
+ * p-values and verdicts against hand-computed values).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import {
   groupSummary,
   planAblations,
   verdictOf,
+  adjustedVerdict,
   type AblationSettings,
 } from '../src/ablations/index';
 import { arquero, type ColumnTable } from '../src/results/arquero';
@@ -37,7 +39,7 @@ function settings(over: Partial<AblationSettings> = {}): AblationSettings {
     adaptive: { shrink: 2, gamma: 2 },
     adam: { learningRate: 1e-3 },
     rmsprop: { learningRate: 1e-3 },
-    clipping: { value: 0.05, maxNorm: 5 },
+    controls: { kinds: ['lrMatched', 'clipValueAtBound', 'clipNormAtBound', 'signSgd'], linearTwin: true, clipValue: 0.05, clipNorm: 5 },
     ...over,
   };
 }
@@ -47,13 +49,13 @@ test('planAblations: each variant once, in every group it belongs to, trained on
   const labels = plan.variants.map((v) => v.label);
   assert.equal(new Set(labels).size, labels.length, 'labels are unique');
   // SGD; the 4 grid cells (0.1*atan(20x) among them); tanh; on update; adaptive; Adam x2; RMSprop x2;
-  // clip value, clip norm, lr x 2, linear twin: 1 + 4 + 1 + 1 + 1 + 2 + 2 + 4 = 16.
-  assert.equal(plan.variants.length, 16);
-  assert.equal(plan.runs.length, 16 * 2);
+  // 4 controls, clip value, clip norm, linear twin: 1 + 4 + 1 + 1 + 1 + 2 + 2 + 7 = 19.
+  assert.equal(plan.variants.length, 19);
+  assert.equal(plan.runs.length, 19 * 2);
   const sgd = plan.variants.find((v) => v.label === 'SGD')!;
-  assert.deepEqual(sgd.groups.sort(), ['adaptive', 'alpha-beta', 'clipping', 'kind', 'placement']);
+  assert.deepEqual(sgd.groups.sort(), ['adaptive', 'alpha-beta', 'controls', 'kind', 'placement']);
   const ref = plan.variants.find((v) => v.label === 'SGD + 0.1*atan(20x)')!;
-  assert.deepEqual(ref.groups.sort(), ['adaptive', 'alpha-beta', 'clipping', 'kind', 'placement']);
+  assert.deepEqual(ref.groups.sort(), ['adaptive', 'alpha-beta', 'controls', 'kind', 'placement']);
   assert.deepEqual(plan.baselines, {
     'alpha-beta': 'SGD',
     kind: 'SGD',
@@ -61,35 +63,42 @@ test('planAblations: each variant once, in every group it belongs to, trained on
     adaptive: 'SGD',
     adam: 'Adam',
     rmsprop: 'RMSprop',
-    clipping: 'SGD',
+    controls: 'SGD',
   });
   // Every run id belongs to one (label, seed) pair.
   assert.equal(new Set(plan.runs.map((r) => r.runId)).size, plan.runs.length);
   assert.deepEqual([...new Set(plan.runs.map((r) => r.seed))].sort(), [1, 2]);
 });
 
-test('planAblations: the clipping controls mirror the GAF (slope alpha*beta, knee pi/(2 beta))', () => {
+test('planAblations: the controls copy the GAF (its own control kinds; the linear twin: slope alpha*beta, knee pi/(2 beta))', () => {
   const plan = planAblations(settings({ alphaBeta: null, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null }));
-  const by = new Map(plan.variants.map((v) => [v.label, v.optimizer as { options: { learningRate: number }; clip: unknown }]));
-  // alpha*beta = 0.1*20 = 2: the larger step is 0.025*2 = 0.05; knee pi/40 = 0.0785398...
-  const lr = by.get('SGD, lr x 2')!;
-  assert.ok(Math.abs(lr.options.learningRate - 0.05) < 1e-15);
+  const by = new Map(
+    plan.variants.map((v) => [v.label, v.optimizer as { options: { learningRate: number }; clip: unknown; control?: unknown }]),
+  );
+  const gaf = { kind: 'atan', alpha: 0.1, beta: 20 };
+  assert.deepEqual(by.get("SGD, lr x g'(0) of 0.1*atan(20x)")!.control, { kind: 'lrMatched', of: gaf });
+  assert.deepEqual(by.get('SGD, clip value at bound of 0.1*atan(20x)')!.control, { kind: 'clipValueAtBound', of: gaf });
+  assert.deepEqual(by.get('SGD, clip norm at bound of 0.1*atan(20x)')!.control, { kind: 'clipNormAtBound', of: gaf });
+  assert.deepEqual(by.get('SGD, sign x bound of 0.1*atan(20x)')!.control, { kind: 'signSgd', of: gaf });
+  // alpha*beta = 0.1*20 = 2: the twin's step is 0.025*2 = 0.05; knee pi/40 = 0.0785398...
   const twin = by.get('SGD, lr x 2 + clip value 0.0785 (linear twin)')!;
   assert.ok(Math.abs(twin.options.learningRate - 0.05) < 1e-15);
   assert.deepEqual(twin.clip, { kind: 'value', value: Math.PI / 40 });
   assert.deepEqual(by.get('SGD + clip norm 5')!.clip, { kind: 'norm', maxNorm: 5 });
   assert.deepEqual(by.get('SGD + clip value 0.05')!.clip, { kind: 'value', value: 0.05 });
-  assert.equal(plan.runs.length, 6 * 2);
+  // SGD, the GAF, 4 controls, 2 hand-set clips, the twin.
+  assert.equal(plan.runs.length, 9 * 2);
 });
 
 test('planAblations: bad settings fail with what to change', () => {
   assert.throws(() => planAblations(settings({ seeds: [] })), /seeds must list at least one seed/);
   assert.throws(() => planAblations(settings({ base: { ...BASE, optimizer: {} } })), /base must not set optimizer or seed/);
-  const off = { alphaBeta: null, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null, clipping: null };
+  const off = { alphaBeta: null, kinds: null, placement: false, adaptive: null, adam: null, rmsprop: null, controls: null };
   assert.throws(() => planAblations(settings(off)), /every group is off/);
+  const twinOnly = { kinds: [], linearTwin: true, clipValue: null, clipNorm: null };
   assert.throws(
-    () => planAblations(settings({ ...off, clipping: { value: 1, maxNorm: 1 }, gaf: { kind: 'tanh', alpha: 0.2, beta: 10 } })),
-    /mirror an atan GAF/,
+    () => planAblations(settings({ ...off, controls: twinOnly, gaf: { kind: 'tanh', alpha: 0.2, beta: 10 } })),
+    /linear twin mirrors an atan GAF.*linearTwin to false/,
   );
   assert.throws(() => planAblations(settings({ base: { ...BASE, model: { name: 'resnet-nope' } } })), /unknown model/);
 });
@@ -111,9 +120,9 @@ function runsTable(values: Record<string, number[]>): ColumnTable {
   return arquero().from(rows);
 }
 
-test('ablationTable: means, Welch intervals and verdicts against hand-computed values', () => {
+test('ablationTable: means, paired and Welch intervals, Holm-adjusted p and verdicts against hand-computed values', () => {
   const plan = planAblations(
-    settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: null, rmsprop: null, clipping: null }),
+    settings({ alphaBeta: null, kinds: null, placement: true, adaptive: null, adam: null, rmsprop: null, controls: null }),
   );
   const runs = runsTable({
     SGD: [0.8, 0.82, 0.81],
@@ -127,19 +136,33 @@ test('ablationTable: means, Welch intervals and verdicts against hand-computed v
   );
   const [base, gaf, upd] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   assert.equal(base.verdict, 'baseline');
-  // Baseline mean 0.81, sd 0.01; GAF mean 0.85, sd 0.01 (n 3 each). se = sqrt(2 * 0.0001/3) = 0.00816497;
-  // Welch df = (2v)^2 / (2 v^2 / 2) = 4; t(0.975, 4) = 2.776445; half width 0.0226697.
+  // Paired by seed (1, 2, 3): GAF - SGD = 0.05, 0.04, 0.03: mean 0.04, sd 0.01, se 0.01/sqrt(3) = 0.00577350;
+  // t(0.975, 2) = 4.302653: half width 0.0248414. t = 0.04/0.0057735 = 6.92820 = sqrt(48); with 2 df the
+  // two-sided p is 1 - t/sqrt(2 + t^2) = 1 - sqrt(48/50) = 0.0202041.
+  assert.equal(gaf.primary, 'paired');
   assert.ok(Math.abs(gaf.diff - 0.04) < 1e-12);
-  assert.ok(Math.abs(gaf.diffLow - (0.04 - 0.0226697)) < 1e-6, String(gaf.diffLow));
-  assert.ok(Math.abs(gaf.diffHigh - (0.04 + 0.0226697)) < 1e-6, String(gaf.diffHigh));
-  assert.equal(gaf.verdict, 'better');
-  // Update placement: mean 0.81, the same as the baseline: no clear difference.
+  assert.ok(Math.abs(gaf.diffLow - (0.04 - 0.0248414)) < 1e-6, String(gaf.diffLow));
+  assert.ok(Math.abs(gaf.diffHigh - (0.04 + 0.0248414)) < 1e-6, String(gaf.diffHigh));
+  assert.ok(Math.abs(gaf.p - 0.0202041) < 1e-6, String(gaf.p));
+  // Welch beside it: baseline mean 0.81, sd 0.01; GAF mean 0.85, sd 0.01 (n 3 each). se = sqrt(2 * 0.0001/3)
+  // = 0.00816497; Welch df = (2v)^2 / (2 v^2 / 2) = 4; t(0.975, 4) = 2.776445; half width 0.0226697.
+  assert.ok(Math.abs(gaf.welchLow - (0.04 - 0.0226697)) < 1e-6, String(gaf.welchLow));
+  assert.ok(Math.abs(gaf.welchHigh - (0.04 + 0.0226697)) < 1e-6, String(gaf.welchHigh));
+  // Update placement: differences 0, 0.01, -0.01: mean 0, p = 1.
   assert.ok(Math.abs(upd.diff) < 1e-12);
+  assert.ok(Math.abs(upd.p - 1) < 1e-9);
+  // Holm over the group's 2 comparisons: the smaller p doubled, 0.0404082; the larger max(0.0404082, 1) = 1.
+  assert.ok(Math.abs(gaf.pAdjusted - 0.0404082) < 1e-6, String(gaf.pAdjusted));
+  assert.ok(Math.abs(upd.pAdjusted - 1) < 1e-9);
+  assert.equal(gaf.adjustment, 'holm');
+  assert.equal(gaf.family, '2 comparisons in group placement (Holm)');
+  assert.equal(gaf.verdict, 'better');
   assert.equal(upd.verdict, 'no clear difference');
   // Baseline CI: t(0.975, 2) = 4.302653 * 0.01/sqrt(3) = 0.0248414.
   assert.ok(Math.abs(base.ciHigh - (0.81 + 0.0248414)) < 1e-6);
   const shown = formatAblationRows(rows);
-  assert.equal(shown[1]!['vs baseline (points)'], '+4.00 [+1.73, +6.27]');
+  assert.equal(shown[1]!['vs baseline (points)'], '+4.00 [+1.52, +6.48] paired');
+  assert.equal(shown[1]!['p adjusted'], '0.040 (Holm)');
   assert.throws(() => ablationTable(plan, runs, 'adam'), /no group "adam"/);
 });
 
@@ -152,7 +175,7 @@ test('alphaBetaSummary: one row per (alpha, beta), baseline left out', () => {
       adaptive: null,
       adam: null,
       rmsprop: null,
-      clipping: null,
+      controls: null,
     }),
   );
   const rows = plan.runs.map((r, i) => ({
@@ -185,7 +208,7 @@ function placementAndAdamStudy(): { plan: ReturnType<typeof planAblations>; runs
       adaptive: null,
       adam: { learningRate: 1e-3 },
       rmsprop: null,
-      clipping: null,
+      controls: null,
     }),
   );
   const runs = runsTable({
@@ -226,4 +249,46 @@ test('ablationDifferences: each non-baseline variant once, against its own basel
     d.map((r) => Number(r.diff.toFixed(12)) + 0),
     [0.04, 0, -0.2],
   );
+});
+
+test('ablationTable: the alpha x beta screen is adjusted with Benjamini-Hochberg, which keeps what Holm would drop', () => {
+  const plan = planAblations(
+    settings({
+      alphaBeta: { alphas: [0.05, 0.1, 0.2], betas: [20] },
+      kinds: null,
+      placement: false,
+      adaptive: null,
+      adam: null,
+      rmsprop: null,
+      controls: null,
+    }),
+  );
+  // Paired differences to SGD: 0.05, 0.04, 0.03 twice (p = 0.0202041 each, see the test above) and
+  // 0.03, 0.01, 0.02 (mean 0.02, sd 0.01, t = sqrt(12), p = 1 - sqrt(12/14) = 0.0741799).
+  const runs = runsTable({
+    SGD: [0.8, 0.82, 0.81],
+    'SGD + 0.05*atan(20x)': [0.85, 0.86, 0.84],
+    'SGD + 0.1*atan(20x)': [0.85, 0.86, 0.84],
+    'SGD + 0.2*atan(20x)': [0.83, 0.83, 0.83],
+  });
+  const rows = ablationTable(plan, runs, 'alpha-beta').slice(1);
+  // BH with m = 3: q(3) = 0.0741799; q(2) = min(0.0202041 * 3/2, q(3)) = 0.0303062; q(1) = min(0.0202041 * 3, q(2)) = 0.0303062.
+  // (Holm would give 0.0606123, 0.0606123, 0.0741799: nothing below 0.05.)
+  assert.deepEqual(
+    rows.map((r) => r.adjustment),
+    ['bh', 'bh', 'bh'],
+  );
+  [0.0303062, 0.0303062, 0.0741799].forEach((q, i) => assert.ok(Math.abs(rows[i]!.pAdjusted - q) < 1e-6, `${i}: ${rows[i]!.pAdjusted}`));
+  assert.deepEqual(
+    rows.map((r) => r.verdict),
+    ['better', 'better', 'no clear difference'],
+  );
+  assert.equal(rows[0]!.family, '3 comparisons in group alpha-beta (Benjamini-Hochberg)');
+});
+
+test('adjustedVerdict: better or worse only below alpha after adjustment', () => {
+  assert.equal(adjustedVerdict(0.02, 0.01), 'better');
+  assert.equal(adjustedVerdict(-0.02, 0.049), 'worse');
+  assert.equal(adjustedVerdict(0.02, 0.05), 'no clear difference');
+  assert.equal(adjustedVerdict(0.02, NaN), 'too few seeds');
 });

@@ -5,6 +5,7 @@
  */
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { notebookMode, notebookParams, NOTEBOOK_MODE_ENV } from '../src/notebook/mode';
 import { formatCell, tableHtml, tableText } from '../src/notebook/show';
@@ -12,6 +13,10 @@ import { formatProgress, progressLine } from '../src/train/progress-line';
 import { lineChartSpec } from '../src/plots/line-chart';
 import { compileSpec, renderSvg } from '../src/plots/render';
 import { ROOT } from './repo-root';
+import { powerTable } from '../src/notebook/power-table';
+import { loadRuns } from '../src/results/load';
+import { resultsTables, tableRows } from '../src/reports/results-tables';
+import { tempDir, writeRun } from './results-fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // notebookMode / notebookParams
@@ -341,4 +346,44 @@ test('tableText / tableHtml: percent columns and renamed headers', () => {
   const html = tableHtml(rows, { percent: ['acc'], headers: { acc: 'mean top-1' } });
   assert.ok(html.includes('<th style="text-align:right">mean top-1</th>'), html);
   assert.ok(html.includes('<td style="text-align:right">85.12 %</td>'), html);
+});
+
+test('powerTable: seeds per arm and pairs for the observed difference and a chosen one, as results computes them', () => {
+  const root = tempDir('power-table');
+  try {
+    // SGD finals 0.80, 0.82, 0.81 and SGD+GAF 0.85, 0.86, 0.84 (seeds 1-3): paired differences 0.05, 0.04, 0.03,
+    // mean 0.04, sd 0.01. Pairs to detect 0.005 with 80% power at two-sided alpha 0.05: the normal value
+    // ((1.959964 + 0.841621) * 0.01 / 0.005)^2 = 31.4, then the smallest n with n >= ((t(.975, n-1) + t(.8, n-1)) * 2)^2:
+    // n = 32: (2.0395 + 0.8534)^2 * 4 = 33.5; n = 33: (2.0369 + 0.8531)^2 * 4 = 33.4; n = 34: (2.0345 + 0.8527)^2 * 4 = 33.3 <= 34.
+    [
+      [0.8, 0.85],
+      [0.82, 0.86],
+      [0.81, 0.84],
+    ].forEach(([sgd, gaf], i) => {
+      writeRun(root, { seed: i + 1, testTop1: [sgd!] });
+      writeRun(root, { seed: i + 1, gaf: { kind: 'atan', alpha: 0.1, beta: 20 }, testTop1: [gaf!] });
+    });
+    const runs = loadRuns(root);
+    const rows = powerTable(runs, { detect: 0.005 });
+    assert.equal(rows.length, 1);
+    const r = rows[0]!;
+    assert.equal(r.treatment, 'sgd + 0.1*atan(20x)');
+    assert.equal(r['difference (points)'], '+4.00');
+    assert.equal(r.test, 'paired, 3 pairs');
+    assert.equal(r['sd of pair differences (points)'], '1.00');
+    const cmp = tableRows(resultsTables(runs, { detect: 0.005 }).comparison!)[0]!;
+    assert.equal(r['pairs (0.50 pt)'], String(cmp.nPairsDetect));
+    assert.equal(r['pairs (observed)'], String(cmp.nPairs));
+    assert.equal(r['seeds per arm (0.50 pt)'], String(cmp.nPerArmDetect));
+    assert.equal(r['pairs (0.50 pt)'], '34');
+    const sgdOnly = tempDir('power-table-sgd');
+    try {
+      writeRun(sgdOnly, { seed: 1, testTop1: [0.8] });
+      assert.throws(() => powerTable(loadRuns(sgdOnly)), /powerTable: no SGD vs SGD\+GAF comparison: no SGD\+GAF run/);
+    } finally {
+      fs.rmSync(sgdOnly, { recursive: true, force: true });
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -1,13 +1,14 @@
 /**
  * Reading an ablation study back: its runs as a table with the variant labels, one comparison
  * table per group (mean and confidence interval per variant, difference to the group's
- * baseline with Welch's interval, and a plain verdict), and the alpha x beta summary.
+ * baseline paired over seeds, its p-value adjusted over the group, and a plain verdict), and
+ * the alpha x beta summary.
  * @module
  */
 import { arquero, type ColumnTable } from '../results/arquero';
 import { loadRuns } from '../results/load';
+import { compareToBaseline } from '../results/compare';
 import { summarizeRuns } from '../results/summarize';
-import { welchCi } from '../results/stats';
 import type { AblationGroup, AblationPlan } from './plan';
 
 /** The study's runs (per-epoch rows, as `loadRuns`) with a `variant` column; runs outside the plan are left out. */
@@ -34,11 +35,28 @@ export interface AblationRow {
   mean: number;
   ciLow: number;
   ciHigh: number;
-  /** Variant minus baseline, with Welch's interval; 0 for the baseline itself. */
+  /**
+   * Variant minus baseline and its interval, from the primary test: the paired difference over
+   * seeds when every baseline seed has a partner (runs sharing a seed share initial weights and
+   * batches), else Welch's; 0 for the baseline itself.
+   */
   diff: number;
   diffLow: number;
   diffHigh: number;
-  /** `baseline`, `better`, `worse` (interval excludes 0), `no clear difference`, or `too few seeds`. */
+  /** Which test `diff`, `p` and the verdict come from. */
+  primary: 'paired' | 'welch';
+  /** Welch's difference of means and interval, shown next to the paired one. */
+  welchDiff: number;
+  welchLow: number;
+  welchHigh: number;
+  /** Two-sided p-value of the primary test, and adjusted for the group's family of comparisons. */
+  p: number;
+  pAdjusted: number;
+  /** `holm` (family-wise error) or `bh` (false discovery rate, for a screen such as the alpha x beta grid). */
+  adjustment: 'holm' | 'bh' | '';
+  /** The family the adjustment is over, e.g. `2 comparisons in group placement (Holm)`. */
+  family: string;
+  /** `baseline`, `better`, `worse` (adjusted p below 1 - level), `no clear difference`, or `too few seeds`. */
   verdict: string;
 }
 
@@ -51,8 +69,24 @@ export function verdictOf(low: number, high: number): string {
 }
 
 /**
+ * Verdict of a difference after correction for many comparisons: better or worse only when the
+ * adjusted p-value is below `alpha`.
+ */
+export function adjustedVerdict(diff: number, pAdjusted: number, alpha = 0.05): string {
+  if (!Number.isFinite(pAdjusted) || !Number.isFinite(diff)) return 'too few seeds';
+  if (pAdjusted >= alpha) return 'no clear difference';
+  return diff > 0 ? 'better' : 'worse';
+}
+
+/** The adjustment a group's family gets: Benjamini-Hochberg for the alpha x beta screen, Holm elsewhere. */
+const ADJUSTMENT_OF_GROUP = (group: AblationGroup): 'holm' | 'bh' => (group === 'alpha-beta' ? 'bh' : 'holm');
+
+/**
  * The comparison table of one group: every variant of the group with its mean final metric
- * (default test top-1) and interval, and its difference to the group's baseline.
+ * (default test top-1) and interval, and its difference to the group's baseline. The
+ * difference is paired over seeds where it can be (see {@link AblationRow.diff}); its p-value
+ * is adjusted over the group's comparisons (Holm; Benjamini-Hochberg for the alpha x beta
+ * screen), and the verdict follows the adjusted p-value.
  */
 export function ablationTable(
   plan: AblationPlan,
@@ -64,25 +98,36 @@ export function ablationTable(
   if (baseline === undefined)
     throw new Error(`ablationTable: the study has no group "${group}"; it has ${Object.keys(plan.baselines).join(', ')}.`);
   const labels = plan.variants.filter((v) => v.groups.includes(group)).map((v) => v.label);
-  const summary = summarizeRuns(runs, { by: ['variant'], metric: options.metric, level: options.level }).objects() as Record<
-    string,
-    unknown
-  >[];
-  const byLabel = new Map(summary.map((r) => [String(r.variant), r]));
-  const base = byLabel.get(baseline);
+  const inGroup = new Set(labels);
+  const level = options.level ?? 0.95;
+  const groupRuns = arquero().from((runs.objects() as Record<string, unknown>[]).filter((r) => inGroup.has(String(r.variant))));
+  const summary = summarizeRuns(groupRuns, { by: ['variant'], metric: options.metric, level });
+  const byLabel = new Map((summary.objects() as Record<string, unknown>[]).map((r) => [String(r.variant), r]));
+  const hasBaseline = byLabel.has(baseline);
+  const treated = labels.filter((l) => l !== baseline && byLabel.has(l));
+  const comparisons =
+    hasBaseline && treated.length
+      ? (compareToBaseline(summary, {
+          baseline: { variant: baseline },
+          treatment: (r) => r.variant !== baseline,
+          by: [],
+          labelColumn: 'variant',
+          runs: groupRuns,
+          level,
+        }).objects() as Record<string, unknown>[])
+      : [];
+  const cmp = new Map(comparisons.map((c) => [String(c.treatmentLabel), c]));
+  const adjustment = ADJUSTMENT_OF_GROUP(group);
   const num = (r: Record<string, unknown> | undefined, c: string): number => (r && typeof r[c] === 'number' ? (r[c] as number) : NaN);
   return labels.map((label) => {
     const r = byLabel.get(label);
+    const c = cmp.get(label);
     const n = num(r, 'n');
     const isBase = label === baseline;
-    const d =
-      base && r && !isBase
-        ? welchCi(
-            { mean: num(base, 'finalMean'), sd: num(base, 'finalSd'), n: num(base, 'n') },
-            { mean: num(r, 'finalMean'), sd: num(r, 'finalSd'), n },
-            options.level,
-          )
-        : { diff: isBase ? 0 : NaN, low: NaN, high: NaN };
+    const paired = c?.primary === 'paired';
+    const pAdjusted = num(c, adjustment === 'bh' ? 'qBH' : 'pHolm');
+    const familySize = num(c, 'familySize');
+    const diff = isBase ? 0 : num(c, paired ? 'pairedDiff' : 'diff');
     return {
       variant: label,
       n: Number.isFinite(n) ? n : 0,
@@ -90,10 +135,21 @@ export function ablationTable(
       mean: num(r, 'finalMean'),
       ciLow: num(r, 'finalCiLow'),
       ciHigh: num(r, 'finalCiHigh'),
-      diff: d.diff,
-      diffLow: d.low,
-      diffHigh: d.high,
-      verdict: isBase ? 'baseline' : r ? verdictOf(d.low, d.high) : 'not trained',
+      diff,
+      diffLow: num(c, paired ? 'pairedCiLow' : 'diffCiLow'),
+      diffHigh: num(c, paired ? 'pairedCiHigh' : 'diffCiHigh'),
+      primary: paired ? 'paired' : 'welch',
+      welchDiff: isBase ? 0 : num(c, 'diff'),
+      welchLow: num(c, 'diffCiLow'),
+      welchHigh: num(c, 'diffCiHigh'),
+      p: num(c, 'p'),
+      pAdjusted,
+      adjustment: isBase ? '' : adjustment,
+      family:
+        isBase || !Number.isFinite(familySize)
+          ? ''
+          : `${familySize} comparison${familySize > 1 ? 's' : ''} in group ${group} (${adjustment === 'bh' ? 'Benjamini-Hochberg' : 'Holm'})`,
+      verdict: isBase ? 'baseline' : r ? adjustedVerdict(diff, pAdjusted, 1 - level) : 'not trained',
     };
   });
 }
@@ -108,7 +164,9 @@ export function alphaBetaSummary(plan: AblationPlan, runs: ColumnTable, options:
   return summarizeRuns(grid, { by: ['optimizer.gaf.alpha', 'optimizer.gaf.beta'], metric: options.metric });
 }
 
-/** Table rows in display form: percentages with one decimal for accuracy metrics. */
+const fp = (p: number): string => (!Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
+
+/** Table rows in display form: percentages with one decimal for accuracy metrics, the adjusted p-value and its method. */
 export function formatAblationRows(rows: readonly AblationRow[], options: { percent?: boolean } = {}): Record<string, string | number>[] {
   const pct = options.percent ?? true;
   const f = (v: number, signed = false): string =>
@@ -119,7 +177,10 @@ export function formatAblationRows(rows: readonly AblationRow[], options: { perc
     ...(r.diverged ? { diverged: r.diverged } : {}),
     [`final${pct ? ' (%)' : ''}`]: `${f(r.mean)} [${f(r.ciLow)}, ${f(r.ciHigh)}]`,
     [`vs baseline${pct ? ' (points)' : ''}`]:
-      r.verdict === 'baseline' ? '' : `${f(r.diff, true)} [${f(r.diffLow, true)}, ${f(r.diffHigh, true)}]`,
+      r.verdict === 'baseline'
+        ? ''
+        : `${f(r.diff, true)} [${f(r.diffLow, true)}, ${f(r.diffHigh, true)}]${r.primary === 'paired' ? ' paired' : ' Welch'}`,
+    'p adjusted': r.verdict === 'baseline' ? '' : `${fp(r.pAdjusted)} (${r.adjustment === 'bh' ? 'BH' : 'Holm'})`,
     verdict: r.verdict,
   }));
 }

@@ -12,6 +12,7 @@ export {
   alphaBetaSummary,
   formatAblationRows,
   verdictOf,
+  adjustedVerdict,
   groupSummary,
   ablationOverview,
   ablationDifferences,

@@ -6,6 +6,7 @@
  * @module
  */
 import { gafs, type BuiltinGafKind } from '../gaf/gaf';
+import { CONTROL_KINDS, controlLabel, type ControlKind } from '../optim/controls';
 import { expandSweep, parseSweepConfig, type SweepConfigInput } from '../sweep/index';
 
 /** A GAF as configs name it. */
@@ -16,7 +17,7 @@ export interface GafSetting {
 }
 
 /** The comparison groups of an ablation study. */
-export const ABLATION_GROUPS = ['alpha-beta', 'kind', 'placement', 'adaptive', 'adam', 'rmsprop', 'clipping'] as const;
+export const ABLATION_GROUPS = ['alpha-beta', 'kind', 'placement', 'adaptive', 'adam', 'rmsprop', 'controls'] as const;
 /** One comparison group. */
 export type AblationGroup = (typeof ABLATION_GROUPS)[number];
 
@@ -30,7 +31,7 @@ export interface AblationSettings {
   seeds: number[];
   /** The baseline: SGD with these options (PyTorch conventions). */
   sgd: { learningRate: number; momentum?: number; weightDecay?: number };
-  /** The GAF the groups share (kind, placement, adam, rmsprop and the clipping controls use it). */
+  /** The GAF the groups share (kind, placement, adam, rmsprop and the controls use it). */
   gaf: GafSetting;
   /** alpha x beta grid of the atan GAF on the gradient. */
   alphaBeta: { alphas: number[]; betas: number[] } | null;
@@ -45,12 +46,14 @@ export interface AblationSettings {
   /** RMSprop and RMSprop + `gaf`. */
   rmsprop: { learningRate: number } | null;
   /**
-   * The GAF's competitors: clipping by value and by global norm, SGD with the learning rate
-   * multiplied by the GAF's slope at zero (alpha*beta), and that larger step with clipping at
-   * the GAF's knee pi/(2 beta): a piecewise-linear twin of alpha*atan(beta x), same slope at 0
-   * and same bound alpha*pi/2.
+   * Plain-SGD variants that each copy one property of the shared GAF (see `optim/controls.ts`):
+   * `kinds` of {@link CONTROL_KINDS} (lr x g'(0), clip by value or norm at its bound, scaled
+   * sign-SGD); `linearTwin`, the lr-matched step clipped by value at the atan GAF's knee
+   * pi/(2 beta) (a piecewise-linear twin of alpha*atan(beta x): same slope at 0, same bound
+   * alpha*pi/2); and optional clips at hand-set thresholds (`clipValue`, `clipNorm`, e.g. from
+   * the gradients' measured size).
    */
-  clipping: { value: number; maxNorm: number } | null;
+  controls: { kinds: ControlKind[]; linearTwin: boolean; clipValue: number | null; clipNorm: number | null } | null;
 }
 
 /** One optimizer variant of the study. */
@@ -159,22 +162,27 @@ export function planAblations(settings: AblationSettings): AblationPlan {
   };
   if (s.adam) family('adam', 'Adam', s.adam.learningRate, 'adam');
   if (s.rmsprop) family('rmsprop', 'RMSprop', s.rmsprop.learningRate, 'rmsprop');
-  if (s.clipping) {
-    const { value, maxNorm } = s.clipping;
-    const slope = s.gaf.alpha * s.gaf.beta;
-    if (s.gaf.kind !== 'atan') throw new Error(`planAblations: the clipping controls mirror an atan GAF; gaf.kind is ${s.gaf.kind}.`);
-    sgdBase('clipping');
-    withGaf(s.gaf, 'clipping');
-    add(`SGD + clip value ${value}`, 'clipping', sgdOpt({ clip: { kind: 'value', value } }));
-    add(`SGD + clip norm ${maxNorm}`, 'clipping', sgdOpt({ clip: { kind: 'norm', maxNorm } }));
-    const lr = sgdOptions.learningRate * slope;
-    add(`SGD, lr x ${fmt(slope)}`, 'clipping', sgdOpt({}, { learningRate: lr }));
-    const knee = Math.PI / (2 * s.gaf.beta);
-    add(
-      `SGD, lr x ${fmt(slope)} + clip value ${fmt(knee)} (linear twin)`,
-      'clipping',
-      sgdOpt({ clip: { kind: 'value', value: knee } }, { learningRate: lr }),
-    );
+  if (s.controls) {
+    const c = s.controls;
+    const unknown = c.kinds.filter((k) => !CONTROL_KINDS.includes(k));
+    if (unknown.length) throw new Error(`planAblations: controls.kinds has ${unknown.join(', ')}; allowed: ${CONTROL_KINDS.join(', ')}.`);
+    if (c.linearTwin && s.gaf.kind !== 'atan')
+      throw new Error(`planAblations: the linear twin mirrors an atan GAF; gaf.kind is ${s.gaf.kind}. Set controls.linearTwin to false.`);
+    sgdBase('controls');
+    withGaf(s.gaf, 'controls');
+    for (const kind of c.kinds)
+      add(`SGD, ${controlLabel(kind, gafName(s.gaf))}`, 'controls', sgdOpt({ control: { kind, of: { ...s.gaf } } }));
+    if (c.clipValue !== null) add(`SGD + clip value ${c.clipValue}`, 'controls', sgdOpt({ clip: { kind: 'value', value: c.clipValue } }));
+    if (c.clipNorm !== null) add(`SGD + clip norm ${c.clipNorm}`, 'controls', sgdOpt({ clip: { kind: 'norm', maxNorm: c.clipNorm } }));
+    if (c.linearTwin) {
+      const slope = s.gaf.alpha * s.gaf.beta;
+      const knee = Math.PI / (2 * s.gaf.beta);
+      add(
+        `SGD, lr x ${fmt(slope)} + clip value ${fmt(knee)} (linear twin)`,
+        'controls',
+        sgdOpt({ clip: { kind: 'value', value: knee } }, { learningRate: sgdOptions.learningRate * slope }),
+      );
+    }
   }
   if (variants.length === 0) throw new Error(`planAblations: every group is off; turn on at least one of ${ABLATION_GROUPS.join(', ')}.`);
 

@@ -19,3 +19,5 @@ export { showSavedFigures } from './show-file';
 export type { ShowSavedFiguresOptions } from './show-file';
 export { runFoldersTable } from './run-folders';
 export type { RunFolderEntry, RunFolderRow } from './run-folders';
+export { powerTable } from './power-table';
+export type { PowerTableOptions } from './power-table';
