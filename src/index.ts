@@ -304,6 +304,8 @@ export { regenerateFigures } from './reports/figure-set';
 export type { FigureSetOptions, FigureSetResult } from './reports/figure-set';
 export { resultsTables, formatResultsTables, gafRole } from './reports/results-tables';
 export type { ResultsTables, GafRole } from './reports/results-tables';
+export { gafVsControls, formatGafVsControls } from './reports/gaf-vs-controls';
+export type { GafControlRow } from './reports/gaf-vs-controls';
 export { conditionGrid, gafConditionsSpec } from './reports/gaf-conditions';
 export type { ConditionCell } from './theory/gaf-table';
 

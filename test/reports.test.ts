@@ -9,6 +9,7 @@ import { conditionGrid, gafConditionsSpec, logCellEdges } from '../src/reports/g
 import { gafRole, resultsTables, formatResultsTables } from '../src/reports/results-tables';
 import { concatSpecs } from '../src/reports/figure-set';
 import { loadRuns } from '../src/results/load';
+import { arquero, type ColumnTable } from '../src/results/arquero';
 import { curve, standardSweep, tempDir, writeRun } from './results-fixtures';
 
 test('conditions grid: all four hold exactly when alpha*beta > 1, otherwise only condition 3 fails', () => {
@@ -136,4 +137,91 @@ test('concatSpecs puts complete specs side by side under one title with a shared
   ]);
   assert.deepEqual(s.title, { text: 'both' });
   assert.deepEqual(s.resolve, { scale: { color: 'shared' } });
+});
+
+/** A runs table as loadRuns gives it (flattened config columns, one final epoch per run). */
+function controlStudy(): ColumnTable {
+  const rows: Record<string, unknown>[] = [];
+  const arm = (label: string, cfg: Record<string, unknown>, finals: number[]): void =>
+    finals.forEach((v, i) =>
+      rows.push({
+        runId: `${label}-s${i + 1}`,
+        status: 'completed',
+        epoch: 1,
+        seed: i + 1,
+        testTop1: v,
+        optimizerLabel: label,
+        'dataset.name': 'fashion-mnist',
+        'model.name': 'smallcnn',
+        'optimizer.name': 'sgd',
+        'optimizer.options.learningRate': 0.025,
+        'optimizer.placement': 'gradient',
+        'optimizer.gaf.kind': null,
+        'optimizer.gaf.alpha': null,
+        'optimizer.gaf.beta': null,
+        'optimizer.control.kind': null,
+        'optimizer.effective.learningRate': 0.025,
+        'optimizer.effective.clip.kind': null,
+        'optimizer.effective.clip.value': null,
+        'optimizer.effective.signScale': null,
+        ...cfg,
+      }),
+    );
+  const atan = { 'optimizer.gaf.kind': 'atan', 'optimizer.gaf.alpha': 0.1, 'optimizer.gaf.beta': 20 };
+  const tanh = { 'optimizer.gaf.kind': 'tanh', 'optimizer.gaf.alpha': 0.2, 'optimizer.gaf.beta': 10 };
+  arm('sgd', {}, [0.8, 0.82, 0.81]);
+  arm('sgd + 0.1*atan(20x)', atan, [0.85, 0.86, 0.84]);
+  arm('sgd + 0.2*tanh(10x)', tanh, [0.84, 0.85, 0.86]);
+  // lr x g'(0) = 0.025 x 2 = 0.05: the control of both GAFs (alpha * beta = 2 for each).
+  arm(
+    "sgd lr x g'(0) of 0.1*atan(20x)",
+    { 'optimizer.control.kind': 'lrMatched', 'optimizer.effective.learningRate': 0.05 },
+    [0.83, 0.85, 0.84],
+  );
+  // Clip at atan's bound 0.1 * pi / 2 and at tanh's bound 0.2: each belongs to one GAF only.
+  const clip = (value: number) => ({
+    'optimizer.control.kind': 'clipValueAtBound',
+    'optimizer.effective.clip.kind': 'value',
+    'optimizer.effective.clip.value': value,
+  });
+  arm('sgd clip value at bound of 0.1*atan(20x)', clip(0.1 * (Math.PI / 2)), [0.84, 0.84, 0.84]);
+  arm('sgd clip value at bound of 0.2*tanh(10x)', clip(0.2), [0.86, 0.86, 0.86]);
+  return arquero().from(rows);
+}
+
+test('controls: compared with SGD like treatments, and each GAF with the controls that copy it, paired and Holm-adjusted', () => {
+  assert.equal(gafRole({ 'optimizer.name': 'sgd', 'optimizer.control.kind': 'lrMatched' }), 'control');
+  const t = resultsTables(controlStudy());
+  assert.ok(t.comparison, t.comparisonNote);
+  assert.match(t.comparisonNote, /^SGD\+GAF and its controls vs plain SGD/);
+  assert.equal(t.comparison.numRows(), 5, 'two GAFs and three controls against SGD');
+  // GAF - control per seed: atan - lr: 0.02, 0.01, 0.00; atan - clip(atan): 0.01, 0.02, 0.00;
+  // tanh - lr: 0.01, 0.00, 0.02; tanh - clip(tanh): -0.02, -0.01, 0.00. Each: |mean| 0.01, sd 0.01,
+  // t = 0.01 / (0.01 / sqrt 3) = sqrt 3, 2 df: p = 1 - t / sqrt(2 + t^2) = 1 - sqrt(3/5) = 0.2254033.
+  // Holm over 4 equal p-values: 4p = 0.9016130 for each.
+  const rows = t.controls.map((r) => [r.gaf, r.controlKind, r.pairs, Number(r.diff.toFixed(9)) + 0]);
+  assert.deepEqual(rows, [
+    ['sgd + 0.1*atan(20x)', 'lrMatched', 3, 0.01],
+    ['sgd + 0.1*atan(20x)', 'clipValueAtBound', 3, 0.01],
+    ['sgd + 0.2*tanh(10x)', 'lrMatched', 3, 0.01],
+    ['sgd + 0.2*tanh(10x)', 'clipValueAtBound', 3, -0.01],
+  ]);
+  assert.deepEqual(
+    t.controls.map((r) => r.control.includes('tanh') === r.gaf.includes('tanh') || r.controlKind === 'lrMatched'),
+    [true, true, true, true],
+  );
+  for (const r of t.controls) {
+    assert.ok(Math.abs(r.p - 0.2254033) < 1e-6, String(r.p));
+    assert.ok(Math.abs(r.pHolm - 0.901613) < 1e-6, String(r.pHolm));
+  }
+  const text = formatResultsTables(t);
+  assert.match(text, /Each GAF against its controls:/);
+  // The headline leads: atan - SGD paired 0.05, 0.04, 0.03: +4.00 [+1.52, +6.48] points (t(0.975, 2) * 0.01 / sqrt 3 = 0.0248).
+  assert.ok(text.startsWith('Headline'), text.slice(0, 80));
+  assert.match(
+    text,
+    /- `sgd \+ 0\.1\*atan\(20x\)` minus `sgd` \(fashion-mnist\/smallcnn\): \+4\.00 \[\+1\.52, \+6\.48\] points, paired over 3 seeds; p = 0\.020/,
+  );
+  const atanRow = (t.comparison.objects() as Record<string, unknown>[]).find((r) => r.treatmentLabel === 'sgd + 0.1*atan(20x)')!;
+  assert.match(text, new RegExp(`Power: ${String(atanRow.nPairs)} seed pairs \\(or ${String(atanRow.nPerArm)} seeds per arm unpaired\\)`));
 });

@@ -22,7 +22,7 @@ import { findRunDirs, writeFileAtomic } from '../run-format/index';
 import { loadGradStats, loadRuns } from '../results/load';
 import { summarizeRuns } from '../results/summarize';
 import { conditionGrid, gafConditionsSpec } from './gaf-conditions';
-import { formatResultsTables, resultsTables, type ResultsTables } from './results-tables';
+import { formatHeadline, formatResultsTables, resultsTables, type ResultsTables } from './results-tables';
 
 /** Options of {@link regenerateFigures}. */
 export interface FigureSetOptions {
@@ -129,6 +129,7 @@ const SETTING_COLUMNS: [string, string][] = [
 /** results.md: where the numbers come from, the setting, the tables and the figures. */
 export function resultsMarkdown(runs: ColumnTable, tables: ResultsTables, o: { runsDir: string; figures: string[] }): string {
   const git = gitState();
+  const headline = formatHeadline(tables);
   const statuses = new Map<string, number>();
   const perRun = new Map<string, string>();
   (runs.objects() as Record<string, unknown>[]).forEach((r) => perRun.set(String(r.runId), String(r.status)));
@@ -167,6 +168,16 @@ export function resultsMarkdown(runs: ColumnTable, tables: ResultsTables, o: { r
     '',
     `Regenerate the tables and figures with \`npx gaf-lab figures --runs ${o.runsDir}\`; every figure's \`.provenance.json\` lists its runs.`,
     '',
+    ...(headline.length
+      ? [
+          '## Headline: paired differences and power',
+          '',
+          'Each arm minus plain SGD, from runs that share a seed (same initial weights, same batches) where every SGD seed has a partner, with the p-value adjusted over the family of comparisons and the seeds 80% power needs:',
+          '',
+          ...headline,
+          '',
+        ]
+      : []),
     '## Setting',
     '',
     ...setting,
@@ -179,7 +190,7 @@ export function resultsMarkdown(runs: ColumnTable, tables: ResultsTables, o: { r
     '',
     `## ${tables.metric === 'testTop1' ? 'Final test top-1 accuracy' : tables.metric} across seeds`,
     '',
-    formatResultsTables(tables),
+    formatResultsTables(tables, { headline: false }),
     '',
   ];
   if (o.figures.length) {

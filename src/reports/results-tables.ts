@@ -10,13 +10,14 @@ import { arquero, type ColumnTable } from '../results/arquero';
 import { compareToBaseline } from '../results/compare';
 import { describeDuplicates, findDuplicateRuns, type DuplicateRuns } from '../results/duplicates';
 import type { Cell } from '../results/flatten';
-import { formatComparison, formatComparisonTests, formatSummary } from '../results/format';
+import { formatComparison, formatComparisonTests, formatDiff, formatP, formatSummary } from '../results/format';
+import { formatGafVsControls, gafVsControls, type GafControlRow } from './gaf-vs-controls';
 import { DEFAULT_GROUP_COLUMNS, defaultGroupBy } from '../results/grouping';
 import { rowsByRun } from '../results/run-config';
 import { summarizeRuns } from '../results/summarize';
 
 /** How a run's optimizer stands in the SGD-vs-GAF comparison. */
-export type GafRole = 'baseline' | 'gaf' | 'other';
+export type GafRole = 'baseline' | 'gaf' | 'control' | 'other';
 
 /** Column added to the runs table by {@link withGafRole}. */
 export const ROLE_COLUMN = 'gafRole';
@@ -24,15 +25,15 @@ export const ROLE_COLUMN = 'gafRole';
 /**
  * The role of a run from its flattened config: plain SGD (or the reference's SGD_ori) is the
  * baseline; SGD with a GAF, the adaptive GAF and the reference's other SGD variants are
- * treatments; everything else (Adam, RMSprop, with or without GAF, and the controls) is
+ * treatments; a control (plain SGD made to copy one property of a GAF) is compared with SGD
+ * like a treatment, and with its GAF; everything else (Adam, RMSprop, with or without GAF) is
  * neither, since the paper compares each optimizer with its own GAF variant, not with SGD.
  */
 export function gafRole(row: Record<string, unknown>): GafRole {
   const name = row['optimizer.name'];
   const kind = row['optimizer.gaf.kind'];
-  // A control (lr-matched, clip or sign at the GAF's bound) is plain SGD made to mimic a GAF: neither side here.
   const control = row['optimizer.control.kind'];
-  if (name === 'sgd' && control !== null && control !== undefined) return 'other';
+  if (name === 'sgd' && control !== null && control !== undefined) return 'control';
   if (name === 'sgd') return kind === null || kind === undefined ? 'baseline' : 'gaf';
   if (name === 'sgdAdaptiveGaf') return 'gaf';
   if (name === 'reference') {
@@ -100,6 +101,8 @@ export interface ResultsTables {
   comparisonNote: string;
   /** Columns on which baseline and treatment were matched. */
   comparisonBy: string[];
+  /** Each SGD+GAF variant against its controls (paired over seeds, Holm-adjusted); empty without control runs. */
+  controls: GafControlRow[];
 }
 
 /** The group columns a default summary always starts with (see `defaultGroupBy` for the rest). */
@@ -124,30 +127,66 @@ export function resultsTables(runs: ColumnTable, options: ResultsTablesOptions =
   const base = { by, metric, runCount, duplicates, summary, comparisonBy };
   if (!roles.has('baseline') || !roles.has('gaf')) {
     const missing = !roles.has('baseline') ? 'no plain-SGD baseline run' : 'no SGD+GAF run';
-    return { ...base, comparison: null, comparisonNote: `no SGD vs SGD+GAF comparison: ${missing}.` };
+    return { ...base, comparison: null, controls: [], comparisonNote: `no SGD vs SGD+GAF comparison: ${missing}.` };
   }
   try {
     // One summary row per optimizer within each matched group; the role column marks the sides.
     const sides = summarizeRuns(table, { by: [...comparisonBy, 'optimizerLabel', ROLE_COLUMN], metric, target: options.target });
     const comparison = compareToBaseline(sides, {
       baseline: { [ROLE_COLUMN]: 'baseline' },
-      treatment: { [ROLE_COLUMN]: 'gaf' },
+      treatment: (r) => r[ROLE_COLUMN] === 'gaf' || r[ROLE_COLUMN] === 'control',
       by: comparisonBy,
       runs: table,
       detect: options.detect,
     });
     const on = comparisonBy.length ? `matched on ${comparisonBy.join(', ')}` : 'all runs pooled';
-    return { ...base, comparison, comparisonNote: `SGD+GAF vs plain SGD, ${on}.` };
+    const controls = gafVsControls(table, comparisonBy, { metric });
+    const what = roles.has('control') ? 'SGD+GAF and its controls' : 'SGD+GAF';
+    return { ...base, comparison, controls, comparisonNote: `${what} vs plain SGD, ${on}.` };
   } catch (e) {
-    return { ...base, comparison: null, comparisonNote: `no SGD vs SGD+GAF comparison: ${(e as Error).message}` };
+    return { ...base, comparison: null, controls: [], comparisonNote: `no SGD vs SGD+GAF comparison: ${(e as Error).message}` };
   }
 }
 
-/** The tables as text (Markdown pipe tables, readable in a terminal), after a warning line per set of duplicate runs. */
-export function formatResultsTables(t: ResultsTables): string {
+/**
+ * The headline: one line per comparison with plain SGD, from its primary test (paired over
+ * seeds where every baseline seed has a partner), with the family-adjusted p-value and the
+ * seeds 80% power needs; empty without a comparison.
+ */
+export function formatHeadline(t: ResultsTables): string[] {
+  if (!t.comparison) return [];
+  const rows = t.comparison.objects() as Record<string, unknown>[];
+  const percent = /top\d/i.test(t.metric);
+  const o = { percent };
+  const unit = percent ? ' points' : '';
+  const n = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+  const count = (v: unknown): string => (Number.isFinite(n(v)) ? String(v) : '?');
+  return rows.map((r) => {
+    const paired = r.primary === 'paired';
+    const diff = paired
+      ? formatDiff(n(r.pairedDiff), n(r.pairedCiLow), n(r.pairedCiHigh), o)
+      : formatDiff(n(r.diff), n(r.diffCiLow), n(r.diffCiHigh), o);
+    const test = paired ? `paired over ${String(r.pairedN)} seeds` : `Welch, n = ${String(r.baselineN)} + ${String(r.treatmentN)}`;
+    const where = t.comparisonBy.length ? ` (${t.comparisonBy.map((c) => String(r[c] ?? '')).join('/')})` : '';
+    return (
+      `- \`${String(r.treatmentLabel)}\` minus \`${String(r.baselineLabel)}\`${where}: ${diff}${unit}, ${test}; ` +
+      `p = ${formatP(n(r.p))}, Holm p = ${formatP(n(r.pHolm))} (${String(r.family || 'no family')}). ` +
+      `Power: ${count(r.nPairs)} seed pairs (or ${count(r.nPerArm)} seeds per arm unpaired) detect this difference 80% of the time.`
+    );
+  });
+}
+
+/**
+ * The tables as text (Markdown pipe tables, readable in a terminal), after a warning line per
+ * set of duplicate runs and the headline (leave it out with `headline: false` where it is shown
+ * already).
+ */
+export function formatResultsTables(t: ResultsTables, options: { headline?: boolean } = {}): string {
   const warnings = t.duplicates.map(describeDuplicates);
+  const headline = (options.headline ?? true) ? formatHeadline(t) : [];
   const parts = [
     ...(warnings.length ? [...warnings, ''] : []),
+    ...(headline.length ? ['Headline (primary test per comparison, 95% interval):', '', ...headline, ''] : []),
     `Summary across seeds (${t.runCount} runs, metric ${t.metric}):`,
     '',
     formatSummary(t.summary),
@@ -162,6 +201,9 @@ export function formatResultsTables(t: ResultsTables): string {
       'Paired seeds, corrected tests and power:',
       '',
       formatComparisonTests(t.comparison),
+      ...(t.controls.length
+        ? ['', 'Each GAF against its controls:', '', formatGafVsControls(t.controls, { percent: /top\d/i.test(t.metric) })]
+        : []),
     );
   else parts.push(t.comparisonNote);
   return parts.join('\n');
