@@ -2,7 +2,8 @@
 /**
  * The main job (`npm run main`): the reduced-scale version of the paper's figure set on the
  * embedded Fashion-MNIST data. Trains the sweep `configs/main/fashion-mnist-sweep.json`
- * (SGD vs SGD+GAF atan and tanh, small CNN, 3 seeds each) with two worker processes into
+ * (SGD vs SGD+GAF atan and tanh and their lr-matched and clip-at-bound controls, small CNN, 3
+ * paired seeds each) with two worker processes into
  * `runs/main/`, then draws the figures and tables into `figures/`, and prints the accuracy
  * table and the total wall time. Running it again skips completed runs and resumes
  * interrupted ones, so an interrupted main job continues where it stopped.
