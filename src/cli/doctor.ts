@@ -79,7 +79,20 @@ export async function doctorCommand(argv: readonly string[] = []): Promise<numbe
   return 0;
 }
 
-/** {@link doctorCommand} for notebooks and scripts: prints the report and returns nothing. */
-export async function doctor(): Promise<void> {
-  await doctorCommand();
+/**
+ * {@link doctorCommand} for notebooks and scripts: prints the report and returns nothing. Paths
+ * inside the repository are shown relative to it (`relativePaths`, default true), so an output
+ * committed with a notebook does not name the folders of the machine that ran it.
+ */
+export async function doctor(options: { relativePaths?: boolean } = {}): Promise<void> {
+  if (options.relativePaths === false) return void (await doctorCommand());
+  const root = packageRoot();
+  const relative = (v: unknown): unknown => (typeof v === 'string' ? v.split(`${root}${path.sep}`).join('').split(root).join('.') : v);
+  const log = console.log;
+  console.log = (...args: unknown[]) => log(...args.map(relative));
+  try {
+    await doctorCommand();
+  } finally {
+    console.log = log;
+  }
 }

@@ -83,7 +83,13 @@ export function buildProvenance(figure: string, title: string | null, files: str
     gitDirty: git.dirty,
     runCount: runs.length,
     runs,
-    source: input.source ?? null,
+    // Inside the repository the source is stored relative to it, so a committed record names no machine's folders.
+    source:
+      input.source == null
+        ? null
+        : path.isAbsolute(input.source) && !path.relative(root, input.source).startsWith('..')
+          ? path.relative(root, input.source) || '.'
+          : input.source,
     description: input.description ?? null,
     command: process.argv.map((a) => (path.relative(root, a).startsWith('..') ? a : path.relative(root, a) || '.')).join(' '),
     packages: { 'gaf-lab': ownVersion(), ...packageVersions(['vega', 'vega-lite', '@resvg/resvg-js', 'arquero']), node: process.version },
