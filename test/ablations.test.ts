@@ -15,6 +15,7 @@ import {
   planAblations,
   verdictOf,
   adjustedVerdict,
+  formatAblationPower,
   type AblationSettings,
 } from '../src/ablations/index';
 import { arquero, type ColumnTable } from '../src/results/arquero';
@@ -291,4 +292,18 @@ test('adjustedVerdict: better or worse only below alpha after adjustment', () =>
   assert.equal(adjustedVerdict(-0.02, 0.049), 'worse');
   assert.equal(adjustedVerdict(0.02, 0.05), 'no clear difference');
   assert.equal(adjustedVerdict(0.02, NaN), 'too few seeds');
+});
+
+test('formatAblationPower: pairs and seeds per arm for 80% power at the observed difference, from the seed spread', () => {
+  const { plan, runs } = placementAndAdamStudy();
+  const shown = formatAblationPower(ablationDifferences(plan, runs));
+  const gaf = shown.find((r) => r.variant === 'SGD + 0.1*atan(20x)')!;
+  assert.equal(gaf['vs baseline (points)'], '+4.00 (paired)');
+  // Paired: sd 0.01, delta 0.04, ratio 0.25. Normal value (2.801585 * 0.25)^2 = 0.49 -> start at n = 2;
+  // n = 2: ((t(.975, 1) + t(.8, 1)) * 0.25)^2 = ((12.7062 + 1.3764) * 0.25)^2 = 12.4 > 2; n = 3: ((4.3027 + 1.0607) * 0.25)^2 = 1.80 <= 3.
+  assert.equal(gaf['pairs (observed)'], '3');
+  // Unpaired: pooled sd 0.01, delta 0.04: n = 2: 2 * ((4.3027 + 1.0607) * 0.25)^2 = 3.60 > 2 (df 2); n = 3: 2 * ((2.7764 + 0.9410) * 0.25)^2 = 1.73 <= 3 (df 4).
+  assert.equal(gaf['seeds per arm (observed)'], '3');
+  // The update placement's observed difference is 0: nothing can detect it.
+  assert.equal(shown.find((r) => r.variant === 'SGD + 0.1*atan(20x) on update')!['pairs (observed)'], '–');
 });

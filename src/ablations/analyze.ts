@@ -58,6 +58,15 @@ export interface AblationRow {
   family: string;
   /** `baseline`, `better`, `worse` (adjusted p below 1 - level), `no clear difference`, or `too few seeds`. */
   verdict: string;
+  /**
+   * Seed pairs (paired test) and seeds per arm (unpaired) that detect the observed difference
+   * with 80% power at two-sided alpha = 1 - level, from the observed spread; and the same for
+   * `options.detect` when given (NaN otherwise, and for the baseline).
+   */
+  pairsNeeded: number;
+  seedsPerArmNeeded: number;
+  pairsNeededDetect: number;
+  seedsPerArmNeededDetect: number;
 }
 
 /** Verdict of a difference interval: only an interval that excludes zero says better or worse. */
@@ -92,7 +101,7 @@ export function ablationTable(
   plan: AblationPlan,
   runs: ColumnTable,
   group: AblationGroup,
-  options: { metric?: string; level?: number } = {},
+  options: { metric?: string; level?: number; detect?: number } = {},
 ): AblationRow[] {
   const baseline = plan.baselines[group];
   if (baseline === undefined)
@@ -114,6 +123,7 @@ export function ablationTable(
           labelColumn: 'variant',
           runs: groupRuns,
           level,
+          detect: options.detect,
         }).objects() as Record<string, unknown>[])
       : [];
   const cmp = new Map(comparisons.map((c) => [String(c.treatmentLabel), c]));
@@ -150,6 +160,10 @@ export function ablationTable(
           ? ''
           : `${familySize} comparison${familySize > 1 ? 's' : ''} in group ${group} (${adjustment === 'bh' ? 'Benjamini-Hochberg' : 'Holm'})`,
       verdict: isBase ? 'baseline' : r ? adjustedVerdict(diff, pAdjusted, 1 - level) : 'not trained',
+      pairsNeeded: num(c, 'nPairs'),
+      seedsPerArmNeeded: num(c, 'nPerArm'),
+      pairsNeededDetect: num(c, 'nPairsDetect'),
+      seedsPerArmNeededDetect: num(c, 'nPerArmDetect'),
     };
   });
 }
@@ -232,7 +246,11 @@ export function ablationOverview(plan: AblationPlan, runs: ColumnTable, options:
  * Every variant except the baselines, once, with its difference to its own baseline (SGD for
  * SGD variants, Adam for Adam + GAF, ...), in plan order: the rows of one forest plot.
  */
-export function ablationDifferences(plan: AblationPlan, runs: ColumnTable, options: { metric?: string } = {}): AblationRow[] {
+export function ablationDifferences(
+  plan: AblationPlan,
+  runs: ColumnTable,
+  options: { metric?: string; level?: number; detect?: number } = {},
+): AblationRow[] {
   const seen = new Set<string>(Object.values(plan.baselines));
   const out: AblationRow[] = [];
   for (const group of Object.keys(plan.baselines) as AblationGroup[]) {
@@ -243,4 +261,32 @@ export function ablationDifferences(plan: AblationPlan, runs: ColumnTable, optio
     }
   }
   return out;
+}
+
+/**
+ * The power of each comparison in display form: the variant, its difference to its baseline,
+ * and the seed pairs / seeds per arm that detect it (and `detect`, in the metric's units, when the
+ * rows were made with it) with 80% power. Give it {@link ablationDifferences}' rows.
+ */
+export function formatAblationPower(
+  rows: readonly AblationRow[],
+  options: { percent?: boolean; detect?: number } = {},
+): Record<string, string>[] {
+  const pct = options.percent ?? true;
+  const n = (v: number): string => (Number.isFinite(v) ? String(v) : '–');
+  const d = options.detect;
+  const dText = d === undefined ? '' : `${(pct ? Math.abs(d) * 100 : Math.abs(d)).toFixed(2)}${pct ? ' pt' : ''}`;
+  return rows
+    .filter((r) => r.verdict !== 'baseline')
+    .map((r) => ({
+      variant: r.variant,
+      [`vs baseline${pct ? ' (points)' : ''}`]: Number.isFinite(r.diff)
+        ? `${r.diff > 0 ? '+' : ''}${(pct ? r.diff * 100 : r.diff).toFixed(2)} (${r.primary})`
+        : '–',
+      'pairs (observed)': n(r.pairsNeeded),
+      'seeds per arm (observed)': n(r.seedsPerArmNeeded),
+      ...(d !== undefined
+        ? { [`pairs (${dText})`]: n(r.pairsNeededDetect), [`seeds per arm (${dText})`]: n(r.seedsPerArmNeededDetect) }
+        : {}),
+    }));
 }

@@ -16,5 +16,6 @@ export {
   groupSummary,
   ablationOverview,
   ablationDifferences,
+  formatAblationPower,
 } from './analyze';
 export type { AblationRow, AblationOverviewRow } from './analyze';
