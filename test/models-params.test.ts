@@ -109,6 +109,25 @@ const imagenetResnet = (name: string, k: number): number => {
   return conv(7, 3, 64) + bn(64) + resnetBody(kind, blocks) + linear(kind === 'basic' ? 512 : 2048, k);
 };
 
+// SE-ResNets for ImageNet: the torchvision body above plus, on every block's residual branch of
+// width C (planes for basic blocks, 4*planes for bottlenecks), squeeze-excitation with
+// reduction 16: Linear(C, C/16) + Linear(C/16, C), both with bias, = C^2/8 + C/16 + C.
+//   C =   64:    512 +  4 +   64 =    580       C =  256:   8,192 +  16 +  256 =   8,464
+//   C =  128:  2,048 +  8 +  128 =  2,184       C =  512:  32,768 +  32 +  512 =  33,312
+//   C = 1024: 131,072 + 64 + 1024 = 132,160     C = 2048: 524,288 + 128 + 2048 = 526,464
+// SE-ResNet-18 (2 basic blocks per stage, C = 64/128/256/512):
+//   2*(580 + 2,184 + 8,464 + 33,312) = 89,080; 11,689,512 + 89,080 = 11,778,592 (1000 classes).
+// SE-ResNet-50 (3/4/6/3 bottlenecks, C = 256/512/1024/2048):
+//   3*8,464 + 4*33,312 + 6*132,160 + 3*526,464 = 25,392 + 133,248 + 792,960 + 1,579,392
+//   = 2,530,992; 25,557,032 + 2,530,992 = 28,088,024 (1000 classes).
+const seLayer = (c: number): number => linear(c, c / 16) + linear(c / 16, c);
+const seImagenetResnet = (name: string, k: number): number => {
+  const [kind, blocks] = RESNETS[name];
+  const exp = kind === 'basic' ? 1 : 4;
+  const se = [64, 128, 256, 512].reduce((n, p, stage) => n + blocks[stage] * seLayer(p * exp), 0);
+  return imagenetResnet(name, k) + se;
+};
+
 // Pre-activation ResNet18: BN(in) first, bare 1x1 conv projection, no BN after the stem.
 function preact(k: number): number {
   let cin = 64;
@@ -220,7 +239,10 @@ function googlenet(k: number): number {
 
 // ShuffleNetV2 net_size 0.5: stages 48/96/192 with 3/7/3 basic units after a down unit;
 // head conv 192->1024 + BN.
-function shufflenetv2(k: number): number {
+// The head conv is 192 -> 1024 for ShuffleNetV2 and 192 -> 24 for ShuffleNetV2_head24 (the GAF
+// authors' CIFAR-100 file): 10 classes 352,042 - (196,608 + 2,048 + 10,250) + (4,608 + 48 + 250)
+// = 148,042; 100 classes 444,292 - (196,608 + 2,048 + 102,500) + (4,608 + 48 + 2,500) = 150,292.
+function shufflenetv2(k: number, head = 1024): number {
   const down = (cin: number, out: number): number => {
     const m = out / 2;
     return (
@@ -250,7 +272,7 @@ function shufflenetv2(k: number): number {
     n += down(cin, c) + nb * unit(c);
     cin = c;
   });
-  return n + conv(1, 192, 1024) + bn(1024) + linear(1024, k);
+  return n + conv(1, 192, head) + bn(head) + linear(head, k);
 }
 
 // EfficientNet-B0 (reference's current version): expand only if e > 1; depthwise kxk;
@@ -386,7 +408,8 @@ const DERIVED: Record<string, (k: number) => number> = {
   MobileNet: mobilenet,
   MobileNetV2: mobilenetv2,
   GoogLeNet: googlenet,
-  ShuffleNetV2: shufflenetv2,
+  ShuffleNetV2: (k) => shufflenetv2(k),
+  ShuffleNetV2_head24: (k) => shufflenetv2(k, 24),
   EfficientNetB0: efficientnet,
   RegNetX_200MF: regnet,
   SENet18: senet,
@@ -399,7 +422,10 @@ const DERIVED: Record<string, (k: number) => number> = {
   resnet110: (k) => heResnet(110, k),
   smallcnn: (k) => smallcnn(28, 28, 1, k),
   imagenet_resnet18: (k) => imagenetResnet('ResNet18', k),
+  imagenet_resnet34: (k) => imagenetResnet('ResNet34', k),
   imagenet_resnet50: (k) => imagenetResnet('ResNet50', k),
+  imagenet_se_resnet18: (k) => seImagenetResnet('ResNet18', k),
+  imagenet_se_resnet50: (k) => seImagenetResnet('ResNet50', k),
 };
 
 /** The reference's counts (from the authors' PyTorch models), 10 / 100 classes. */
@@ -418,14 +444,17 @@ const REFERENCE: Record<string, [number, number | null]> = {
 };
 
 /** torchvision's published counts (1000 classes). */
-const TORCHVISION: Record<string, number> = { imagenet_resnet18: 11689512, imagenet_resnet50: 25557032 };
+const TORCHVISION: Record<string, number> = { imagenet_resnet18: 11689512, imagenet_resnet34: 21797672, imagenet_resnet50: 25557032 };
+
+/** The SE-ResNets' 1000-class counts, worked out by hand above (torchvision count + SE layers). */
+const SE_RESNETS: Record<string, number> = { imagenet_se_resnet18: 11689512 + 89080, imagenet_se_resnet50: 25557032 + 2530992 };
 
 test('the arithmetic derivations reproduce every count of the reference table', () => {
   for (const [name, [c10, c100]] of Object.entries(REFERENCE)) {
     assert.equal(DERIVED[name](10), c10, `${name}, 10 classes`);
     if (c100 !== null) assert.equal(DERIVED[name](100), c100, `${name}, 100 classes`);
   }
-  for (const [name, c1000] of Object.entries(TORCHVISION)) assert.equal(DERIVED[name](1000), c1000, name);
+  for (const [name, c1000] of Object.entries({ ...TORCHVISION, ...SE_RESNETS })) assert.equal(DERIVED[name](1000), c1000, name);
   assert.equal(heResnet(20, 10), 269722);
   // The reference EfficientNetB0 module's count, including its unused expansion conv + BN.
   assert.equal(efficientnet(10) + EFFICIENTNET_DEAD_PARAMS, 3599686);
@@ -460,9 +489,9 @@ test('built models have the derived, reference and cached counts for 10 and 100 
   assert.equal(tf.memory().numTensors, before, 'building and disposing models leaks no tensors');
 });
 
-test('ImageNet ResNets have the torchvision counts with their default 1000 classes', async () => {
+test('ImageNet ResNets and SE-ResNets have the torchvision and hand-worked counts with their default 1000 classes', async () => {
   await tf.setBackend('cpu');
-  for (const [name, expected] of Object.entries(TORCHVISION)) {
+  for (const [name, expected] of Object.entries({ ...TORCHVISION, ...SE_RESNETS })) {
     const model = createModel(name);
     assert.deepEqual(model.inputs[0].shape, [null, 224, 224, 3]);
     assert.deepEqual(model.outputs[0].shape, [null, 1000]);

@@ -63,7 +63,10 @@ test('bad options fail naming the option, the value and what is expected', () =>
     () => createModel('LeNet', { inputShape: [32, 32] as unknown as [number, number, number] }),
     /inputShape must be \[height, width, channels\].*got \[32,32\]/,
   );
-  assert.throws(() => createModel('LeNet', { init: 'he' as 'pytorch' }), /init must be "pytorch" or "glorot", got "he"/);
+  assert.throws(
+    () => createModel('LeNet', { init: 'he' as 'pytorch' }),
+    /init must be one of "pytorch", "glorot", "torchvision", got "he"/,
+  );
   assert.throws(
     () => createModel('LeNet', { numclasses: 10 } as unknown as { numClasses: number }),
     /unknown option "numclasses"; valid options: numClasses, inputShape, init, seed/,

@@ -10,8 +10,9 @@
  * bottlenecks of MobileNetV2); in float32 their update is a few 1e-9 and may not register.
  *
  * Inputs are 32x32 where the step is cheap and 16x16 for the heavy CIFAR models (their
- * global average pool accepts it; VGG needs 32x32 for its five 2x2 pools); ImageNet ResNets
- * run at 64x64 instead of 224x224. Step times are printed by the test runner per test.
+ * global average pool accepts it; VGG needs 32x32 for its five 2x2 pools); ImageNet ResNet-18
+ * and -50 run at 64x64 instead of 224x224, ResNet-34 and the SE-ResNets at 32x32 (their
+ * smallest input, one 1x1 map after the last stage), to keep the test short. Step times are printed by the test runner per test.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';

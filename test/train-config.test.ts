@@ -28,7 +28,15 @@ function configError(config: unknown): ConfigError {
 
 test('defaults are filled in and derived fields resolved', () => {
   const r = resolveConfig(minimal);
-  assert.deepEqual(r.dataset, { name: 'fashion-mnist', subset: null, testSubset: null, dataDir: null, augment: false, imageSize: null });
+  assert.deepEqual(r.dataset, {
+    name: 'fashion-mnist',
+    subset: null,
+    testSubset: null,
+    dataDir: null,
+    augment: false,
+    imageSize: null,
+    validation: null,
+  });
   assert.deepEqual(r.model, { name: 'smallcnn', options: { init: 'pytorch', numClasses: 10, inputShape: [28, 28, 1] } });
   assert.deepEqual(r.optimizer.options, { learningRate: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 });
   if (r.optimizer.name !== 'sgd') assert.fail('optimizer name changed');

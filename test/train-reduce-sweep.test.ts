@@ -66,7 +66,7 @@ test('reduceSweep: the committed CIFAR-10 sweep on 2 models and 1 seed keeps the
 });
 
 test('reduceSweep: optimizers by position, seeds, warm-up capped at the epochs, ImageNet size and head, gradient statistics off', () => {
-  const reduced = reduceSweep(committed('imagenet-resnet-sweep.json'), {
+  const reduced = reduceSweep(committed('imagenet-b512-sweep.json'), {
     outDir: path.join(root, 'in'),
     optimizers: [0, 2],
     seeds: [4, 5],
@@ -89,10 +89,11 @@ test('reduceSweep: optimizers by position, seeds, warm-up capped at the epochs, 
   assert.equal(c.gradStats, null);
   assert.deepEqual(
     (runs[2]!.config.optimizer as { options: Record<string, unknown> }).options.alpha,
-    0.2,
-    'position 2 is SGD_atan (0.2, 10)',
+    0.1,
+    'position 2 is SGD_atanMom (0.1, 20)',
   );
-  assert.deepEqual(c.schedule, { kind: 'step', warmupEpochs: 0, milestones: [30, 60], gamma: 0.1 });
+  // The 5 warm-up epochs are capped at the 1 epoch left; the cosine period follows it.
+  assert.deepEqual(c.schedule, { kind: 'cosine', warmupEpochs: 1, tMax: 1, etaMin: 0, per: 'iteration' });
 
   const warm = reduceSweep(
     {

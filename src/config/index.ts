@@ -3,8 +3,8 @@
  * presets. The optimizer section's schema and defaults belong to `optim/settings`.
  * @packageDocumentation
  */
-export { experimentConfigSchema, DATASET_NAMES, CONFIG_BACKENDS } from './schema';
-export type { ExperimentConfig, ExperimentConfigInput } from './schema';
+export { experimentConfigSchema, DATASET_NAMES, CONFIG_BACKENDS, COSINE_STEPS } from './schema';
+export type { ExperimentConfig, ExperimentConfigInput, CosineStep } from './schema';
 export { ConfigError, formatIssues, validateWith } from './issues';
 export type { ConfigIssue } from './issues';
 export { readConfigFile } from './read-file';

@@ -4,6 +4,7 @@
  * resolved form is what a run's manifest records.
  * @module
  */
+import type { InitMode } from '../models/layers';
 import { modelNames, normalizeModelName } from '../models/registry';
 import { effectiveSettings, resolveOptimizerSettings } from '../optim/settings';
 import { ConfigError, validateWith } from './issues';
@@ -35,10 +36,11 @@ export function datasetGeometry(d: ExperimentConfig['dataset']): { inputShape: [
  */
 export type ResolvedConfig = Omit<ExperimentConfig, 'model' | 'dataset' | 'optimizer' | 'schedule'> & {
   dataset: Omit<ExperimentConfig['dataset'], 'augment' | 'imageSize'> & { augment: boolean; imageSize: number | null };
-  model: { name: string; options: { init: 'pytorch' | 'glorot'; numClasses: number; inputShape: [number, number, number] } };
+  model: { name: string; options: { init: InitMode; numClasses: number; inputShape: [number, number, number] } };
   optimizer: ExperimentConfig['optimizer'] & { effective: Record<string, unknown> };
   schedule:
-    Exclude<ExperimentConfig['schedule'], { kind: 'cosine' }> | { kind: 'cosine'; warmupEpochs: number; tMax: number; etaMin: number };
+    | Exclude<ExperimentConfig['schedule'], { kind: 'cosine' }>
+    | { kind: 'cosine'; warmupEpochs: number; tMax: number; etaMin: number; per?: 'iteration' };
 };
 
 /**
@@ -62,6 +64,22 @@ function withoutDerived(raw: unknown): unknown {
   return { ...o, optimizer };
 }
 
+/** `weightDecayOn: 'all'` is the default: dropped, so writing it or not gives one run id. */
+function withoutDefaultDecayTarget(o: ExperimentConfig['optimizer']): ExperimentConfig['optimizer'] {
+  const options = o.options as Record<string, unknown>;
+  if (options.weightDecayOn !== 'all') return o;
+  const { weightDecayOn: _default, ...rest } = options;
+  return { ...o, options: rest } as ExperimentConfig['optimizer'];
+}
+
+/** The cosine period filled in (the run's epochs unless given). */
+function resolveSchedule(s: ExperimentConfig['schedule'], epochs: number): ResolvedConfig['schedule'] {
+  if (s.kind !== 'cosine') return s;
+  const { per, ...rest } = s;
+  // A cosine stepped per epoch leaves `per` out, so configs written before it keep their run ids.
+  return { ...rest, tMax: rest.tMax ?? epochs, ...(per === 'iteration' ? { per } : {}) };
+}
+
 /**
  * The fully resolved config of an experiment (what the manifest records): {@link parseConfig}
  * plus everything derived (model geometry, augmentation, cosine period, the optimizer's
@@ -74,7 +92,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
   const geometry = datasetGeometry(c.dataset);
   const canonical = modelNames().find((m) => normalizeModelName(m) === normalizeModelName(c.model.name))!;
   const augment = c.dataset.augment ?? (c.dataset.name !== 'fashion-mnist' && c.dataset.name !== 'mnist');
-  const sched = c.schedule.kind === 'cosine' ? { ...c.schedule, tMax: c.schedule.tMax ?? c.epochs } : c.schedule;
+  const sched = resolveSchedule(c.schedule, c.epochs);
   let effective: Record<string, unknown>;
   try {
     effective = effectiveSettings(resolveOptimizerSettings(c.optimizer));
@@ -92,7 +110,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
         inputShape: c.model.options.inputShape ?? geometry.inputShape,
       },
     },
-    optimizer: { ...c.optimizer, effective },
+    optimizer: { ...withoutDefaultDecayTarget(c.optimizer), effective },
     schedule: sched,
   } as ResolvedConfig;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod';
+import { INIT_MODES } from '../models/layers';
 import { modelNames, normalizeModelName, closestModelName } from '../models/registry';
 import { optimizerSettingsSchema } from '../optim/settings';
 
@@ -22,6 +23,12 @@ const subset = z
   .refine((s) => s.first === null || s.perClass === null, {
     message: 'give either first (the first n images) or perClass (n random images of every class), not both',
   });
+
+/** A [lo, hi] range with 0 < lo <= hi <= max. */
+const cropRange = (max: number) =>
+  z
+    .tuple([num().positive(), num().positive()])
+    .refine(([lo, hi]) => lo <= hi && hi <= max, { message: `must be [lo, hi] with 0 < lo <= hi${max < Infinity ? ` <= ${max}` : ''}` });
 
 const dataset = z
   .object({
@@ -43,6 +50,15 @@ const dataset = z
     augment: z.boolean().nullable().default(null),
     /** ImageNet only: side of the square crops (default 224). */
     imageSize: posInt().nullable().default(null),
+    /**
+     * ImageNet only: the ranges of the training crop, as torchvision's RandomResizedCrop(scale,
+     * ratio): area fraction `scale` and aspect ratio width/height `ratio`. Left out: the
+     * loader's defaults, torchvision's [0.08, 1] and [3/4, 4/3].
+     */
+    randomResizedCrop: z
+      .object({ scale: cropRange(1), ratio: cropRange(Infinity) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -58,7 +74,7 @@ const model = z
     }),
     options: z
       .object({
-        init: z.enum(['pytorch', 'glorot']).default('pytorch'),
+        init: z.enum(INIT_MODES).default('pytorch'),
         /** null: from the dataset. */
         numClasses: posInt().nullable().default(null),
         /** [height, width, channels]; null: from the dataset. */
@@ -69,6 +85,11 @@ const model = z
   })
   .strict();
 
+/** How often a cosine schedule moves: once per epoch (PyTorch's CosineAnnealingLR) or every iteration. */
+export const COSINE_STEPS = ['epoch', 'iteration'] as const;
+/** One of {@link COSINE_STEPS}. */
+export type CosineStep = (typeof COSINE_STEPS)[number];
+
 const schedule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant'), warmupEpochs: z.number().int().min(0).default(0) }).strict(),
   z
@@ -78,6 +99,12 @@ const schedule = z.discriminatedUnion('kind', [
       /** Epochs of the half cosine period; null: the run's epochs (the reference recipe). */
       tMax: posInt().nullable().default(null),
       etaMin: num().min(0).default(0),
+      /**
+       * Left out or `epoch`: stepped once per epoch, warm-up scaling it per iteration. `iteration`:
+       * stepped every iteration, the cosine starting after the warm-up and reaching etaMin on the
+       * last iteration of tMax (the authors' ImageNet schedule).
+       */
+      per: z.enum(COSINE_STEPS).optional(),
     })
     .strict(),
   z
@@ -118,7 +145,21 @@ export const experimentConfigSchema = z
     evalEvery: posInt().default(1),
     /** Gradient statistics to gradstats.jsonl every n optimizer steps; null: none. */
     gradStats: gradStats.nullable().default(null),
+    /**
+     * A line of steps.jsonl every n optimizer steps (loss, learning rate, step time, and with
+     * gradStats the per-layer gradient norms); null: none. Observed only: not part of the run id.
+     */
+    stepMetrics: z
+      .object({ every: posInt().default(10) })
+      .strict()
+      .nullable()
+      .default({ every: 10 }),
     backend: z.enum(CONFIG_BACKENDS).default('auto'),
+    /**
+     * Threads the wasm backend trains with; absent: GAF_THREADS, else every core. Results do not
+     * depend on it (bit-identical), so it is not part of the run id.
+     */
+    threads: posInt().optional(),
     /** Folder that receives the run folder `<outDir>/<runId>/`. */
     outDir: z.string().min(1).default('runs'),
     /** `last`: keep only checkpoints/last; `all`: also checkpoints/epoch-NNNN after every epoch. */
@@ -134,6 +175,13 @@ export const experimentConfigSchema = z
         message: `no augmentation is defined for ${c.dataset.name}; allowed values: false or null`,
       });
     }
+    if (c.dataset.name !== 'imagenet' && c.dataset.randomResizedCrop !== undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['dataset', 'randomResizedCrop'],
+        message: 'only ImageNet trains on random resized crops; leave it out',
+      });
+    }
     if (c.dataset.name !== 'imagenet' && c.dataset.imageSize !== null) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -146,6 +194,13 @@ export const experimentConfigSchema = z
         code: z.ZodIssueCode.custom,
         path: ['schedule', 'warmupEpochs'],
         message: `${c.schedule.warmupEpochs} is more than epochs (${c.epochs}); allowed: 0..${c.epochs}`,
+      });
+    }
+    if (c.schedule.kind === 'cosine' && c.schedule.per === 'iteration' && (c.schedule.tMax ?? c.epochs) < c.schedule.warmupEpochs) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['schedule', 'tMax'],
+        message: `a per-iteration cosine starts after the warm-up: tMax (${c.schedule.tMax}) must be >= warmupEpochs (${c.schedule.warmupEpochs})`,
       });
     }
     if (c.schedule.kind === 'step') {

@@ -1,6 +1,7 @@
 /**
  * The model zoo: CIFAR architectures of the reference, He et al.'s CIFAR ResNets, a small
- * CNN for Fashion-MNIST and the standard ImageNet ResNets, all as tf.LayersModel.
+ * CNN for Fashion-MNIST, the standard ImageNet ResNets and the SE-ResNets the GAF authors
+ * trained on ImageNet, all as tf.LayersModel.
  * @module
  */
 export { createModel, listModels, modelNames, closestModelName, normalizeModelName } from './registry';

@@ -31,8 +31,14 @@ export type Sym = tf.SymbolicTensor;
  * - `'pytorch'` (default): PyTorch's defaults (conv/linear weight and bias uniform in
  *   ±1/sqrt(fanIn); BN gamma 1, beta 0).
  * - `'glorot'`: tfjs defaults (glorot-uniform kernels, zero biases).
+ * - `'torchvision'`: torchvision's ResNet init: convolution weights normal with standard
+ *   deviation sqrt(2 / fanOut), fanOut = k*k*filters (kaiming_normal, mode fan_out, ReLU);
+ *   everything else as `'pytorch'`.
  */
-export type InitMode = 'pytorch' | 'glorot';
+export type InitMode = (typeof INIT_MODES)[number];
+
+/** The {@link InitMode}s, default first. */
+export const INIT_MODES = ['pytorch', 'glorot', 'torchvision'] as const;
 
 /** tfjs does not export its Initializer class type by name. */
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -94,11 +100,17 @@ export class NetBuilder {
   }
 
   private kernelInit(fanIn: number): Initializer {
-    return this.init === 'pytorch' ? this.uniform(fanIn) : tf.initializers.glorotUniform({ seed: this.nextSeed() });
+    return this.init === 'glorot' ? tf.initializers.glorotUniform({ seed: this.nextSeed() }) : this.uniform(fanIn);
+  }
+
+  /** A convolution's kernel: as {@link kernelInit}, or torchvision's kaiming_normal (fan_out). */
+  private convKernelInit(fanIn: number, fanOut: number): Initializer {
+    if (this.init !== 'torchvision') return this.kernelInit(fanIn);
+    return tf.initializers.randomNormal({ mean: 0, stddev: Math.sqrt(2 / fanOut), seed: this.nextSeed() });
   }
 
   private biasInit(fanIn: number): Initializer {
-    return this.init === 'pytorch' ? this.uniform(fanIn) : tf.initializers.zeros();
+    return this.init === 'glorot' ? tf.initializers.zeros() : this.uniform(fanIn);
   }
 
   /** Symmetric zero padding of height and width (PyTorch `padding=p`). */
@@ -131,6 +143,8 @@ export class NetBuilder {
       throw new Error(`conv ${spec.name ?? ''}: groups=${groups} must divide in=${cin} and out=${filters}`);
     }
     const fanIn = (cin / groups) * kernel * kernel;
+    // PyTorch's fan_out of a [filters, cin/groups, k, k] weight, whatever the groups.
+    const fanOut = filters * kernel * kernel;
     // 'same' equals PyTorch's symmetric padding only for stride 1 and p = (k-1)/2.
     const sameOk = stride === 1 && kernel % 2 === 1 && padding === (kernel - 1) / 2;
     let input = x;
@@ -151,7 +165,7 @@ export class NetBuilder {
         .conv2d({
           ...common,
           filters,
-          kernelInitializer: this.kernelInit(fanIn),
+          kernelInitializer: this.convKernelInit(fanIn, fanOut),
           biasInitializer: useBias ? this.biasInit(fanIn) : undefined,
         })
         .apply(input) as Sym;
@@ -161,7 +175,7 @@ export class NetBuilder {
         .depthwiseConv2d({
           ...common,
           depthMultiplier: 1,
-          depthwiseInitializer: this.kernelInit(fanIn),
+          depthwiseInitializer: this.convKernelInit(fanIn, fanOut),
           biasInitializer: useBias ? this.biasInit(fanIn) : undefined,
         })
         .apply(input) as Sym;
@@ -170,7 +184,7 @@ export class NetBuilder {
       ...common,
       filters,
       groups,
-      kernelInitializer: this.kernelInit(fanIn),
+      kernelInitializer: this.convKernelInit(fanIn, fanOut),
       biasInitializer: useBias ? this.biasInit(fanIn) : undefined,
     }).apply(input) as Sym;
   }

@@ -15,7 +15,7 @@ import { buildDpn, DPN26 } from './dpn';
 import { buildEfficientNetB0 } from './efficientnet';
 import { buildGoogLeNet } from './googlenet';
 import { buildImageNetResNet } from './imagenet-resnet';
-import { BuildOptions, InitMode } from './layers';
+import { BuildOptions, INIT_MODES, InitMode } from './layers';
 import { buildLeNet } from './lenet';
 import { buildMobileNet } from './mobilenet';
 import { buildMobileNetV2 } from './mobilenetv2';
@@ -24,6 +24,7 @@ import { buildRegNet, REGNETX_200MF } from './regnet';
 import { buildResNet, ResNetDepth } from './resnet';
 import { buildResNeXt29 } from './resnext';
 import { buildSENet18 } from './senet';
+import { buildSeResNet } from './se-resnet';
 import { buildShuffleNetV2 } from './shufflenetv2';
 import { buildSmallCnn } from './small-cnn';
 import { buildVgg, VggDepth } from './vgg';
@@ -34,7 +35,7 @@ export interface CreateModelOptions {
   numClasses?: number;
   /** Input [height, width, channels]. Default: the model's ([32,32,3]; [28,28,1] for smallcnn; [224,224,3] for ImageNet ResNets). */
   inputShape?: [number, number, number];
-  /** `'pytorch'` (default; PyTorch's default init) or `'glorot'` (tfjs defaults). */
+  /** `'pytorch'` (default; PyTorch's default init), `'glorot'` (tfjs defaults) or `'torchvision'` (its ResNet init); see {@link InitMode}. */
   init?: InitMode;
   /** Seed for reproducible weight initialisation. Default: unseeded. */
   seed?: number;
@@ -117,6 +118,14 @@ const ENTRIES: ModelEntry[] = [
     'ShuffleNetV2 net_size 0.5 (48/96/192 channels, 1024-wide head), the size the GAF scripts train',
     (o) => buildShuffleNetV2(0.5, o),
   ),
+  cifar(
+    'ShuffleNetV2_head24',
+    'shufflenetv2',
+    148042,
+    150292,
+    "ShuffleNetV2 net_size 0.5 with the 24-channel head conv of the GAF authors' CIFAR-100 model file",
+    (o) => buildShuffleNetV2(0.5, o, 24, 'ShuffleNetV2_head24'),
+  ),
   cifar('EfficientNetB0', 'efficientnet', 3598598, 3627488, 'EfficientNet-B0 MBConv+SE, swish, no 1280 head conv', buildEfficientNetB0),
   cifar('RegNetX_200MF', 'regnet', 2321946, 2355156, 'RegNetX-200MF (group width 8), stride-1 stem', (o) =>
     buildRegNet(REGNETX_200MF, o, 'RegNetX_200MF'),
@@ -155,6 +164,16 @@ const ENTRIES: ModelEntry[] = [
     build: (o) => buildImageNetResNet(18, o),
   },
   {
+    name: 'imagenet_resnet34',
+    family: 'imagenet-resnet',
+    params10: 21289802,
+    params100: 21335972,
+    description: 'torchvision ResNet-34 for ImageNet (7x7/2 stem + maxpool); 21,797,672 params with 1000 classes',
+    inputShape: [224, 224, 3],
+    numClasses: 1000,
+    build: (o) => buildImageNetResNet(34, o),
+  },
+  {
     name: 'imagenet_resnet50',
     family: 'imagenet-resnet',
     params10: 23528522,
@@ -163,6 +182,28 @@ const ENTRIES: ModelEntry[] = [
     inputShape: [224, 224, 3],
     numClasses: 1000,
     build: (o) => buildImageNetResNet(50, o),
+  },
+  {
+    name: 'imagenet_se_resnet18',
+    family: 'se-resnet',
+    params10: 11270722,
+    params100: 11316892,
+    description:
+      'SE-ResNet-18 for ImageNet (torchvision ResNet-18 body, squeeze-excitation r=16 per block); 11,778,592 params with 1000 classes',
+    inputShape: [224, 224, 3],
+    numClasses: 1000,
+    build: (o) => buildSeResNet(18, o),
+  },
+  {
+    name: 'imagenet_se_resnet50',
+    family: 'se-resnet',
+    params10: 26059514,
+    params100: 26243924,
+    description:
+      'SE-ResNet-50 for ImageNet (torchvision ResNet-50 body, squeeze-excitation r=16 per block); 28,088,024 params with 1000 classes',
+    inputShape: [224, 224, 3],
+    numClasses: 1000,
+    build: (o) => buildSeResNet(50, o),
   },
 ];
 
@@ -264,8 +305,10 @@ function resolveOptions(entry: ModelEntry, options: CreateModelOptions): BuildOp
     );
   }
   const init = options.init ?? 'pytorch';
-  if (init !== 'pytorch' && init !== 'glorot') {
-    throw new Error(`createModel("${entry.name}"): init must be "pytorch" or "glorot", got ${JSON.stringify(init)}`);
+  if (!(INIT_MODES as readonly string[]).includes(init)) {
+    throw new Error(
+      `createModel("${entry.name}"): init must be one of ${INIT_MODES.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(init)}`,
+    );
   }
   if (options.seed !== undefined && !Number.isFinite(options.seed)) {
     throw new Error(`createModel("${entry.name}"): seed must be a finite number, got ${String(options.seed)}`);

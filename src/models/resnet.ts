@@ -26,22 +26,37 @@ function shortcut(b: NetBuilder, x: Sym, outPlanes: number, stride: number, name
   return b.convBn(x, { filters: outPlanes, kernel: 1, stride, name: `${name}_shortcut` });
 }
 
+/** What a block does to its residual branch just before the addition (e.g. squeeze-excitation). */
+export type BranchHook = (b: NetBuilder, branch: Sym, name: string) => Sym;
+
+const noHook: BranchHook = (_b, branch) => branch;
+
+/** conv3x3-BN-ReLU-conv3x3-BN, `hook`, plus shortcut, ReLU. */
+export function makeBasicBlock(hook: BranchHook = noHook): ResidualBlock {
+  return (b, x, planes, stride, name) => {
+    let out = b.convBnRelu(x, { filters: planes, kernel: 3, stride, padding: 1, name: `${name}_conv1` });
+    out = hook(b, b.convBn(out, { filters: planes, kernel: 3, padding: 1, name: `${name}_conv2` }), name);
+    const sum = b.add([out, shortcut(b, x, planes, stride, name)], `${name}_add`);
+    return b.relu(sum, `${name}_out`);
+  };
+}
+
+/** conv1x1-BN-ReLU-conv3x3(stride)-BN-ReLU-conv1x1(4x)-BN, `hook`, plus shortcut, ReLU. */
+export function makeBottleneckBlock(hook: BranchHook = noHook): ResidualBlock {
+  return (b, x, planes, stride, name) => {
+    let out = b.convBnRelu(x, { filters: planes, kernel: 1, name: `${name}_conv1` });
+    out = b.convBnRelu(out, { filters: planes, kernel: 3, stride, padding: 1, name: `${name}_conv2` });
+    out = hook(b, b.convBn(out, { filters: 4 * planes, kernel: 1, name: `${name}_conv3` }), name);
+    const sum = b.add([out, shortcut(b, x, 4 * planes, stride, name)], `${name}_add`);
+    return b.relu(sum, `${name}_out`);
+  };
+}
+
 /** conv3x3-BN-ReLU-conv3x3-BN, plus shortcut, ReLU. */
-export const basicBlock: ResidualBlock = (b, x, planes, stride, name) => {
-  let out = b.convBnRelu(x, { filters: planes, kernel: 3, stride, padding: 1, name: `${name}_conv1` });
-  out = b.convBn(out, { filters: planes, kernel: 3, padding: 1, name: `${name}_conv2` });
-  const sum = b.add([out, shortcut(b, x, planes, stride, name)], `${name}_add`);
-  return b.relu(sum, `${name}_out`);
-};
+export const basicBlock: ResidualBlock = makeBasicBlock();
 
 /** conv1x1-BN-ReLU-conv3x3(stride)-BN-ReLU-conv1x1(4x)-BN, plus shortcut, ReLU. */
-export const bottleneckBlock: ResidualBlock = (b, x, planes, stride, name) => {
-  let out = b.convBnRelu(x, { filters: planes, kernel: 1, name: `${name}_conv1` });
-  out = b.convBnRelu(out, { filters: planes, kernel: 3, stride, padding: 1, name: `${name}_conv2` });
-  out = b.convBn(out, { filters: 4 * planes, kernel: 1, name: `${name}_conv3` });
-  const sum = b.add([out, shortcut(b, x, 4 * planes, stride, name)], `${name}_add`);
-  return b.relu(sum, `${name}_out`);
-};
+export const bottleneckBlock: ResidualBlock = makeBottleneckBlock();
 
 export const BASIC: BlockKind = { block: basicBlock, expansion: 1 };
 export const BOTTLENECK: BlockKind = { block: bottleneckBlock, expansion: 4 };

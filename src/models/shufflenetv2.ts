@@ -8,8 +8,9 @@
  * The reference hard-codes 10 classes; here the head follows numClasses.
  * The GAF authors' training scripts build `ShuffleNetV2(net_size=0.5)`, so the registry's
  * `ShuffleNetV2` is that size. Their CIFAR-100 copy of the file also narrows the head conv
- * from 1024 to 24 channels for sizes 0.5, 1 and 1.5 (an edit of theirs, not kuangliu's);
- * this module keeps the 1024-wide head for both datasets.
+ * from 1024 to 24 channels for sizes 0.5, 1 and 1.5 (an edit of theirs, not kuangliu's):
+ * the registry's `ShuffleNetV2_head24` is that model (`headChannels` 24), `ShuffleNetV2` keeps
+ * the 1024-wide head.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -60,8 +61,16 @@ function downUnit(b: NetBuilder, x: Sym, outChannels: number, name: string): Sym
   return channelShuffle(b.concat([left, right], `${name}_cat`), 2, `${name}_shuffle`);
 }
 
-/** Builds ShuffleNetV2 of the given width (the reference's training script uses 1). */
-export function buildShuffleNetV2(size: ShuffleNetV2Size, opts: BuildOptions): tf.LayersModel {
+/**
+ * Builds ShuffleNetV2 of the given width (the GAF scripts use 0.5), with a head conv of
+ * `headChannels` (default: the width's own, 1024 for 0.5).
+ */
+export function buildShuffleNetV2(
+  size: ShuffleNetV2Size,
+  opts: BuildOptions,
+  headChannels: number = SHUFFLENETV2_CONFIGS[size].outChannels[3],
+  name = 'ShuffleNetV2',
+): tf.LayersModel {
   const cfg = SHUFFLENETV2_CONFIGS[size];
   const b = new NetBuilder(opts);
   const input = tf.input({ shape: opts.inputShape, name: 'input' });
@@ -70,8 +79,8 @@ export function buildShuffleNetV2(size: ShuffleNetV2Size, opts: BuildOptions): t
     x = downUnit(b, x, cfg.outChannels[stage], `layer${stage + 1}_down`);
     for (let i = 0; i < n; i++) x = basicUnit(b, x, `layer${stage + 1}_${i}`);
   });
-  x = b.convBnRelu(x, { filters: cfg.outChannels[3], kernel: 1, name: 'conv2' });
+  x = b.convBnRelu(x, { filters: headChannels, kernel: 1, name: 'conv2' });
   x = b.globalAvgPool(x, 'avgpool');
   x = b.dense(x, opts.numClasses, 'linear');
-  return tf.model({ inputs: input, outputs: x, name: 'ShuffleNetV2' });
+  return tf.model({ inputs: input, outputs: x, name });
 }

@@ -9,6 +9,10 @@ export interface GradientSummary {
   maxAbs: number;
   /** Fraction of entries with |g| < tinyThreshold, in [0, 1]. */
   tinyFraction: number;
+  /** Fraction of entries with |g| < knee (raw gradient, only when observed with a `knee`). */
+  belowKnee?: number;
+  /** Fraction of entries with |g| > knee (raw gradient, only when observed with a `knee`). */
+  aboveKnee?: number;
 }
 
 /** What the observer reports for one variable at one step. */
@@ -36,6 +40,11 @@ export interface ObserveOptions {
   tinyThreshold?: number;
   /** Called once per observed step with one record per variable updated in that step. */
   onStats: (stats: GradientStats[]) => void;
+  /**
+   * Also count the raw gradient's entries below and above this magnitude (`raw.belowKnee`,
+   * `raw.aboveKnee`): given the GAF's knee, the components it enlarges and restricts.
+   */
+  knee?: number;
 }
 
 /**
@@ -45,16 +54,25 @@ export interface ObserveOptions {
 export const DEFAULT_TINY_THRESHOLD = 1e-3;
 
 const PER_TENSOR = 3;
+/** Values of a raw gradient's summary when a knee is counted too. */
+const PER_TENSOR_KNEE = 5;
 
-function summaryTensor(g: tf.Tensor, threshold: number): tf.Tensor1D {
+function summaryTensor(g: tf.Tensor, threshold: number, knee?: number): tf.Tensor1D {
   return tf.tidy(() => {
     const a = tf.abs(g);
-    return tf.stack([tf.sqrt(tf.sum(tf.square(g))), tf.max(a), tf.mean(tf.cast(tf.less(a, threshold), 'float32'))]) as tf.Tensor1D;
+    const parts = [tf.sqrt(tf.sum(tf.square(g))), tf.max(a), tf.mean(tf.cast(tf.less(a, threshold), 'float32'))];
+    if (knee !== undefined) parts.push(tf.mean(tf.cast(tf.less(a, knee), 'float32')), tf.mean(tf.cast(tf.greater(a, knee), 'float32')));
+    return tf.stack(parts) as tf.Tensor1D;
   });
 }
 
-function summaryAt(values: Float32Array | Int32Array | Uint8Array, at: number): GradientSummary {
-  return { l2: values[at]!, maxAbs: values[at + 1]!, tinyFraction: values[at + 2]! };
+function summaryAt(values: Float32Array | Int32Array | Uint8Array, at: number, withKnee = false): GradientSummary {
+  const s: GradientSummary = { l2: values[at]!, maxAbs: values[at + 1]!, tinyFraction: values[at + 2]! };
+  if (withKnee) {
+    s.belowKnee = values[at + 3]!;
+    s.aboveKnee = values[at + 4]!;
+  }
+  return s;
 }
 
 /** Collects the statistics of one step and reads them back with a single `dataSync`. */
@@ -68,6 +86,7 @@ export class StepCollector {
     private readonly step: number,
     private readonly threshold: number,
     private readonly onStats: (stats: GradientStats[]) => void,
+    private readonly knee?: number,
   ) {}
 
   /** Records one variable; `activated` null means "no GAF: same as raw". */
@@ -75,7 +94,7 @@ export class StepCollector {
     this.names.push(variable);
     this.sizes.push(raw.size);
     this.sameAsRaw.push(activated === null);
-    this.parts.push(tf.keep(summaryTensor(raw, this.threshold)));
+    this.parts.push(tf.keep(summaryTensor(raw, this.threshold, this.knee)));
     if (activated !== null) this.parts.push(tf.keep(summaryTensor(activated, this.threshold)));
   }
 
@@ -100,9 +119,9 @@ export class StepCollector {
     const stats: GradientStats[] = [];
     let at = 0;
     this.names.forEach((variable, i) => {
-      const raw = summaryAt(values, at);
-      at += PER_TENSOR;
-      let activated = raw;
+      const raw = summaryAt(values, at, this.knee !== undefined);
+      at += this.knee !== undefined ? PER_TENSOR_KNEE : PER_TENSOR;
+      let activated: GradientSummary = { l2: raw.l2, maxAbs: raw.maxAbs, tinyFraction: raw.tinyFraction };
       if (!this.sameAsRaw[i]) {
         activated = summaryAt(values, at);
         at += PER_TENSOR;
@@ -118,7 +137,7 @@ export class StepCollector {
  * optimizer asks `collectorFor` once per step and gets null: no tensors, no reads.
  */
 export class ObservationHub {
-  private active: { every: number; threshold: number; onStats: (s: GradientStats[]) => void } | null = null;
+  private active: { every: number; threshold: number; onStats: (s: GradientStats[]) => void; knee?: number } | null = null;
 
   /** Starts observing (replacing any earlier observer); returns the function that stops it. */
   observe(where: string, opts: ObserveOptions): () => void {
@@ -131,7 +150,8 @@ export class ObservationHub {
       min: 0,
       minOpen: true,
     });
-    const entry = { every, threshold, onStats: opts.onStats };
+    const knee = opts.knee === undefined ? undefined : checkNumber(`${where}.observeGradients`, 'knee', opts.knee, { min: 0 });
+    const entry = { every, threshold, onStats: opts.onStats, knee };
     this.active = entry;
     return () => {
       if (this.active === entry) this.active = null;
@@ -142,6 +162,6 @@ export class ObservationHub {
   collectorFor(step: number): StepCollector | null {
     const a = this.active;
     if (a === null || (step - 1) % a.every !== 0) return null;
-    return new StepCollector(step, a.threshold, a.onStats);
+    return new StepCollector(step, a.threshold, a.onStats, a.knee);
   }
 }

@@ -4,6 +4,7 @@ import { numberField } from './fields';
 import { GafOptimizer } from './gaf-optimizer';
 import type { Recipe } from './recipes';
 import { ADAPTIVE_SGD_FIELDS, resolveAdaptiveSgd, resolveSgd, type GafPlacement } from './sgd-recipe';
+import type { WeightDecayTarget } from './transforms/index';
 import { checkKnownKeys } from './validate';
 
 /** Names of the optimizers in the authors' PyTorch code that {@link fromReference} rebuilds. */
@@ -35,6 +36,11 @@ export interface ReferenceOptions {
   nesterov?: boolean;
   /** L2 weight decay, default 0 (the reference's CIFAR runs passed 5e-4). */
   weightDecay?: number;
+  /**
+   * SGD variants: which variables the decay acts on, default `'all'`; `'kernels'` (conv and
+   * linear weights only) is the authors' ImageNet script without `--wd-all`.
+   */
+  weightDecayOn?: WeightDecayTarget;
   /** GAF output scale: default 0.3 for SGD variants, 0.1 for Adam_atan. */
   alpha?: number;
   /** GAF input scale: default 4.5 for SGD variants, 15 for Adam_atan. */
@@ -64,7 +70,7 @@ export const REFERENCE_FIELDS = {
   epsilon: ADAM_FIELDS.epsilon,
 };
 
-const SGD_KEYS = ['learningRate', 'momentum', 'dampening', 'nesterov', 'weightDecay'];
+const SGD_KEYS = ['learningRate', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'weightDecayOn'];
 const GAF_KEYS = ['alpha', 'beta'];
 
 /** The GAF each fixed-GAF SGD variant applies, and where. */

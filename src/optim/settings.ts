@@ -15,6 +15,7 @@ import { GafOptimizer } from './gaf-optimizer';
 import { recipeToConfig, type Recipe } from './recipes';
 import { REFERENCE_FIELDS, REFERENCE_OPTIMIZERS, resolveReference } from './reference';
 import { RMSPROP_FIELDS, resolveRmsprop } from './rmsprop-recipe';
+import { WEIGHT_DECAY_TARGETS } from './transforms/index';
 import { ADAPTIVE_SGD_FIELDS, GAF_PLACEMENTS, resolveAdaptiveSgd, resolveSgd, SGD_FIELDS } from './sgd-recipe';
 
 /** Optimizer families a config's `optimizer.name` can be. */
@@ -46,12 +47,18 @@ export const clipSettingsSchema = z
  */
 export const controlSettingsSchema = z.object({ kind: z.enum(CONTROL_KINDS), of: gafSettingsSchema }).strict();
 
+/**
+ * The SGD families' `weightDecayOn` (see `WEIGHT_DECAY_TARGETS`); left out: all variables, with
+ * nothing added to the resolved config, so configs written before it keep their run ids.
+ */
+const weightDecayOnField = { weightDecayOn: z.enum(WEIGHT_DECAY_TARGETS).optional() };
+
 /** The zod schema of a config's `optimizer` section. */
 export const optimizerSettingsSchema = z.discriminatedUnion('name', [
   z
     .object({
       name: z.literal('sgd'),
-      options: z.object(zodFields(SGD_FIELDS)).strict(),
+      options: z.object(zodFields(SGD_FIELDS)).extend(weightDecayOnField).strict(),
       gaf: gafSettingsSchema.nullable().default(null),
       placement: z.enum(GAF_PLACEMENTS as readonly ['gradient', 'update']).default('gradient'),
       clip: clipSettingsSchema,
@@ -61,7 +68,7 @@ export const optimizerSettingsSchema = z.discriminatedUnion('name', [
   z
     .object({
       name: z.literal('sgdAdaptiveGaf'),
-      options: z.object(zodFields(ADAPTIVE_SGD_FIELDS)).strict(),
+      options: z.object(zodFields(ADAPTIVE_SGD_FIELDS)).extend(weightDecayOnField).strict(),
       gaf: z.null({ message: 'sgdAdaptiveGaf computes its own atan GAF from shrink and gamma: leave gaf out' }).default(null),
       placement: z.literal('update').default('update'),
       clip: clipSettingsSchema,
@@ -90,7 +97,7 @@ export const optimizerSettingsSchema = z.discriminatedUnion('name', [
       name: z.literal('reference'),
       /** The class name in the authors' code; which options it takes is checked when resolving. */
       variant: z.enum(REFERENCE_OPTIMIZERS),
-      options: z.object(zodFields(REFERENCE_FIELDS, true)).strict().default({}),
+      options: z.object(zodFields(REFERENCE_FIELDS, true)).extend(weightDecayOnField).strict().default({}),
     })
     .strict(),
 ]);

@@ -1,7 +1,16 @@
 import type { Gaf } from '../gaf/gaf';
 import { checkClip, type GradientClip } from './clip';
 import type { Transform } from './transform';
-import { activate, adaptiveAtan, addWeightDecay, scaledSign, scaleByLearningRate, trace } from './transforms/index';
+import {
+  activate,
+  adaptiveAtan,
+  addWeightDecay,
+  scaledSign,
+  scaleByLearningRate,
+  trace,
+  WEIGHT_DECAY_TARGETS,
+  type WeightDecayTarget,
+} from './transforms/index';
 import { booleanField, numberField, readBoolean, readNumber } from './fields';
 import { checkGaf, checkKnownKeys, checkNumber, checkOneOf, fail, LEARNING_RATE_HINT } from './validate';
 
@@ -26,6 +35,11 @@ export interface MomentumOptions {
   nesterov?: boolean;
   /** L2 weight decay wd >= 0 (default 0): `wd * p` is added to the update. */
   weightDecay?: number;
+  /**
+   * Which variables `weightDecay` acts on (default `'all'`); `'kernels'`: only convolution and
+   * linear weights (see `isKernelVariable`), as the authors' ImageNet script does.
+   */
+  weightDecayOn?: WeightDecayTarget;
   /** Gradient clipping on the raw gradient (default none); see {@link GradientClip}. */
   clip?: GradientClip | null;
 }
@@ -64,6 +78,8 @@ export interface MomentumRecipe {
   dampening: number;
   nesterov: boolean;
   weightDecay: number;
+  /** `'kernels'` when decay skips all but conv/linear weights; absent (not undefined) for all, so older settings keep their form. */
+  weightDecayOn?: 'kernels';
   clip: GradientClip | null;
 }
 
@@ -110,9 +126,9 @@ export const ADAPTIVE_SGD_FIELDS = {
 };
 
 /** Option names accepted by {@link sgd}. */
-export const SGD_KEYS: readonly string[] = [...Object.keys(SGD_FIELDS), 'clip', 'gaf', 'gafPlacement', 'signScale'];
+export const SGD_KEYS: readonly string[] = [...Object.keys(SGD_FIELDS), 'weightDecayOn', 'clip', 'gaf', 'gafPlacement', 'signScale'];
 /** Option names accepted by {@link sgdAdaptiveGaf}. */
-export const ADAPTIVE_SGD_KEYS: readonly string[] = [...Object.keys(ADAPTIVE_SGD_FIELDS), 'clip'];
+export const ADAPTIVE_SGD_KEYS: readonly string[] = [...Object.keys(ADAPTIVE_SGD_FIELDS), 'weightDecayOn', 'clip'];
 
 function resolveMomentum(where: string, o: MomentumOptions): MomentumRecipe {
   const f = MOMENTUM_FIELDS;
@@ -129,7 +145,8 @@ function resolveMomentum(where: string, o: MomentumOptions): MomentumRecipe {
       'Set momentum (e.g. 0.9) and dampening 0, or nesterov: false.',
     );
   }
-  return { momentum, dampening, nesterov, weightDecay, clip: checkClip(where, o.clip) };
+  const on = checkOneOf(where, 'weightDecayOn', o.weightDecayOn ?? 'all', WEIGHT_DECAY_TARGETS);
+  return { momentum, dampening, nesterov, weightDecay, ...(on === 'kernels' ? { weightDecayOn: on } : {}), clip: checkClip(where, o.clip) };
 }
 
 /** Validates {@link SgdOptions}; returns the learning rate and the resolved recipe. */
@@ -173,7 +190,7 @@ export function resolveAdaptiveSgd(
 
 function momentumStages(r: MomentumRecipe): { decay: Transform[]; momentum: Transform[] } {
   return {
-    decay: r.weightDecay !== 0 ? [addWeightDecay(r.weightDecay)] : [],
+    decay: r.weightDecay !== 0 ? [addWeightDecay(r.weightDecay, r.weightDecayOn ?? 'all')] : [],
     momentum: r.momentum !== 0 ? [trace(r)] : [],
   };
 }

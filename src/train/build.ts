@@ -5,10 +5,10 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { createModel } from '../models/registry';
-import { cifarEvalTransform, cifarTrainTransform } from '../data/augment';
+import { cifarEvalTransform, cifarTrainTransform, normalize } from '../data/augment';
 import { loadCifar10, loadCifar100 } from '../data/cifar';
 import { ArrayDataset, DataLoader, splitValidation, stratifiedSubset, takeFirst, type ImageSource } from '../data/dataset';
-import { imagenetDataset } from '../data/imagefolder';
+import { IMAGENET_MEAN, IMAGENET_STD, imagenetDataset } from '../data/imagefolder';
 import { loadFashionMnist, loadMnist } from '../data/mnist';
 import type { ImageSet } from '../data/types';
 import type { ResolvedConfig } from '../config/index';
@@ -28,7 +28,7 @@ export function clearDataCache(): void {
 }
 
 function loadSplit(d: ResolvedConfig['dataset'], split: 'train' | 'test', limit: number | undefined): ImageSource {
-  const key = JSON.stringify([d.name, split, d.dataDir, limit, d.imageSize, d.augment]);
+  const key = JSON.stringify([d.name, split, d.dataDir, limit, d.imageSize, d.augment, d.randomResizedCrop]);
   const hit = cache.get(key);
   if (hit) return hit;
   const dataDir = d.dataDir ?? undefined;
@@ -53,6 +53,8 @@ function loadSplit(d: ResolvedConfig['dataset'], split: 'train' | 'test', limit:
         dataDir,
         size: d.imageSize ?? 224,
         train: split === 'train' && d.augment,
+        scale: d.randomResizedCrop?.scale,
+        ratio: d.randomResizedCrop?.ratio,
       });
       source = limit !== undefined ? takeFirst(all, limit) : all;
       break;
@@ -96,13 +98,15 @@ export function buildData(r: ResolvedConfig): RunData {
   const validation = split ? split.validation : null;
   const test = subsetOf(d, 'test');
   const cifar = d.name === 'cifar10' || d.name === 'cifar100' ? d.name : null;
+  // ImageNet crops and flips while decoding; what is left is the usual mean/std normalisation.
+  const imagenet = d.name === 'imagenet' ? normalize(IMAGENET_MEAN, IMAGENET_STD) : undefined;
   const trainLoader = new DataLoader(train, {
     batchSize: r.batchSize,
     seed: r.seed,
-    transform: cifar ? (d.augment ? cifarTrainTransform(cifar) : cifarEvalTransform(cifar)) : undefined,
+    transform: cifar ? (d.augment ? cifarTrainTransform(cifar) : cifarEvalTransform(cifar)) : imagenet,
   });
   const evalLoader = (set: ImageSource): DataLoader =>
-    new DataLoader(set, { batchSize: r.evalBatchSize, shuffle: false, transform: cifar ? cifarEvalTransform(cifar) : undefined });
+    new DataLoader(set, { batchSize: r.evalBatchSize, shuffle: false, transform: cifar ? cifarEvalTransform(cifar) : imagenet });
   return {
     train,
     validation,

@@ -8,7 +8,15 @@ export { trainEpoch, evaluate } from './classifier';
 export type { TrainEpochResult, TrainEpochOptions, EvalResult, BatchInfo } from './classifier';
 export { buildModel, buildData, clearDataCache } from './build';
 export type { RunData } from './build';
-export { constantSchedule, cosineSchedule, stepSchedule, linearWarmup, epochSchedule, learningRateAt } from './schedule';
+export {
+  constantSchedule,
+  cosineSchedule,
+  cosinePerIteration,
+  stepSchedule,
+  linearWarmup,
+  epochSchedule,
+  learningRateAt,
+} from './schedule';
 export type { EpochSchedule, ScheduleSettings } from './schedule';
 export {
   fileIO,

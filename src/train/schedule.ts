@@ -4,6 +4,7 @@
  * first epochs, as the reference's `WarmUpLR` does.
  * @module
  */
+import type { CosineStep } from '../config/schema';
 
 /** Learning rate of a 0-based epoch. */
 export type EpochSchedule = (epoch: number) => number;
@@ -35,18 +36,52 @@ export function stepSchedule(base: number, milestones: readonly number[], gamma:
 /**
  * Linear warm-up per iteration: during the first `warmupIterations` optimizer steps (0-based
  * `iteration`), the rate is `lr * (iteration + 1) / warmupIterations`, reaching `lr` on the last
- * warm-up step; afterwards `lr` unchanged. The reference's WarmUpLR gives `lr * iteration / W`
- * (its first step trains at rate 0); we start one step later so no step is wasted.
+ * warm-up step; afterwards `lr` unchanged. This is what the authors' scripts train with: their
+ * CIFAR WarmUpLR (`lr * last_epoch / W`) is stepped before each batch, so batch i runs at
+ * `lr * (i + 1) / W`, and their ImageNet scheduler computes `(i + 1) / N` within the epoch.
  */
 export function linearWarmup(lr: number, iteration: number, warmupIterations: number): number {
   if (warmupIterations <= 0 || iteration >= warmupIterations) return lr;
   return (lr * (iteration + 1)) / warmupIterations;
 }
 
+/**
+ * Cosine annealing stepped every iteration after a linear warm-up, as the authors' ImageNet
+ * script does: for a 0-based `iteration` t, with W warm-up and T total iterations,
+ * - t < W: `base * (t + 1) / W` (the warm-up of {@link linearWarmup});
+ * - t >= W: `etaMin + (base - etaMin) * (1 + cos(pi * (t + 1 - W) / (T - W))) / 2`.
+ * The cosine starts after the warm-up (it is not scaled by it, unlike the per-epoch cosine with
+ * warm-up) and reaches `etaMin` on the last iteration t = T - 1. Past T it goes on as the
+ * closed form does (back up, as PyTorch's CosineAnnealingLR would).
+ */
+export function cosinePerIteration(
+  base: number,
+  totalIterations: number,
+  warmupIterations: number,
+  etaMin = 0,
+): (iteration: number) => number {
+  if (!(totalIterations >= warmupIterations)) {
+    throw new Error(`cosinePerIteration: total iterations (${totalIterations}) must be >= warm-up iterations (${warmupIterations}).`);
+  }
+  return (t) => {
+    if (t < warmupIterations) return linearWarmup(base, t, warmupIterations);
+    // With no iterations left for the cosine (all warm-up), it has ended: etaMin.
+    const progress = totalIterations > warmupIterations ? (t + 1 - warmupIterations) / (totalIterations - warmupIterations) : 1;
+    return etaMin + ((base - etaMin) * (1 + Math.cos(Math.PI * progress))) / 2;
+  };
+}
+
 /** Settings of a schedule as the experiment config resolves them. */
 export type ScheduleSettings =
   | { kind: 'constant'; warmupEpochs: number }
-  | { kind: 'cosine'; warmupEpochs: number; tMax: number; etaMin: number }
+  | {
+      kind: 'cosine';
+      warmupEpochs: number;
+      tMax: number;
+      etaMin: number;
+      /** Absent or `'epoch'`: stepped per epoch; `'iteration'`: {@link cosinePerIteration}. */
+      per?: CosineStep;
+    }
   | { kind: 'step'; warmupEpochs: number; milestones: number[]; gamma: number };
 
 /** The epoch schedule of resolved settings, starting from `base`. */
@@ -63,9 +98,13 @@ export function epochSchedule(s: ScheduleSettings, base: number): EpochSchedule 
 
 /**
  * The learning rate of batch `batch` (0-based) of epoch `epoch` (0-based): the epoch schedule,
- * scaled by the linear warm-up over the first `warmupEpochs * batchesPerEpoch` iterations.
+ * scaled by the linear warm-up over the first `warmupEpochs * batchesPerEpoch` iterations; or,
+ * for a cosine with `per: 'iteration'`, {@link cosinePerIteration} over `tMax` epochs.
  */
 export function learningRateAt(s: ScheduleSettings, base: number, epoch: number, batch: number, batchesPerEpoch: number): number {
+  if (s.kind === 'cosine' && s.per === 'iteration') {
+    return cosinePerIteration(base, s.tMax * batchesPerEpoch, s.warmupEpochs * batchesPerEpoch, s.etaMin)(epoch * batchesPerEpoch + batch);
+  }
   const lr = epochSchedule(s, base)(epoch);
   return linearWarmup(lr, epoch * batchesPerEpoch + batch, s.warmupEpochs * batchesPerEpoch);
 }

@@ -1,4 +1,4 @@
-export { addWeightDecay } from './weight-decay';
+export { addWeightDecay, isKernelVariable, WEIGHT_DECAY_TARGETS, type WeightDecayTarget } from './weight-decay';
 export { trace, type TraceOptions } from './trace';
 export { activate } from './activate';
 export { adaptiveAtan } from './adaptive-atan';
