@@ -35,7 +35,7 @@ export { CONTROL_KINDS, controlEffect, controlLabel } from './optim/controls';
 export type { ControlKind, ControlEffect } from './optim/controls';
 
 // Models
-export { createModel, listModels, modelNames, countTrainableParams } from './models/index';
+export { createModel, listModels, modelNames, countTrainableParams, INIT_MODES } from './models/index';
 export type { CreateModelOptions, ModelInfo, InitMode } from './models/index';
 
 // Data
@@ -113,6 +113,7 @@ export {
   experimentConfigSchema,
   DATASET_NAMES,
   CONFIG_BACKENDS,
+  COSINE_STEPS,
   ConfigError,
   readConfigFile,
   parseConfig,
@@ -121,7 +122,7 @@ export {
   runDirOf,
   referenceCifarRecipe,
 } from './config/index';
-export type { ExperimentConfig, ExperimentConfigInput, ResolvedConfig, ConfigIssue, ReferenceRecipeOptions } from './config/index';
+export type { ExperimentConfig, ExperimentConfigInput, ResolvedConfig, ConfigIssue, ReferenceRecipeOptions, CosineStep } from './config/index';
 
 // Training
 export {
@@ -133,6 +134,7 @@ export {
   buildData,
   constantSchedule,
   cosineSchedule,
+  cosinePerIteration,
   stepSchedule,
   linearWarmup,
   epochSchedule,

@@ -4,6 +4,7 @@
  * trained on ImageNet, all as tf.LayersModel.
  * @module
  */
+export { INIT_MODES } from './layers';
 export { createModel, listModels, modelNames, closestModelName, normalizeModelName } from './registry';
 export type { CreateModelOptions, ModelInfo } from './registry';
 export { countTrainableParams } from './params';

@@ -8,6 +8,7 @@ export { withGaf, WithGafOptimizer } from './with-gaf';
 export { fromReference, REFERENCE_OPTIMIZERS } from './reference';
 export type { ReferenceOptimizerName, ReferenceOptions } from './reference';
 export { GAF_PLACEMENTS } from './sgd-recipe';
+export { WEIGHT_DECAY_TARGETS, isKernelVariable } from './transforms/index';
 export type { WeightDecayTarget } from './transforms/index';
 export type { GafPlacement, SgdOptions, AdaptiveSgdOptions, MomentumOptions, SgdRecipe, AdaptiveSgdRecipe } from './sgd-recipe';
 export type { AdamOptions, AdamRecipe } from './adam-recipe';
