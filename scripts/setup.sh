@@ -10,7 +10,12 @@
 #      in /usr/share/datasets/fashion-mnist/) and fonts-dejavu-core (text in rendered figures);
 #      without --main also Jupyter's headless executor (notebooks), the classic Jupyter Notebook
 #      server and Chromium (test/browser-notebook.test.ts: playwright-core drives
-#      /usr/bin/chromium and never downloads a browser of its own) and MathJax (offline HTML);
+#      /usr/bin/chromium and never downloads a browser of its own), MathJax (offline HTML) and
+#      Slurm with munge (test/slurm-sweep.test.ts runs a one-node cluster: scripts/slurm-local.sh);
+#      without --main also libvulkan1 and, in its own phase, Mesa's software Vulkan driver that the
+#      WebGPU tests run on without a GPU: mesa-vulkan-drivers 25 (Debian 12's 22.3 is rejected by
+#      Dawn), on Debian 12 from bookworm-backports (the suite is added to apt's sources when
+#      missing; only that package and the Mesa libraries it depends on come from there);
 #   3. npm ci (skip with SKIP_NPM_CI=1, e.g. when node_modules is in use by running work);
 #   4. Fashion-MNIST where apt did not install it (no apt-get, or SKIP_APT=1): `npm run build`,
 #      then `gaf-lab data download fashion-mnist` (into $GAF_DATA_DIR, else data/) unless
@@ -44,6 +49,8 @@ APT_NOTEBOOKS=(
   jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel # notebooks, headless
   jupyter-notebook chromium                                          # test/browser-notebook.test.ts
   libjs-mathjax                                                      # offline math in npm run notebooks:html
+  slurmctld slurmd slurm-client munge                                # test/slurm-sweep.test.ts
+  libvulkan1                                                         # the Vulkan loader WebGPU (Dawn) needs
 )
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -144,6 +151,34 @@ apt_packages() {
   ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# Mesa's software Vulkan driver (lavapipe), on which the WebGPU tests run where there is no GPU.
+webgpu_driver() {
+  have_apt || { say "no apt-get: the WebGPU tests need a Vulkan driver (environment.md, \"GPU routes\")"; return; }
+  local have
+  have="$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)"
+  if [[ -n "$have" ]] && dpkg --compare-versions "$have" ge 25; then
+    say "mesa-vulkan-drivers $have already installed"
+    return
+  fi
+  local sudo=() target=() codename
+  if [[ "${GAF_SETUP_UID:-$(id -u)}" != 0 ]]; then
+    command -v sudo >/dev/null || die "mesa-vulkan-drivers 25 is missing and installing it needs root (no sudo here); or run with --main"
+    sudo=(sudo)
+  fi
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+  if [[ "$codename" == bookworm ]]; then
+    if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      say "adding bookworm-backports to apt's sources (/etc/apt/sources.list.d/bookworm-backports.sources)"
+      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+        ${sudo[@]+"${sudo[@]}"} tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+    fi
+    target=(-t bookworm-backports)
+  fi
+  say "installing mesa-vulkan-drivers${target[*]:+ from bookworm-backports}"
+  ${sudo[@]+"${sudo[@]}"} apt-get update -qq
+  ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${target[@]+"${target[@]}"} mesa-vulkan-drivers
+}
+
 npm_ci() {
   if [[ "${SKIP_NPM_CI:-0}" == 1 ]]; then
     say "SKIP_NPM_CI=1: keeping the existing node_modules"
@@ -179,6 +214,7 @@ jupyter_kernel() {
 
 phase "node" check_node
 phase "apt packages" apt_packages
+((main_only)) || phase "webgpu driver" webgpu_driver
 phase "npm ci" npm_ci
 have_apt || phase "fashion-mnist" download_data
 ((main_only)) || phase "jupyter kernel" jupyter_kernel

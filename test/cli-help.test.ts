@@ -39,7 +39,7 @@ test('every subcommand is listed and prints its own usage with --help (exit 0)',
   const top = await run('--help');
   assert.equal(top.code, 0);
   const names = Object.keys(COMMANDS);
-  assert.deepEqual([...names].sort(), ['data', 'doctor', 'figures', 'results', 'resume', 'sweep', 'train']);
+  assert.deepEqual([...names].sort(), ['data', 'doctor', 'export', 'figures', 'results', 'resume', 'serve', 'sweep', 'train']);
   for (const name of names) {
     assert.match(top.out, new RegExp(`\\n  ${name}\\s+\\S`), `${name} in the command list`);
     const h = await run(name, '--help');
@@ -72,8 +72,12 @@ test('usage errors exit 2, name the problem and show the usage', async () => {
     [['results', path.join(tmp, 'absent')], /absent does not exist/],
     [['results', tmp, '--target', 'high'], /--target must be a number/],
     [['figures', 'runs'], /unexpected argument "runs"/],
+    [['serve', path.join(tmp, 'absent')], /absent does not exist/],
+    [['serve', tmp, '--port', '99999'], /--port must be an integer 0-65535, got "99999"/],
+    [['export', tmp], /--tensorboard OUT/],
+    [['export', tmp, '--tensorboard', path.join(tmp, 'tb')], /no runs under/],
     [['figures', '--runs', path.join(tmp, 'absent')], /--runs .*absent does not exist/],
-    [['data', 'check', '--datadir', tmp], /unknown option --datadir; options: --data-dir VALUE, --force\./],
+    [['data', 'check', '--datadir', tmp], /unknown option --datadir; options: --data-dir VALUE, --force, --seed VALUE\./],
     [['data', 'check', '--data-dir'], /--data-dir needs a value/],
     [['data', 'check', '--force'], /--force applies to data download only/],
     [['data', 'check', 'mnist'], /data check takes no dataset names/],
@@ -106,6 +110,8 @@ test('every subcommand refuses an option it does not know (exit 2, with its usag
     figures: [],
     data: ['check'],
     doctor: [],
+    serve: [tmp],
+    export: [tmp],
   };
   assert.deepEqual(Object.keys(positionals).sort(), Object.keys(COMMANDS).sort(), 'a case for every subcommand');
   for (const [name, args] of Object.entries(positionals)) {
@@ -244,6 +250,7 @@ function scriptCases(): Record<string, ScriptCase> {
     'bench.ts': ts('bench'),
     'bench-data.ts': ts('bench-data'),
     'bench-models.ts': ts('bench-models'),
+    'bench-serve.ts': ts('bench-serve'),
     'probe-wasm-training-kernels.ts': ts('probe-wasm-training-kernels'),
     'profile-step.ts': ts('profile-step'),
     'write-config-schemas.ts': ts('write-config-schemas'),
@@ -257,6 +264,7 @@ function scriptCases(): Record<string, ScriptCase> {
     'run-notebooks.sh': sh('run-notebooks.sh'),
     'setup-jupyter.sh': sh('setup-jupyter.sh'),
     'setup.sh': sh('setup.sh'),
+    'slurm-local.sh': sh('slurm-local.sh'),
   };
 }
 

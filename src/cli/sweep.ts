@@ -5,10 +5,19 @@ import { readManifest } from '../run-format/index';
 import { progressPrinter } from '../train/progress';
 import { readSweep, runSweep, runSweepWorker, sweepStatus, unfinishedRuns, type UnfinishedRun, type WorkerExit } from '../sweep/index';
 import { checkPositionals, intOption, parseCommandLine, UsageError } from './args';
+import {
+  SLURM_OPTIONS,
+  SWEEP_SLURM_USAGE,
+  sweepCancelCommand,
+  sweepSlurmSubmit,
+  sweepStatusCommand,
+  sweepTaskCommand,
+} from './sweep-slurm';
 import { configInputError, readConfigArg } from './train';
 
 export const SWEEP_USAGE = `gaf-lab sweep SWEEP_CONFIG [--workers N]
 gaf-lab sweep --join SWEEP_DIR
+${SWEEP_SLURM_USAGE.split('\n\n')[0]}
 
 The first form expands the sweep config (a base experiment config and a grid; see
 src/sweep/grid.ts) into the folder of its outDir and trains every run with N worker
@@ -28,7 +37,9 @@ to continue.
 
 exit code: 0 every run of the sweep completed or diverged (with --join: or is being trained by
            another live process), 1 a run failed or is not done, 2 bad command line or invalid
-           sweep config, 130 interrupted`;
+           sweep config, 130 interrupted
+
+${SWEEP_SLURM_USAGE.split('\n\n').slice(1).join('\n\n')}`;
 
 const pct = (v: number | null | undefined): string => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : '–');
 
@@ -100,7 +111,19 @@ function exitCode(runs: UnfinishedRun[], interrupted: boolean, joining: boolean)
 
 /** `gaf-lab sweep SWEEP_CONFIG [--workers N]` and `gaf-lab sweep --join SWEEP_DIR`. */
 export async function sweepCommand(argv: string[]): Promise<number> {
-  const args = parseCommandLine(argv, { workers: 'string', join: 'string' });
+  const sub = argv[0];
+  if (sub === 'status') return sweepStatusCommand(argv.slice(1));
+  if (sub === 'cancel') return sweepCancelCommand(argv.slice(1));
+  if (sub === 'task') return sweepTaskCommand(argv.slice(1));
+  const args = parseCommandLine(argv, { workers: 'string', join: 'string', slurm: 'boolean', ...SLURM_OPTIONS });
+  if (args.values.slurm) {
+    if (args.values.workers !== undefined || args.values.join !== undefined)
+      throw new UsageError('--slurm does not go with --workers or --join: Slurm runs one task per run.');
+    checkPositionals(args.positional, { min: 1, max: 1, what: 'the sweep config file (gaf-lab sweep SWEEP_CONFIG --slurm)' });
+    return sweepSlurmSubmit(args.positional[0]!, args.values);
+  }
+  const given = Object.keys(SLURM_OPTIONS).find((k) => (args.values as Record<string, unknown>)[k] !== undefined);
+  if (given !== undefined) throw new UsageError(`--${given} goes with --slurm (gaf-lab sweep SWEEP_CONFIG --slurm --${given} ...).`);
   const dir = args.values.join;
   if (dir !== undefined) {
     if (args.values.workers !== undefined) throw new UsageError('--workers does not go with --join: a joining process is one worker.');

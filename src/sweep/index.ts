@@ -3,7 +3,9 @@
  * them (`folder`, which describes the layout), run claims on the run lock (`locks`), the worker
  * loop (`worker`) and its process entry (`worker-main`), running N worker processes (`spawn`),
  * the runs not done yet (`unfinished`), the notebooks' entry (`session`), reduced sweeps for
- * smoke runs (`reduce`) and the data check before a sweep starts (`data`).
+ * smoke runs (`reduce`) and the data check before a sweep starts (`data`); on a Slurm cluster,
+ * one run by index as an array task (`task`), the batch script (`slurm-script`), submitting,
+ * cancelling and the status of its tasks (`slurm-submit`, `slurm-cancel`, `slurm-status`).
  * @packageDocumentation
  */
 export { sweepConfigSchema, parseSweepConfig, expandSweep } from './grid';
@@ -24,3 +26,12 @@ export { prepareSweepData } from './data';
 export type { SyntheticDataSpec, SweepDataRow } from './data';
 export { trainSweep, sweepEnded } from './session';
 export type { TrainSweepOptions, TrainSweepResult } from './session';
+export { runSweepTask } from './task';
+export type { SweepTaskOptions, SweepTaskOutcome } from './task';
+export { slurmScript, parseSlurmTime, arraySpec, checkSlurmOptions, SLURM_FILES, DEFAULT_SIGNAL_LEAD_S, taskLogFile } from './slurm-script';
+export type { SlurmOptions, SlurmPaths } from './slurm-script';
+export { submitSweepToSlurm, readSlurmJobs } from './slurm-submit';
+export type { SubmitSweepOptions, SlurmSubmission, SlurmJobRecord } from './slurm-submit';
+export { slurmSweepStatus } from './slurm-status';
+export type { SlurmSweepStatus, SlurmRunRow, SlurmTaskRecord } from './slurm-status';
+export { cancelSlurmSweep } from './slurm-cancel';

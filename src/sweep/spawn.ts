@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { threadsPerWorker } from '../backend/wasm-threads';
 import { prepareSweep, readSweep, sweepStatus } from './folder';
 import { liveHolder, unreleasedClaims } from './locks';
 import { runSweepWorker, type SweepWorkerOptions, type SweepWorkerReport } from './worker';
@@ -120,7 +121,8 @@ async function runWorkerProcesses(sweepDir: string, workers: number, options: Sw
         const worker = ++started;
         const child = spawn(process.execPath, [SWEEP_WORKER_SCRIPT, sweepDir], {
           stdio: ['ignore', options.quietWorkers ? 'ignore' : 'inherit', 'inherit', 'ipc'],
-          env: { ...process.env, ...options.env, GAF_SWEEP_WORKER: String(worker) },
+          // Workers x threads stay within the cores, unless GAF_THREADS says otherwise.
+          env: { GAF_THREADS: String(threadsPerWorker(workers)), ...process.env, ...options.env, GAF_SWEEP_WORKER: String(worker) },
         });
         live.add(child);
         child.on('error', reject);

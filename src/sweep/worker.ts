@@ -99,14 +99,17 @@ export async function runSweepWorker(sweepDir: string, options: SweepWorkerOptio
   return report;
 }
 
-/** Trains (or resumes) a claimed run; any error becomes a `failed` result, so the worker goes on. */
-async function trainClaimed(
+/**
+ * Trains (or resumes, when `exists`) a claimed run of the sweep folder `dir`; any error becomes a
+ * `failed` result, so the caller goes on. Shared by the worker loop and the Slurm array task.
+ */
+export async function trainClaimed(
   dir: string,
   runId: string,
   configFile: string,
   exists: boolean,
   lock: RunLock,
-  options: SweepWorkerOptions,
+  options: Pick<SweepWorkerOptions, 'onProgress' | 'signal'>,
 ): Promise<RunResult> {
   const runDir = path.join(dir, runId);
   const runOptions = { onProgress: options.onProgress, signal: options.signal, lock };
