@@ -13,7 +13,7 @@ export { initBackend, formatBackendReport } from './backend/init';
 export type { BackendName, BackendReport, BackendCandidate, InitBackendOptions, FastTrainingReport } from './backend/init';
 
 // GAFs and the paper's conditions
-export { gafs, gafFromJSON, DEFAULT_GAF_PARAMS, GAF_KINDS, checkConditions, formatConditionReport } from './gaf/index';
+export { gafs, gafFromJSON, DEFAULT_GAF_PARAMS, GAF_KINDS, checkConditions, formatConditionReport, gafKnee } from './gaf/index';
 export type {
   Gaf,
   GafJSON,
@@ -221,8 +221,23 @@ export type {
 } from './sweep/index';
 
 // Run folders
-export { readManifest, readMetrics, readJsonLines, findRunDirs, RUN_FILES, RUN_STATUSES, FINAL_STATUSES } from './run-format/index';
-export type { RunManifest, RunStatus, EpochMetrics, HostInfo } from './run-format/index';
+export {
+  readManifest,
+  readMetrics,
+  readJsonLines,
+  findRunDirs,
+  RUN_FILES,
+  RUN_STATUSES,
+  FINAL_STATUSES,
+  readStepLines,
+  readStepLinesFrom,
+} from './run-format/index';
+export type { RunManifest, RunStatus, EpochMetrics, HostInfo, StepLine, StepGradient } from './run-format/index';
+
+// The dashboard (gaf-lab serve) and TensorBoard export
+export { startServer, DEFAULT_PORT, DEFAULT_HOST } from './serve/index';
+export type { ServeOptions, RunningServer, RunSummary } from './serve/index';
+export { exportTensorBoard } from './results/export-tensorboard';
 export { packageRoot } from './provenance/index';
 
 // Results

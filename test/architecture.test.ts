@@ -23,10 +23,12 @@ const FLOORS: Record<string, number> = {
   sweep: 5,
   results: 5,
   plots: 5,
+  detect: 5,
   reports: 6,
   theory: 6,
   ablations: 6,
   notebook: 6,
+  serve: 6,
   cli: 7,
   '.': 7,
 };

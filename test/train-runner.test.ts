@@ -64,7 +64,7 @@ test('a run writes the folder of docs/run-format.md, evaluates on its cadence, a
   );
 
   const dir = result.runDir;
-  assert.deepEqual(fs.readdirSync(dir).sort(), ['checkpoints', 'gradstats.jsonl', 'manifest.json', 'metrics.jsonl']);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['checkpoints', 'gradstats.jsonl', 'manifest.json', 'metrics.jsonl', 'steps.jsonl']);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')).sort(), ['epoch-0001', 'epoch-0002', 'epoch-0003', 'last', 'previous']);
   assert.equal(readCheckpointState(path.join(dir, 'checkpoints', 'epoch-0002')).epoch, 2);
   assert.equal(readCheckpointState(path.join(dir, 'checkpoints', 'previous')).epoch, 2, 'the checkpoint before last is kept');

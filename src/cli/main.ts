@@ -6,9 +6,11 @@
 import { InputError, UsageError, wantsHelp } from './args';
 import { DATA_USAGE, dataCommand } from './data';
 import { DOCTOR_USAGE, doctorCommand } from './doctor';
+import { EXPORT_USAGE, exportCommand } from './export';
 import { FIGURES_USAGE, figuresCommand } from './figures';
 import { RESULTS_USAGE, resultsCommand } from './results';
 import { RESUME_USAGE, resumeCommand } from './resume';
+import { SERVE_USAGE, serveCommand } from './serve';
 import { SWEEP_USAGE, sweepCommand } from './sweep';
 import { TRAIN_USAGE, trainCommand } from './train';
 
@@ -36,6 +38,8 @@ const COMMANDS: Record<string, Command> = {
     usage: FIGURES_USAGE,
     run: figuresCommand,
   },
+  serve: { summary: 'local read-only dashboard: runs table, live curves, compare, sweeps, figures', usage: SERVE_USAGE, run: serveCommand },
+  export: { summary: 'write the runs as TensorBoard event files (--tensorboard OUT)', usage: EXPORT_USAGE, run: exportCommand },
   data: { summary: 'check which datasets are present, or download them', usage: DATA_USAGE, run: dataCommand },
   doctor: { summary: 'Node, backends, GPU libraries, Jupyter/tslab and datasets on this machine', usage: DOCTOR_USAGE, run: doctorCommand },
 };

@@ -25,7 +25,9 @@ export function canonicalJson(v: unknown): string {
 
 /** Six hex digits of the SHA-256 of a resolved config, leaving out where things are (outDir, dataDir). */
 export function configHash(r: ResolvedConfig): string {
-  const { outDir: _o, ...rest } = r;
+  // Step metrics are observed, not trained, and the thread count changes no number: runs that
+  // differ only in them share an id.
+  const { outDir: _o, stepMetrics: _s, threads: _t, ...rest } = r;
   const { validation, ...dataset } = r.dataset;
   // Like an absent clip, an absent validation set is left out, so runs made before it keep their ids.
   const content = {

@@ -21,3 +21,5 @@ export { runFoldersTable } from './run-folders';
 export type { RunFolderEntry, RunFolderRow } from './run-folders';
 export { powerTable } from './power-table';
 export type { PowerTableOptions } from './power-table';
+export { liveChart } from './live-chart';
+export type { LiveChart, LiveChartOptions, LiveChartUpdate } from './live-chart';

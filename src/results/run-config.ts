@@ -24,6 +24,7 @@ export const CONFIG_FIELDS = [
   'seed',
   'evalEvery',
   'gradStats',
+  'stepMetrics',
   'backend',
   'outDir',
   'keepCheckpoints',
@@ -46,6 +47,7 @@ export const NON_TRAINING_FIELDS: Readonly<Record<string, string>> = {
   evalBatchSize: 'evaluation batch size: speed and memory only',
   keepCheckpoints: 'which checkpoints stay on disk',
   gradStats: 'gradient statistics are observed, not applied',
+  stepMetrics: 'per-step metrics are observed, not applied',
   backend: 'the same computation on another engine',
 };
 

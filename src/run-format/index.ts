@@ -11,3 +11,5 @@ export { appendJsonLine, appendJsonLines, readJsonLines, filterJsonLines, readJs
 export { RUN_FORMAT, RUN_STATUSES, FINAL_STATUSES, readManifest, writeManifest, readMetrics } from './manifest';
 export type { RunStatus, EpochMetrics, HostInfo, RunManifest, CheckpointRecovery } from './manifest';
 export { RUN_FILES, findRunDirs } from './run-files';
+export { readStepLines, readStepLinesFrom, stepsFile } from './step-metrics';
+export type { StepLine, StepGradient } from './step-metrics';

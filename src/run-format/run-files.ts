@@ -10,6 +10,8 @@ export const RUN_FILES = {
   manifest: 'manifest.json',
   metrics: 'metrics.jsonl',
   gradstats: 'gradstats.jsonl',
+  /** One line every `stepMetrics.every` optimizer steps (step-metrics.ts). */
+  steps: 'steps.jsonl',
   checkpoints: 'checkpoints',
   /** Space kept free while a run trains, for its final status on a full disk (see space-reserve.ts). */
   reserve: '.space-reserve',

@@ -41,6 +41,7 @@ import { gitState, hostInfo, ownVersion, packageVersions } from '../provenance/i
 import type { ProgressEvent } from './progress';
 import { lockRun, runLockFile, type RunLock } from './run-lock';
 import { learningRateAt } from './schedule';
+import { kneeOfConfig, StepMetricsLog } from './step-metrics';
 
 /** Options of {@link runExperiment} and {@link resumeRun}. */
 export interface RunOptions {
@@ -96,6 +97,8 @@ const RUN_PACKAGES = [
   '@tensorflow/tfjs-core',
   '@tensorflow/tfjs-layers',
   '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgpu',
+  'webgpu',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
 ];
@@ -235,7 +238,7 @@ async function startBackend(r: ResolvedConfig): Promise<string> {
     if (active === 'wasm') registerWasmGradientKernels();
     return active;
   }
-  const report = await initBackend(r.backend === 'auto' ? undefined : r.backend);
+  const report = await initBackend(r.backend === 'auto' ? undefined : r.backend, { threads: r.threads });
   return report.backend;
 }
 
@@ -268,10 +271,13 @@ function stopSignal(options: RunOptions): { signal: AbortSignal; release: () => 
   };
 }
 
-/** True when every weight of the model is finite (a step can blow weights up after a finite loss). */
-function weightsFinite(model: tf.LayersModel): boolean {
+/**
+ * True when every weight of the model is finite (a step can blow weights up after a finite loss).
+ * Read asynchronously: the webgpu backend cannot read synchronously in Node.
+ */
+async function weightsFinite(model: tf.LayersModel): Promise<boolean> {
   const bad = tf.tidy(() => tf.addN(model.weights.map((w) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(w.read())), 'float32')))));
-  const n = bad.dataSync()[0]!;
+  const n = (await bad.data())[0]!;
   bad.dispose();
   return n === 0;
 }
@@ -301,6 +307,7 @@ async function train(
   const files = {
     metrics: path.join(runDir, RUN_FILES.metrics),
     gradstats: path.join(runDir, RUN_FILES.gradstats),
+    steps: path.join(runDir, RUN_FILES.steps),
     checkpoints: path.join(runDir, RUN_FILES.checkpoints),
   };
   const emit = options.onProgress ?? (() => undefined);
@@ -380,11 +387,13 @@ async function train(
     // Lines of epochs after the checkpoint belong to work that is about to be redone.
     filterJsonLines<{ epoch: number }>(files.metrics, (l) => l.epoch <= startEpoch);
     filterJsonLines<{ epoch: number }>(files.gradstats, (l) => l.epoch <= startEpoch);
+    filterJsonLines<{ epoch: number }>(files.steps, (l) => l.epoch <= startEpoch);
     manifest.epochsDone = startEpoch;
     writeManifest(runDir, manifest);
     final = readMetrics(runDir).at(-1);
 
     const originalName = new Map(model.weights.map((w) => [w.name, w.originalName]));
+    const stepLog = r.stepMetrics ? new StepMetricsLog(files.steps, r.stepMetrics.every, kneeOfConfig(r), originalName) : undefined;
     const baseLr = optimizer.learningRate;
     const batches = data.trainLoader.batchesPerEpoch;
     emit({
@@ -403,11 +412,21 @@ async function train(
         return finish('interrupted', `stopped by a signal after epoch ${e}; resuming continues after epoch ${manifest.epochsDone}`);
       const t0 = performance.now();
       const grads: GradStatsLine[] = [];
-      const unobserve = r.gradStats ? observe(optimizer, r.gradStats, e + 1, originalName, grads) : undefined;
+      stepLog?.restartClock();
+      const unobserve = r.gradStats ? observe(optimizer, r.gradStats, e + 1, originalName, grads, stepLog) : undefined;
       const tr = await trainEpoch(model, optimizer, data.trainLoader, e, {
         learningRate: (b) => learningRateAt(r.schedule, baseLr, e, b, batches),
         signal: stop.signal,
-        onBatch: (b, _loss, info) =>
+        onBatch: (b, loss, info) => {
+          stepLog?.afterStep({
+            step: optimizer.iterations,
+            epoch: e + 1,
+            batch: b + 1,
+            batches,
+            loss,
+            samples: info.samples,
+            lr: info.learningRate,
+          });
           emit({
             type: 'batch',
             epoch: e + 1,
@@ -417,11 +436,12 @@ async function train(
             loss: info.loss,
             accuracy: info.accuracy,
             lr: info.learningRate,
-          }),
+          });
+        },
       }).finally(() => unobserve?.());
       if (tr.stopped)
         return finish('interrupted', `stopped by a signal during epoch ${e + 1}; resuming continues after epoch ${manifest.epochsDone}`);
-      const diverged = tr.diverged || !weightsFinite(model);
+      const diverged = tr.diverged || !(await weightsFinite(model));
       const evalNow = !diverged && ((e + 1) % r.evalEvery === 0 || e + 1 === r.epochs);
       const ev = evalNow ? await evaluate(model, data.testLoader) : null;
       const val = evalNow && data.validationLoader ? await evaluate(model, data.validationLoader) : null;
@@ -537,11 +557,16 @@ function observe(
   epoch: number,
   originalName: Map<string, string>,
   out: GradStatsLine[],
+  stepLog: StepMetricsLog | undefined,
 ): () => void {
   return optimizer.observeGradients({
-    every: g.every,
+    // One observer feeds both files: it observes the steps either of them wants.
+    every: stepLog ? stepLog.observationEvery(g.every) : g.every,
     tinyThreshold: g.tinyThreshold,
+    knee: stepLog?.knee ?? undefined,
     onStats: (stats) => {
+      stepLog?.gradients(stats);
+      if (stats.length === 0 || (stats[0]!.step - 1) % g.every !== 0) return;
       for (const s of stats) {
         out.push({
           epoch,
