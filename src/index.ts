@@ -10,6 +10,8 @@
 
 // Backends
 export { initBackend, formatBackendReport } from './backend/init';
+export { resolveThreadCount, MAX_WASM_THREADS } from './backend/wasm-threads';
+export type { WasmThreadsReport } from './backend/wasm-threads';
 export type { BackendName, BackendReport, BackendCandidate, InitBackendOptions, FastTrainingReport } from './backend/init';
 
 // GAFs and the paper's conditions

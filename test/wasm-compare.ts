@@ -1,6 +1,7 @@
 /** Shared by the wasm kernel tests: seeded inputs, the relative error, and backend switching. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { resolveThreadCount, startWasmBackend } from '../src/backend/wasm-threads';
 
 /** Deterministic values in [-1, 1) (mulberry32), so both backends see identical inputs. */
 export function seeded(n: number, seed: number): Float32Array {
@@ -31,8 +32,15 @@ export function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   return diff / scale;
 }
 
-/** Switches tfjs to `name` and waits until it is ready. */
+/**
+ * Switches tfjs to `name` and waits until it is ready. wasm starts the way initBackend starts it,
+ * with GAF_THREADS threads (default every core), so these tests run at the count CI sets.
+ */
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  assert.ok(await tf.setBackend(name), `could not set backend ${name}`);
-  await tf.ready();
+  const set = async (): Promise<void> => {
+    assert.ok(await tf.setBackend(name), `could not set backend ${name}`);
+    await tf.ready();
+  };
+  if (name === 'wasm') await startWasmBackend(resolveThreadCount(), set);
+  else await set();
 }

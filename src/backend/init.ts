@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import { fastTrainingParts, setFastTraining } from './fast-training';
 import { registerWasmGradientKernels } from './wasm-kernels/index';
+import { explainWebGpuSyncReads, registerWebGpuKernelFixes, WEBGPU_ADDN_FIX } from './webgpu-kernels';
+import { decideWebGpu, discoverWebGpu, installWebGpu, probeWebGpu, WebGpuAdapterReport } from './webgpu';
+import { formatWasmThreads, resolveThreadCount, startWasmBackend, WasmThreadsReport } from './wasm-threads';
 
 /** The TensorFlow.js backends gaf-lab can run on, best first. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** Why one candidate backend was or was not chosen. */
 export interface BackendCandidate {
@@ -32,6 +35,10 @@ export interface BackendReport {
   registeredKernels: string[];
   /** gaf-lab's replacements of tfjs kernels, gradients and engine parts (see `setFastTraining`). */
   fastTraining: FastTrainingReport;
+  /** The WebGPU adapter found, whether used or not (null when WebGPU was not looked at or has no adapter). */
+  webgpuAdapter: WebGpuAdapterReport | null;
+  /** Threads of the wasm backend and how they run (null when wasm was not started). */
+  wasmThreads: WasmThreadsReport | null;
 }
 
 /** Whether gaf-lab's replacements of tfjs internals are on, why, and what they replace. */
@@ -52,10 +59,16 @@ export interface InitBackendOptions {
    * GAF_FAST_TRAINING (1/0) applies when this is left at 'auto'.
    */
   fastTraining?: boolean | 'auto';
+  /**
+   * Threads the wasm backend trains with (XNNPACK's pool): default GAF_THREADS, else every core
+   * the process may use (`os.availableParallelism()`); 1 for the single-threaded build. Fixed for
+   * the process once wasm has started.
+   */
+  threads?: number;
 }
 
 /** Backends the speed-ups are tested on (bit-identical or within float rounding of tfjs's own). */
-const FAST_TRAINING_TESTED: readonly BackendName[] = ['wasm', 'cpu'];
+const FAST_TRAINING_TESTED: readonly BackendName[] = ['wasm', 'cpu', 'webgpu'];
 
 function decideFastTraining(backend: BackendName, option: boolean | 'auto'): { on: boolean; reason: string } {
   if (option !== 'auto') return { on: option, reason: `${option ? 'on' : 'off'}: requested by the fastTraining option` };
@@ -72,12 +85,27 @@ function decideFastTraining(backend: BackendName, option: boolean | 'auto'): { o
     : { on: false, reason: `off: not tested on ${backend}; on with fastTraining: true or GAF_FAST_TRAINING=1` };
 }
 
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 const CPU_WARNING =
   'gaf-lab: the pure-JS "cpu" backend is hundreds of times too slow to train conv nets ' +
   '(one step of a 2-conv CNN took 260 s on this kind of machine). Use it only for tiny checks; ' +
   'unset GAF_BACKEND to get wasm or native TensorFlow.';
+
+/**
+ * Runs `fn` with tfjs's public PROD flag set, which silences tfjs's console warnings: the cpu
+ * backend's advert for its native binding, printed on its first tensor in Node, is noise when
+ * cpu was chosen on purpose.
+ */
+function quietly<T>(fn: () => T): T {
+  const prod = tf.env().getBool('PROD');
+  tf.env().set('PROD', true);
+  try {
+    return fn();
+  } finally {
+    tf.env().set('PROD', prod);
+  }
+}
 
 /** The result of trying to load one backend: an error message, or success. */
 type Attempt = { ok: true; detail: string } | { ok: false; detail: string };
@@ -110,7 +138,7 @@ function gpuVisible(): boolean {
 async function smokeTest(name: BackendName): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
-  const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+  const t = quietly(() => tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2))));
   const v = (await t.data())[0];
   t.dispose();
   if (v !== 3) throw new Error(`test op 1+2 gave ${v}`);
@@ -144,12 +172,45 @@ async function tryTensorflow(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfj
   return { ok: true, detail: `${pkg}@${meta.version} native TensorFlow${gpuNote}` };
 }
 
-async function tryWasm(): Promise<Attempt> {
+/**
+ * WebGPU when asked for (any adapter, Dawn loaded in this process), or automatically on a
+ * hardware adapter (looked for in a child process first, see probeWebGpu).
+ */
+async function tryWebGpu(requested: boolean, seen: (a: WebGpuAdapterReport) => void): Promise<Attempt> {
+  const found = requested ? await discoverWebGpu() : await probeWebGpu();
+  if (found.found) seen(found.adapter);
+  const decision = decideWebGpu(found, requested);
+  if (!decision.use) return { ok: false, detail: decision.reason };
+  try {
+    if (!requested) installWebGpu();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the backend only once navigator.gpu exists
+    require('@tensorflow/tfjs-backend-webgpu');
+    if (!tf.findBackendFactory('webgpu')) {
+      return {
+        ok: false,
+        detail: `${decision.reason}; but @tensorflow/tfjs-backend-webgpu registered no backend (it was loaded before navigator.gpu existed)`,
+      };
+    }
+    registerWebGpuKernelFixes();
+    await smokeTest('webgpu');
+    explainWebGpuSyncReads();
+  } catch (e) {
+    return { ok: false, detail: `${decision.reason}; but the webgpu backend failed to start: ${errorText(e)}` };
+  }
+  return { ok: true, detail: `${decision.reason}; gaf-lab's fix: ${WEBGPU_ADDN_FIX}` };
+}
+
+async function tryWasm(threads: number | undefined, seen: (t: WasmThreadsReport) => void): Promise<Attempt> {
+  const request = resolveThreadCount(threads);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-wasm');
-    await smokeTest('wasm');
-    return { ok: true, detail: '@tensorflow/tfjs-backend-wasm (SIMD, single-threaded in Node) with gaf-lab gradient kernels' };
+    const t = await startWasmBackend(request, () => smokeTest('wasm'));
+    seen(t);
+    return {
+      ok: true,
+      detail: `@tensorflow/tfjs-backend-wasm (SIMD, ${t.threads === 1 ? '1 thread' : `${t.threads} threads`}) with gaf-lab gradient kernels`,
+    };
   } catch (e) {
     return { ok: false, detail: `wasm backend failed to start: ${errorText(e)}` };
   }
@@ -183,7 +244,9 @@ function parseRequest(preferred: string | undefined): { want?: BackendName; by: 
  * Chooses and activates the TensorFlow.js backend.
  *
  * Without a preference: native TensorFlow (`@tensorflow/tfjs-node-gpu`, then
- * `@tensorflow/tfjs-node`) when it loads and runs an op, otherwise `wasm` (with the gradient
+ * `@tensorflow/tfjs-node`) when it loads and runs an op, then `webgpu` on a hardware GPU adapter
+ * (`@tensorflow/tfjs-backend-webgpu` on Dawn; a software adapter such as llvmpipe only when
+ * asked for, see {@link decideWebGpu}), otherwise `wasm` (with the gradient
  * kernels gaf-lab adds so that conv nets train). `cpu` is used only when asked for, with a
  * warning. A preference (argument, else the `GAF_BACKEND` environment variable) forces that
  * backend and throws if it cannot load.
@@ -192,7 +255,7 @@ function parseRequest(preferred: string | undefined): { want?: BackendName; by: 
  * which replace some of tfjs's kernels, gradients and its backward pass (see
  * {@link InitBackendOptions.fastTraining}).
  *
- * @param preferred 'tensorflow' | 'wasm' | 'cpu' | 'auto'; overrides GAF_BACKEND.
+ * @param preferred 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' | 'auto'; overrides GAF_BACKEND.
  * @returns the backend in use and why each better one was not used.
  */
 export async function initBackend(preferred?: BackendName | 'auto', options: InitBackendOptions = {}): Promise<BackendReport> {
@@ -201,6 +264,7 @@ export async function initBackend(preferred?: BackendName | 'auto', options: Ini
   const warnings: string[] = [];
   let chosen: BackendName | undefined;
   const registeredKernels = registerWasmGradientKernels();
+  let webgpuAdapter: WebGpuAdapterReport | null = null;
 
   const consider = async (backend: BackendName, pkg: string, attempt: () => Promise<Attempt>): Promise<void> => {
     if (chosen) {
@@ -218,7 +282,9 @@ export async function initBackend(preferred?: BackendName | 'auto', options: Ini
 
   await consider('tensorflow', '@tensorflow/tfjs-node-gpu', () => tryTensorflow('@tensorflow/tfjs-node-gpu'));
   await consider('tensorflow', '@tensorflow/tfjs-node', () => tryTensorflow('@tensorflow/tfjs-node'));
-  await consider('wasm', '@tensorflow/tfjs-backend-wasm', tryWasm);
+  await consider('webgpu', '@tensorflow/tfjs-backend-webgpu', () => tryWebGpu(want === 'webgpu', (a) => (webgpuAdapter = a)));
+  let wasmThreads: WasmThreadsReport | null = null;
+  await consider('wasm', '@tensorflow/tfjs-backend-wasm', () => tryWasm(options.threads, (t) => (wasmThreads = t)));
   if (want === 'cpu') {
     await consider('cpu', '@tensorflow/tfjs', tryCpu);
   } else {
@@ -237,17 +303,21 @@ export async function initBackend(preferred?: BackendName | 'auto', options: Ini
     const hint =
       want === 'tensorflow'
         ? 'Install native TensorFlow with "npm run gpu:install" (environment.md lists what it needs), or unset GAF_BACKEND.'
-        : 'Reinstall dependencies with "npm ci", or set GAF_BACKEND to another backend.';
+        : want === 'webgpu'
+          ? 'WebGPU needs a GPU driver with Vulkan (Linux), Metal (macOS) or D3D12 (Windows); environment.md, "GPU routes", lists what to install. Or unset GAF_BACKEND.'
+          : 'Reinstall dependencies with "npm ci", or set GAF_BACKEND to another backend.';
     throw new Error(`gaf-lab: could not start the ${want ?? 'any'} backend.\n${why}\n${hint}`);
   }
   if (chosen === 'cpu') {
+    // Chosen in code (a notebook's small dense experiments), the report's line is enough; chosen
+    // by GAF_BACKEND, it may be a leftover setting, so it is also shouted on stderr.
     warnings.push(CPU_WARNING);
-    console.warn(`\n*** ${CPU_WARNING} ***\n`);
+    if (by !== 'argument') console.warn(`\n*** ${CPU_WARNING} ***\n`);
   }
   const fast = decideFastTraining(chosen, options.fastTraining ?? 'auto');
   setFastTraining(fast.on);
   const fastTraining = { ...fast, parts: fastTrainingParts(chosen) };
-  return { backend: chosen, requestedBy: by, candidates, warnings, registeredKernels, fastTraining };
+  return { backend: chosen, requestedBy: by, candidates, warnings, registeredKernels, fastTraining, webgpuAdapter, wasmThreads };
 }
 
 /** A few readable lines: the backend in use and why each other candidate was not. */
@@ -255,6 +325,7 @@ export function formatBackendReport(r: BackendReport): string {
   const lines = [`backend: ${r.backend} (${r.requestedBy === 'auto' ? 'automatic choice' : `requested by ${r.requestedBy}`})`];
   for (const c of r.candidates) lines.push(`  ${c.chosen ? '*' : '-'} ${c.package}: ${c.reason}`);
   const f = r.fastTraining;
+  if (r.wasmThreads) lines.push(formatWasmThreads(r.wasmThreads));
   lines.push(`fast training: ${f.reason}`);
   if (f.on) lines.push(`  replaces: ${f.parts.join(', ')}`);
   for (const w of r.warnings) lines.push(`  ! ${w}`);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, formatBackendReport } from '../backend/init';
+import { describeAdapter, probeWebGpu } from '../backend/webgpu';
 import { packageRoot } from '../provenance/index';
 import { parseCommandLine } from './args';
 import { dataCommand } from './data';
@@ -38,7 +39,37 @@ const line = (ok: boolean, what: string, detail: string): void => console.log(`$
 export const DOCTOR_USAGE = `gaf-lab doctor
 
 Prints what this machine has for gaf-lab and what to do about what it lacks: Node, the
-TensorFlow.js backends, GPU libraries, Jupyter and the tslab kernel, and the datasets.`;
+TensorFlow.js backends, the WebGPU adapter, GPU libraries, Jupyter and the tslab kernel, and
+the datasets.`;
+
+/** Vulkan ICD manifests the loader reads (VK_ICD_FILENAMES / VK_DRIVER_FILES replace the defaults). */
+function vulkanDrivers(): string[] {
+  const given = process.env['VK_DRIVER_FILES'] ?? process.env['VK_ICD_FILENAMES'];
+  if (given)
+    return given
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((f) => path.basename(f));
+  const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+  return dirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')) : []));
+}
+
+/** The WebGPU adapter (looked for in a child process, as automatic backend choice does) and, on Linux, its Vulkan parts. */
+async function webgpuSection(): Promise<void> {
+  console.log('\nWebGPU (@tensorflow/tfjs-backend-webgpu on Dawn: Vulkan, Metal or D3D12)');
+  const d = await probeWebGpu();
+  if (d.found) {
+    const a = d.adapter;
+    line(!a.isSoftware, 'adapter', `${describeAdapter(a)}${a.isSoftware ? '; used only with GAF_BACKEND=webgpu (tests, not speed)' : ''}`);
+  } else {
+    line(false, 'adapter', d.reason);
+  }
+  if (os.platform() !== 'linux') return;
+  const ld = run('ldconfig', ['-p']) ?? '';
+  line(ld.includes('libvulkan.so.1'), 'libvulkan.so.1', ld.includes('libvulkan.so.1') ? 'found' : 'missing: apt-get install libvulkan1');
+  const icds = vulkanDrivers();
+  line(icds.length > 0, 'Vulkan drivers', icds.length > 0 ? icds.join(', ') : 'none: install the GPU driver (or mesa-vulkan-drivers)');
+}
 
 /** `gaf-lab doctor`: what this machine has for gaf-lab, and what to do about what it lacks. */
 export async function doctorCommand(argv: readonly string[] = []): Promise<number> {
@@ -59,6 +90,7 @@ export async function doctorCommand(argv: readonly string[] = []): Promise<numbe
   } catch (e) {
     line(false, 'backend', e instanceof Error ? e.message : String(e));
   }
+  await webgpuSection();
   console.log('\nGPU libraries (needed only for @tensorflow/tfjs-node-gpu: CUDA 11.2, cuDNN 8.1)');
   const smi = run('nvidia-smi', ['-L']);
   line(smi !== undefined, 'NVIDIA GPU', smi ?? 'nvidia-smi not found');
