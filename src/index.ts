@@ -236,6 +236,37 @@ export {
 } from './run-format/index';
 export type { RunManifest, RunStatus, EpochMetrics, HostInfo, StepLine, StepGradient } from './run-format/index';
 
+// Object detection on PASCAL VOC (CenterNet; devkit-exact scoring)
+export {
+  evaluateVocDetections,
+  buildDetector,
+  detectImages,
+  loadBackboneWeights,
+  runDetection,
+  runDetectionSweep,
+  expandDetectionSweep,
+  reduceDetectionSweep,
+  describeDetectionRuns,
+  detectionProgress,
+  detectionRunDir,
+  readRunDetections,
+  drawRunImages,
+  drawVocImages,
+  prCurvesSpec,
+  apTable,
+} from './detect/index';
+export type {
+  VocBox,
+  GroundTruthImage,
+  Detection,
+  VocEvalOptions,
+  ClassEvaluation,
+  VocEvaluation,
+  DetectionConfigInput,
+  DetectionRunResult,
+} from './detect/index';
+export { writeSyntheticVoc, SYNTHETIC_VOC_CLASSES } from './data/synthetic-voc';
+
 // The dashboard (gaf-lab serve) and TensorBoard export
 export { startServer, DEFAULT_PORT, DEFAULT_HOST } from './serve/index';
 export type { ServeOptions, RunningServer, RunSummary } from './serve/index';

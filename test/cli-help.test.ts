@@ -256,6 +256,8 @@ function scriptCases(): Record<string, ScriptCase> {
     'write-config-schemas.ts': ts('write-config-schemas'),
     'link-self.js': { cmd: process.execPath, args: [path.join(ROOT, 'scripts', 'link-self.js')] },
     'bench_models_torch.py': { ...py('bench_models_torch.py'), before: ['count'] },
+    'bundle-gpu.sh': sh('bundle-gpu.sh'),
+    'bundle-gpu-run.sh': sh('bundle-gpu-run.sh'),
     'execute_notebook.py': py('execute_notebook.py'),
     'strip-notebook.py': py('strip-notebook.py'),
     'install-gpu-backend.sh': sh('install-gpu-backend.sh'),

@@ -94,6 +94,20 @@ const EXPECTED: Record<string, (cells: Map<string, Cell>) => void> = {
     assert.match(summary, /<td[^>]*>sgd \+ 0\.1\*atan\(20x\)<\/td>/);
     assert.ok(hasImage(cell('curves')), 'the training curves figure is shown');
   },
+  '10-voc-detection.ipynb': (cells) => {
+    const cell = (id: string): Cell => {
+      const c = cells.get(id);
+      assert.ok(c, `10-voc-detection.ipynb has no cell with id "${id}" (renamed? update test/notebooks.test.ts)`);
+      return c;
+    };
+    assert.ok(hasImage(cell('data')), 'the synthetic images are drawn with their boxes');
+    // Both methods trained and compared: the paper-style table has a column for each.
+    const table = htmlOf(cell('results')).join('');
+    assert.match(table, /reference SGD_ori/);
+    assert.match(table, /reference SGD_atan \(alpha 0\.1, beta 20\)/);
+    assert.ok(hasImage(cell('detections')), 'detections are drawn on test images');
+    assert.ok(hasImage(cell('pr')), 'the precision-recall figure is shown');
+  },
 };
 
 /** Fails (never skips) when dist/ is missing or older than src/: notebooks would test stale code. */

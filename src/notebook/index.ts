@@ -23,3 +23,5 @@ export { powerTable } from './power-table';
 export type { PowerTableOptions } from './power-table';
 export { liveChart } from './live-chart';
 export type { LiveChart, LiveChartOptions, LiveChartUpdate } from './live-chart';
+export { showImages } from './show-images';
+export type { ShownImage } from './show-images';
