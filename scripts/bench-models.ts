@@ -32,6 +32,11 @@
  * off (`setFastTraining(false)`: tfjs-backend-wasm's own kernels, tfjs-core's gradients, the
  * foundation's naive gradient kernels), in a separate child, for a before/after comparison.
  *
+ * With `--backend webgpu` the tfjs side runs on the GPU WebGPU finds (`initBackend('webgpu')`:
+ * a hardware adapter, or on a machine without one the software adapter, whose times are no
+ * speed figure), and PyTorch is timed on CUDA too when `torch.cuda.is_available()`, so one run
+ * on a GPU machine gives gaf-lab on the GPU next to PyTorch on the CPU and on the GPU.
+ *
  * Run: npm run build:test && node build/scripts/bench-models.js [options] (`--help` lists them:
  *        {@link BENCH_MODELS_USAGE}).
  * `--batches` is one list for every model, or `model=batch` pairs (`smallcnn=128,MobileNetV2=32`).
@@ -43,6 +48,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { initBackend, BackendName } from '../src/backend/init';
 import { setFastTraining } from '../src/backend/fast-training';
+import { describeAdapter } from '../src/backend/webgpu';
 import { gafs } from '../src/gaf/index';
 import { createModel, listModels, countTrainableParams } from '../src/models/index';
 import { sgd } from '../src/optim/index';
@@ -89,6 +95,10 @@ export interface ModelBenchRow {
   torchThreads: number | null;
   /** Every PyTorch timing of the row, one per thread count. */
   torch: TorchTiming[];
+  /** Median PyTorch step time on CUDA (null when CUDA is not available or off). */
+  torchCudaMs: number | null;
+  /** msPerStep / torchCudaMs. */
+  cudaRatio: number | null;
   /** What torch.get_num_threads() reports by default on this machine. */
   torchDefaultThreads: number | null;
   /** msPerStep / torchMsPerStep: how many times slower tfjs is than PyTorch at the first thread count. */
@@ -125,6 +135,8 @@ export interface ModelBenchOptions {
   torch?: boolean;
   /** PyTorch thread counts, one timing each (default [1, 2]). */
   torchThreads?: number[];
+  /** Also time PyTorch on CUDA when `torch.cuda.is_available()` (default true). */
+  torchCuda?: boolean;
   /** Input side for the ImageNet ResNets (default 224). */
   imagenetSide?: number;
   /** Called after each row (for progress output). */
@@ -138,6 +150,17 @@ const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** The CUDA device PyTorch sees, or null (no CUDA, or no PyTorch). */
+export function torchCudaDevice(): string | null {
+  try {
+    const out = execFileSync(PYTHON, [TORCH_SCRIPT, 'cuda'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const r = JSON.parse(out.trim().split('\n').pop() as string) as { available: boolean; device: string | null };
+    return r.available ? (r.device ?? 'cuda') : null;
+  } catch {
+    return null;
+  }
+}
 
 /** True when Debian's PyTorch can be imported. */
 export function torchAvailable(): boolean {
@@ -316,6 +339,7 @@ function timeTorch(
   warmup: number,
   runs: number,
   threads: number | undefined,
+  device: 'cpu' | 'cuda' = 'cpu',
 ): { ms: number; threads: number; defaultThreads: number | null } {
   const args = [
     TORCH_SCRIPT,
@@ -334,6 +358,7 @@ function timeTorch(
     String(runs),
   ];
   if (threads) args.push('--threads', String(threads));
+  if (device === 'cuda') args.push('--device', 'cuda');
   const out = execFileSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   const r = JSON.parse(out.trim().split('\n').pop() as string) as { median_ms: number; threads: number; default_threads?: number };
   return { ms: r.median_ms, threads: r.threads, defaultThreads: r.default_threads ?? null };
@@ -350,6 +375,8 @@ function isFlat(memory: MemorySample[]): boolean | null {
 export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBenchRow[]> {
   const report = await initBackend(opts.backend ?? 'wasm');
   const backend = report.backend;
+  // On webgpu the row names the adapter: a software one's times are no speed figure.
+  const backendLabel = backend === 'webgpu' && report.webgpuAdapter ? `webgpu on ${describeAdapter(report.webgpuAdapter)}` : backend;
   const infos = listModels();
   const names = opts.models ?? infos.map((m) => m.name);
   const useTorch = (opts.torch ?? true) && torchAvailable();
@@ -357,6 +384,7 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
   const runs = opts.runs ?? 3;
   const gaf = opts.gaf ?? true;
   const threadList = opts.torchThreads ?? [1, 2];
+  const cuda = useTorch && (opts.torchCuda ?? true) ? torchCudaDevice() : null;
   const rows: ModelBenchRow[] = [];
   for (const asked of names) {
     const info = infos.find((m) => m.name.toLowerCase() === asked.toLowerCase());
@@ -371,7 +399,7 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
         batch,
         inputShape: shape,
         params: info.params10,
-        backend,
+        backend: backendLabel,
         msPerStep: null,
         imagesPerSec: null,
         baselineMsPerStep: null,
@@ -384,6 +412,8 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
         torchImagesPerSec: null,
         torchThreads: null,
         torch: [],
+        torchCudaMs: null,
+        cudaRatio: null,
         torchDefaultThreads: null,
         ratio: null,
         peakHeapMb: null,
@@ -426,6 +456,16 @@ export async function benchModels(opts: ModelBenchOptions = {}): Promise<ModelBe
             notes.push(`PyTorch (${threads} threads) failed: ${firstLine(e)}`);
           }
         }
+        if (cuda === null) {
+          if (opts.torchCuda !== false) notes.push('no PyTorch CUDA: torch.cuda.is_available() is False');
+        } else {
+          try {
+            row.torchCudaMs = timeTorch(info.name, batch, shape, warmup, runs, undefined, 'cuda').ms;
+            if (row.msPerStep !== null) row.cudaRatio = row.msPerStep / row.torchCudaMs;
+          } catch (e) {
+            notes.push(`PyTorch on CUDA (${cuda}) failed: ${firstLine(e)}`);
+          }
+        }
         const first = row.torch[0];
         if (first) {
           row.torchMsPerStep = first.ms;
@@ -452,7 +492,7 @@ const fmt = (v: number | null | undefined, digits = 0): string => (v === null ||
 
 /** Markdown table header matching {@link formatRow} for the given PyTorch thread counts. */
 export function tableHeader(torchThreads: number[] = [1, 2]): string {
-  const torchCols = torchThreads.flatMap((t) => [`PyTorch ms (${t} thr)`, `ratio (${t} thr)`]);
+  const torchCols = [...torchThreads.flatMap((t) => [`PyTorch ms (${t} thr)`, `ratio (${t} thr)`]), 'PyTorch CUDA ms', 'ratio (CUDA)'];
   const cols = [
     'model',
     'batch',
@@ -482,6 +522,7 @@ export function formatRow(r: ModelBenchRow, torchThreads: number[] = [1, 2]): st
     const tt = r.torch.find((x) => x.threads === t);
     return [fmt(tt?.ms), tt && r.msPerStep !== null ? fmt(r.msPerStep / tt.ms, 2) : '-'];
   });
+  torchCols.push(fmt(r.torchCudaMs, 1), fmt(r.cudaRatio, 2));
   const flat =
     r.memoryFlat === null
       ? '-'
@@ -521,12 +562,14 @@ wasm; pass --models for a subset.
   --warmup N            untimed steps first (default 1)
   --runs N              timed steps; the median is reported (default 3)
   --input HxWxC         input shape for every model (default: each model's own)
-  --backend NAME        wasm (default), cpu or tensorflow
+  --backend NAME        wasm (default), webgpu, tensorflow or cpu (webgpu: the GPU WebGPU finds, or the
+                        software adapter on a machine without one: correctness only, no speed figure)
   --no-gaf              do not time SGD + atan GAF next to plain SGD
   --baseline            also time each row with gaf-lab's fast kernels off
   --mem-epochs N        groups of --runs steps for the memory check (default 3)
   --no-torch            skip the PyTorch timing
   --torch-threads 1,2   PyTorch thread counts, one timing each (default 1,2)
+  --no-cuda             do not time PyTorch on CUDA (timed by default when torch.cuda.is_available())
   --imagenet-side N     input side of the ImageNet ResNets (default 224)
   --json                print the rows as JSON instead of a markdown table`;
 
@@ -546,6 +589,7 @@ function readBenchArgs(argv: readonly string[]): { opts: ModelBenchOptions; json
       'mem-epochs': 'string',
       'no-torch': 'boolean',
       'torch-threads': 'string',
+      'no-cuda': 'boolean',
       'imagenet-side': 'string',
       json: 'boolean',
     },
@@ -566,7 +610,7 @@ function readBenchArgs(argv: readonly string[]): { opts: ModelBenchOptions; json
   if (input && (input.length !== 3 || input.some((x) => !Number.isInteger(x) || x < 1))) {
     throw new UsageError(`--input must look like 32x32x3 (height x width x channels), got "${v.input}".`);
   }
-  const backends: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+  const backends: readonly BackendName[] = ['wasm', 'webgpu', 'tensorflow', 'cpu'];
   if (v.backend !== undefined && !backends.includes(v.backend as BackendName))
     throw new UsageError(`--backend must be one of ${backends.join(', ')}, got "${v.backend}".`);
   const torchThreads = intListOption(v['torch-threads'], 'torch-threads');
@@ -583,6 +627,7 @@ function readBenchArgs(argv: readonly string[]): { opts: ModelBenchOptions; json
     inputShape: input as [number, number, number] | undefined,
     torch: v['no-torch'] !== true,
     torchThreads,
+    torchCuda: v['no-cuda'] !== true,
     imagenetSide: v['imagenet-side'] === undefined ? undefined : intOption(v['imagenet-side'], 'imagenet-side', 1),
   };
   return { opts, json: v.json === true, torchThreads };

@@ -8,8 +8,10 @@ zoo's layouts); run with Debian's /usr/bin/python3 (python3-torch).
   /usr/bin/python3 scripts/bench_models_torch.py count
       -> JSON {name: [params with 10 classes, params with 100 classes]} for every model
   /usr/bin/python3 scripts/bench_models_torch.py bench --model ResNet18 --batch 32 \
-      [--side 32] [--channels 3] [--classes 10] [--warmup 1] [--runs 3] [--threads N]
-      -> JSON {"model", "batch", "threads", "default_threads", "ms": [...], "median_ms"}
+      [--side 32] [--channels 3] [--classes 10] [--warmup 1] [--runs 3] [--threads N] [--device cpu|cuda]
+      -> JSON {"model", "batch", "threads", "default_threads", "device", "ms": [...], "median_ms"}
+  /usr/bin/python3 scripts/bench_models_torch.py cuda
+      -> JSON {"available": bool, "device": name or null}: whether --device cuda can run
       (default_threads: what torch.get_num_threads() reported before --threads was applied)
 
 One step = forward, cross-entropy, backward, SGD(lr 0.01, momentum 0.9) update, on random
@@ -26,6 +28,7 @@ def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
     sub.add_parser('count')
+    sub.add_parser('cuda')
     b = sub.add_parser('bench')
     b.add_argument('--model', required=True, help='a model of the zoo (see count)')
     b.add_argument('--batch', type=int, default=32)
@@ -35,6 +38,7 @@ def build_parser():
     b.add_argument('--warmup', type=int, default=1)
     b.add_argument('--runs', type=int, default=3)
     b.add_argument('--threads', type=int, default=0)
+    b.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     return p
 
 
@@ -460,12 +464,15 @@ def cmd_bench(args):
     side, ch = DEFAULT_INPUT.get(args.model, (32, 3))
     side = args.side or side
     ch = args.channels or ch
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        sys.exit('bench_models_torch.py: --device cuda, but torch.cuda.is_available() is False')
+    device = torch.device(args.device)
     torch.manual_seed(0)
-    model = BUILDERS[args.model](args.classes, side, ch)
+    model = BUILDERS[args.model](args.classes, side, ch).to(device)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(args.batch, ch, side, side)
-    y = torch.randint(0, args.classes, (args.batch,))
+    x = torch.randn(args.batch, ch, side, side).to(device)
+    y = torch.randint(0, args.classes, (args.batch,)).to(device)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -482,14 +489,19 @@ def cmd_bench(args):
         step()
         times.append((time.perf_counter() - t0) * 1000)
     print(json.dumps({'model': args.model, 'batch': args.batch, 'side': side, 'threads': torch.get_num_threads(),
-                      'default_threads': default_threads, 'torch': torch.__version__, 'ms': times,
+                      'default_threads': default_threads, 'device': args.device, 'torch': torch.__version__, 'ms': times,
                       'median_ms': statistics.median(times)}))
+
+
+def cmd_cuda(_args):
+    available = torch.cuda.is_available()
+    print(json.dumps({'available': available, 'device': torch.cuda.get_device_name(0) if available else None}))
 
 
 def main(parser, args):
     if args.cmd == 'bench' and args.model not in BUILDERS:
         parser.error(f"unknown model {args.model!r}; choose from {', '.join(sorted(BUILDERS))}")
-    {'count': cmd_count, 'bench': cmd_bench}[args.cmd](args)
+    {'count': cmd_count, 'bench': cmd_bench, 'cuda': cmd_cuda}[args.cmd](args)
 
 
 if __name__ == '__main__':

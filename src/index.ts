@@ -11,6 +11,8 @@
 // Backends
 export { initBackend, formatBackendReport } from './backend/init';
 export { resolveThreadCount, MAX_WASM_THREADS } from './backend/wasm-threads';
+export { probeWebGpu, discoverWebGpu, isSoftwareAdapter, describeAdapter, decideWebGpu } from './backend/webgpu';
+export type { WebGpuAdapterReport, WebGpuDiscovery } from './backend/webgpu';
 export type { WasmThreadsReport } from './backend/wasm-threads';
 export type { BackendName, BackendReport, BackendCandidate, InitBackendOptions, FastTrainingReport } from './backend/init';
 
@@ -124,7 +126,14 @@ export {
   runDirOf,
   referenceCifarRecipe,
 } from './config/index';
-export type { ExperimentConfig, ExperimentConfigInput, ResolvedConfig, ConfigIssue, ReferenceRecipeOptions, CosineStep } from './config/index';
+export type {
+  ExperimentConfig,
+  ExperimentConfigInput,
+  ResolvedConfig,
+  ConfigIssue,
+  ReferenceRecipeOptions,
+  CosineStep,
+} from './config/index';
 
 // Training
 export {

@@ -81,7 +81,10 @@ test('selectByValidation: each method at its best mean validation rate; a rate w
     assert.ok(Math.abs(sgd[0]!.score - 0.81) < 1e-12 && Math.abs(sgd[1]!.score - 0.85) < 1e-12);
     assert.equal(byMethod.get('sgd + 0.1*atan(20x)')!.candidates[1]!.diverged, 1);
     assert.equal(byMethod.get('sgd + 0.1*atan(20x)')!.candidates[1]!.score, -Infinity);
-    assert.match(formatValidationSelection(s), /\| fashion-mnist \/ small-cnn \/ sgd \| 0\.1 \| 0\.01: 81\.00 \(n=2\); 0\.1: 85\.00 \(n=2\) \* \|/);
+    assert.match(
+      formatValidationSelection(s),
+      /\| fashion-mnist \/ small-cnn \/ sgd \| 0\.1 \| 0\.01: 81\.00 \(n=2\); 0\.1: 85\.00 \(n=2\) \* \|/,
+    );
     // On a loss, lower is better: valLoss = 2.3 * (1 - valTop1), so the same rates win.
     const byLoss = selectByValidation(loadRuns(root), { metric: 'valLoss' });
     assert.deepEqual(

@@ -104,18 +104,41 @@ export class StepCollector {
     this.parts.length = 0;
   }
 
-  /** Reads everything back at once, frees the tensors and calls `onStats`. */
+  /**
+   * Reads everything back at once, frees the tensors and calls `onStats`. Backends that cannot
+   * read synchronously (webgpu in Node) read asynchronously: `onStats` is then called when the
+   * read resolves, before anything the training loop awaits later (evaluation, the epoch's end).
+   */
   finish(): void {
     if (this.parts.length === 0) return;
-    let values: Float32Array | Int32Array | Uint8Array;
     let all: tf.Tensor | null = null;
     try {
       all = tf.concat(this.parts);
-      values = all.dataSync();
     } finally {
       tf.dispose(this.parts);
-      if (all !== null) all.dispose();
     }
+    const read = all;
+    if (tf.getBackend() === 'webgpu') {
+      void read
+        .data()
+        .then(
+          (values) => this.report(values),
+          (e: unknown) =>
+            process.stderr.write(
+              `gaf-lab: gradient statistics of step ${this.step} could not be read back: ${e instanceof Error ? e.message : String(e)}\n`,
+            ),
+        )
+        .finally(() => read.dispose());
+      return;
+    }
+    try {
+      this.report(read.dataSync());
+    } finally {
+      read.dispose();
+    }
+  }
+
+  private report(values: Float32Array | Int32Array | Uint8Array): void {
     const stats: GradientStats[] = [];
     let at = 0;
     this.names.forEach((variable, i) => {

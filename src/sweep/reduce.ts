@@ -5,6 +5,7 @@
  * @module
  */
 import { parseSweepConfig, type SweepConfig } from './grid';
+import type { CONFIG_BACKENDS } from '../config/index';
 
 /** What {@link reduceSweep} changes; everything it does not name is kept from the sweep. */
 export interface SweepReduction {
@@ -33,7 +34,7 @@ export interface SweepReduction {
   /** Gradient statistics every n steps; null: none (default: the sweep's setting). */
   gradStatsEvery?: number | null;
   /** Backend of the runs (default: the sweep's). */
-  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend?: (typeof CONFIG_BACKENDS)[number];
   /** Name of the reduced sweep (default: `reduced: <name of the sweep>`). */
   name?: string;
 }
