@@ -40,15 +40,22 @@ function loadPlaywright(): typeof import('playwright-core') {
   }
 }
 
+const STEPS_PER_EPOCH = 80;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The sweep: 192 images in 12 batches of 16, 3 epochs, a step line every step; 2 optimizers x 2 seeds. */
+/**
+ * The sweep: 1280 images in 80 batches of 16, 3 epochs, a step line every step; 2 optimizers x 2
+ * seeds. A run must outlast several of the page's 2-second refreshes for a growing curve to be
+ * seen: at about 30 ms a step here, 240 steps take 7 s or more (with 12 batches an epoch took
+ * 0.4 s and a whole run fell between two refreshes).
+ */
 function sweepConfig(outDir: string): object {
   return {
     name: 'dashboard browser test',
     outDir,
     base: {
-      dataset: { name: 'fashion-mnist', subset: { first: 192 }, testSubset: { first: 96 } },
+      dataset: { name: 'fashion-mnist', subset: { first: STEPS_PER_EPOCH * 16 }, testSubset: { first: 96 } },
       model: { name: 'smallcnn' },
       optimizer: { name: 'sgd', options: { learningRate: 0.01, momentum: 0.9 } },
       epochs: 3,
@@ -202,7 +209,7 @@ test(
       await shot('compare');
 
       // Every run selected: the curves tab draws all their step lines (the README's screenshot).
-      const totalSteps = 4 * 3 * 12;
+      const totalSteps = 4 * 3 * STEPS_PER_EPOCH;
       await page.click('nav button[data-tab="runs"]');
       await page.click('#select-visible');
       await page.click('nav button[data-tab="curves"]');

@@ -138,8 +138,10 @@ test('a sweep with controls adds them next to each SGD + GAF run, same seeds and
     base: cfg({ name: 'sgd', options: { learningRate: 0.05, momentum: 0.9 } }),
     grid: {
       optimizers: [{}, { name: 'adam', options: { learningRate: 1e-3 } }],
-      gafKinds: ['atan', 'tanh'],
-      alphas: [0.1],
+      gafKinds: ['atan'],
+      // Two slopes at zero (alpha * beta = 2 and 4): two different lrMatched controls. Equal
+      // slopes would make them one run (test/lr-selection.test.ts).
+      alphas: [0.1, 0.2],
       betas: [20],
       seeds: [1, 2],
       controls: ['lrMatched'],
@@ -151,18 +153,19 @@ test('a sweep with controls adds them next to each SGD + GAF run, same seeds and
   const ctl = runs.filter((r) => r.point.control !== undefined);
   assert.equal(ctl.length, 4);
   assert.deepEqual(
-    ctl.map((r) => [r.point.control, (r.config.optimizer as { control: { of: { kind: string } } }).control.of.kind, r.config.seed]),
+    ctl.map((r) => [r.point.control, (r.config.optimizer as { control: { of: { alpha: number } } }).control.of.alpha, r.config.seed]),
     [
-      ['lrMatched', 'atan', 1],
-      ['lrMatched', 'atan', 2],
-      ['lrMatched', 'tanh', 1],
-      ['lrMatched', 'tanh', 2],
+      ['lrMatched', 0.1, 1],
+      ['lrMatched', 0.1, 2],
+      ['lrMatched', 0.2, 1],
+      ['lrMatched', 0.2, 2],
     ],
   );
   for (const r of ctl) {
+    const alpha = (r.config.optimizer as { control: { of: { alpha: number } } }).control.of.alpha;
     assert.equal(r.config.optimizer.name, 'sgd');
     assert.equal((r.config.optimizer as { gaf: unknown }).gaf, null);
-    assert.equal(r.config.optimizer.effective.learningRate, 0.05 * (0.1 * 20));
+    assert.equal(r.config.optimizer.effective.learningRate, 0.05 * (alpha * 20));
     assert.equal(r.config.optimizer.effective.momentum, 0.9, 'the base options are kept');
   }
   // Each control run sits right after the GAF run it copies (grid order: GAF, its controls, seed).

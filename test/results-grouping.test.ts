@@ -251,6 +251,7 @@ test("run-config: the config fields are the schema's, and only training fields c
     'evalBatchSize',
     'gradStats.every',
     'backend',
+    'threads',
     'keepCheckpoints',
     'runId',
     'testTop1',

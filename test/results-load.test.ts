@@ -218,7 +218,7 @@ test('a control run is labelled by what it mimics and is neither baseline nor GA
   });
   assert.equal(optimizerLabel(flat), "sgd lr x g'(0) of 0.1*atan(20x)");
   assert.equal(hasGaf(flat), false);
-  assert.equal(gafRole(flat), 'other');
+  assert.equal(gafRole(flat), 'control');
   const clipped = flattenObject({ optimizer: { name: 'sgd', gaf: null, clip: { kind: 'rms', maxRms: 0.157 } } });
   assert.equal(optimizerLabel(clipped), 'sgd + clip rms 0.157');
 });

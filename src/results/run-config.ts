@@ -26,6 +26,7 @@ export const CONFIG_FIELDS = [
   'gradStats',
   'stepMetrics',
   'backend',
+  'threads',
   'outDir',
   'keepCheckpoints',
 ] as const;
@@ -49,6 +50,7 @@ export const NON_TRAINING_FIELDS: Readonly<Record<string, string>> = {
   gradStats: 'gradient statistics are observed, not applied',
   stepMetrics: 'per-step metrics are observed, not applied',
   backend: 'the same computation on another engine',
+  threads: 'the same computation on more cores (results are bit-identical at any thread count)',
 };
 
 const under = (column: string, field: string): boolean => column === field || column.startsWith(`${field}.`);
