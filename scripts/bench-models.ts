@@ -52,6 +52,7 @@ import { describeAdapter } from '../src/backend/webgpu';
 import { gafs } from '../src/gaf/index';
 import { createModel, listModels, countTrainableParams } from '../src/models/index';
 import { sgd } from '../src/optim/index';
+import { timedStep } from './lib/timed-step';
 import { intListOption, intOption, listOption, parseCommandLine, scriptArgs, UsageError } from '../src/cli/args';
 
 /** PyTorch's median step time at one thread count. */
@@ -204,20 +205,7 @@ async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
   const model = createModel(name, { inputShape: shape, numClasses, seed: 1 });
   const plain = sgd({ learningRate: 0.01, momentum: 0.9 });
   const withGaf = sgd({ learningRate: 0.01, momentum: 0.9, gaf: gafs.atan({ alpha: 0.1, beta: 20 }) });
-  const x = tf.randomNormal([batch, ...shape], 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, numClasses, 'int32', 2) as tf.Tensor1D, numClasses));
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const step = async (optimizer: typeof plain): Promise<number> => {
-    const t0 = performance.now();
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-      true,
-      vars,
-    );
-    await loss?.data();
-    loss?.dispose();
-    return performance.now() - t0;
-  };
+  const { vars, loss, step, dispose } = timedStep(model, batch, shape, numClasses);
   try {
     for (let i = 0; i < warmup; i++) {
       await step(plain);
@@ -240,10 +228,7 @@ async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
     }
     let updates: { sgd: number; gaf: number } | undefined;
     if (gaf) {
-      const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-        vars,
-      );
+      const { value, grads } = tf.variableGrads(loss, vars);
       value.dispose();
       const update = async (optimizer: typeof plain): Promise<number> => {
         const t0 = performance.now();
@@ -271,8 +256,7 @@ async function timeTfjs(args: ChildArgs): Promise<ChildResult> {
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   } finally {
-    x.dispose();
-    y.dispose();
+    dispose();
     plain.dispose();
     withGaf.dispose();
     model.dispose();

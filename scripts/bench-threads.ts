@@ -19,13 +19,13 @@
  *        [--threads N (default os.availableParallelism())] [--rounds 5] [--warmup 2] [--runs 3] [--json]
  * @module
  */
-import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../src/backend/init';
 import { createModel } from '../src/models/index';
 import { sgd } from '../src/optim/index';
+import { timedStep } from './lib/timed-step';
 import { intListOption, intOption, listOption, parseCommandLine, scriptArgs, UsageError } from '../src/cli/args';
 
 const PYTHON = '/usr/bin/python3';
@@ -55,23 +55,10 @@ async function childMain(a: ChildArgs): Promise<void> {
   const shape: [number, number, number] = [32, 32, 3];
   const model = createModel(a.model, { inputShape: shape, numClasses: 10, seed: 1 });
   const opt = sgd({ learningRate: 0.01, momentum: 0.9 });
-  const x = tf.randomNormal([a.batch, ...shape], 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.oneHot(tf.randomUniform([a.batch], 0, 10, 'int32', 2) as tf.Tensor1D, 10));
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const step = async (): Promise<number> => {
-    const t0 = performance.now();
-    const loss = opt.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-      true,
-      vars,
-    );
-    await loss?.data();
-    loss?.dispose();
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < a.warmup; i++) await step();
+  const { step } = timedStep(model, a.batch, shape, 10);
+  for (let i = 0; i < a.warmup; i++) await step(opt);
   const times: number[] = [];
-  for (let i = 0; i < a.runs; i++) times.push(await step());
+  for (let i = 0; i < a.runs; i++) times.push(await step(opt));
   const out: GafSample = {
     ms: median(times),
     threads: report.wasmThreads?.threads ?? 1,

@@ -14,32 +14,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { assertChromium, launchChromium } from './chromium';
 import { ROOT } from './repo-root';
 
 const WORK = path.join(ROOT, 'build', 'browser-dashboard');
 const CLI = path.join(__dirname, '..', 'src', 'cli', 'main.js');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-
-function loadPlaywright(): typeof import('playwright-core') {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- playwright-core is a dev dependency loaded only here
-    return require('playwright-core') as typeof import('playwright-core');
-  } catch (e) {
-    assert.fail(`playwright-core cannot be loaded (${(e as Error).message.split('\n')[0]}): run 'npm ci' (it is a devDependency)`);
-  }
-}
-
 const STEPS_PER_EPOCH = 80;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -106,9 +85,8 @@ test(
   'gaf-lab serve in Chromium: runs appear, a curve grows while training, compare equals gaf-lab results --json',
   { timeout: 300_000 },
   async (t) => {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run 'bash scripts/setup.sh' (apt package chromium)`);
+    assertChromium();
     assert.ok(fs.existsSync(CLI), `${CLI} not found: build the tests first (npm run build:test)`);
-    const { chromium } = loadPlaywright();
     fs.rmSync(WORK, { recursive: true, force: true });
     const sweepDir = path.join(WORK, 'sweep');
     fs.mkdirSync(sweepDir, { recursive: true });
@@ -131,7 +109,7 @@ test(
     try {
       serve = await startServe(sweepDir, log);
       const t0 = Date.now();
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       page.on('console', (m) => {
         if (m.type() === 'error') consoleErrors.push(m.text());

@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { assertChromium, launchChromium } from './chromium';
 import { ROOT } from './repo-root';
 
 /**
@@ -41,21 +42,7 @@ const NOTEBOOK: string | undefined =
 const WORK = path.join(ROOT, 'build', 'browser-test');
 const NOTEBOOK_ROOT = path.join(WORK, 'notebook');
 const KERNELS = path.join(ROOT, '.jupyter-kernels', 'share', 'jupyter');
-const CHROMIUM = '/usr/bin/chromium';
 const PYTHON = process.env.JUPYTER_PYTHON ?? '/usr/bin/python3';
-
-/** Flags Chromium needs on these machines: no sandbox as root, no GPU, no calls home (the closed network refuses them). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 const SERVER_START_MS = 40_000;
 const KERNEL_READY_MS = 60_000;
@@ -65,7 +52,7 @@ const RUN_ALL_MS = 120_000;
 function assertPrerequisites(): void {
   assert.ok(NOTEBOOK, `no notebooks/00-*.ipynb to open in the browser`);
   assert.ok(fs.existsSync(NOTEBOOK), `notebook not found: ${NOTEBOOK}`);
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run 'bash scripts/setup.sh' (apt package chromium)`);
+  assertChromium();
   const nb = spawnSync(PYTHON, ['-c', 'import notebook; print(notebook.__version__)'], { encoding: 'utf8' });
   assert.equal(
     nb.status,
@@ -82,16 +69,6 @@ function assertPrerequisites(): void {
     `node_modules/gaf-lab link missing: run 'node scripts/link-self.js' (or 'bash scripts/setup-jupyter.sh')`,
   );
   assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'index.js')), `dist/index.js not found: run 'npm run build' first`);
-}
-
-/** playwright-core, or a failure naming the fix (it drives Debian's Chromium; it downloads no browser). */
-function loadPlaywright(): typeof import('playwright-core') {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- playwright-core is a dev dependency loaded only here
-    return require('playwright-core') as typeof import('playwright-core');
-  } catch (e) {
-    assert.fail(`playwright-core cannot be loaded (${(e as Error).message.split('\n')[0]}): run 'npm ci' (it is a devDependency)`);
-  }
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -240,7 +217,6 @@ test(
   { timeout: 240_000 },
   async () => {
     assertPrerequisites();
-    const { chromium } = loadPlaywright();
     const name = path.basename(NOTEBOOK!);
     fs.rmSync(WORK, { recursive: true, force: true });
     fs.mkdirSync(NOTEBOOK_ROOT, { recursive: true });
@@ -256,7 +232,7 @@ test(
     let failContext: ((e: Error) => Promise<Error>) | undefined;
     try {
       server = await startServer();
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       page.on('console', (m) => {
         if (m.type() === 'error') consoleErrors.push(m.text());

@@ -9,6 +9,9 @@
  *   deleting files frees their bytes (usage is the sum of the file sizes under DIR).
  * - GAF_FAULT_READONLY=DIR: creating, writing, renaming or deleting anything under DIR fails
  *   with EROFS.
+ * - GAF_FAULT_HOLD=DIR: once a `manifest.json` is renamed into place with `epochsDone` >= 1, the
+ *   child writes DIR/held and blocks until DIR/go exists, so the test can change the disk at
+ *   exactly that point instead of racing the training that goes on.
  */
 import fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +19,7 @@ import * as path from 'node:path';
 const disk = process.env['GAF_FAULT_DISK'] ? path.resolve(process.env['GAF_FAULT_DISK']) : undefined;
 const capacity = Number(process.env['GAF_FAULT_DISK_BYTES'] ?? 'NaN');
 const readonly = process.env['GAF_FAULT_READONLY'] ? path.resolve(process.env['GAF_FAULT_READONLY']) : undefined;
+const hold = process.env['GAF_FAULT_HOLD'] ? path.resolve(process.env['GAF_FAULT_HOLD']) : undefined;
 
 const under = (root: string | undefined, p: fs.PathLike | number): boolean => {
   if (root === undefined || typeof p === 'number') return false;
@@ -110,6 +114,7 @@ const patched = {
   renameSync(from: fs.PathLike, to: fs.PathLike): void {
     checkReadonly('rename', from, to);
     real.renameSync(from, to);
+    if (hold !== undefined && path.basename(String(to)) === 'manifest.json') holdAfterEpoch(String(to));
   },
   rmSync(p: fs.PathLike, options?: fs.RmOptions): void {
     if (fs.existsSync(p)) checkReadonly('rm', p);
@@ -121,4 +126,15 @@ const patched = {
   },
 };
 
-if (disk !== undefined || readonly !== undefined) Object.assign(fs, patched);
+/** Blocks (the whole child: training is synchronous between awaits) after the first checkpointed epoch until the test says go. */
+function holdAfterEpoch(manifest: string): void {
+  const go = path.join(hold!, 'go');
+  if (fs.existsSync(go) || fs.existsSync(path.join(hold!, 'held'))) return;
+  const done = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { epochsDone?: number }).epochsDone ?? 0;
+  if (done < 1) return;
+  real.writeFileSync(path.join(hold!, 'held'), String(process.pid));
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (!fs.existsSync(go)) Atomics.wait(nap, 0, 0, 10);
+}
+
+if (disk !== undefined || readonly !== undefined || hold !== undefined) Object.assign(fs, patched);

@@ -154,7 +154,7 @@ async function straightRun(): Promise<string> {
 const escape = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ADVICE = 'or choose another output folder (--out on the command line, outDir in a config)';
 
-// Leave 0 bytes: the next write (the gradient statistics of epoch 2) fails, and the final
+// Leave 0 bytes: the next write that needs room fails (the message names its file), and the final
 // manifest fits only because the space reserve is given up for it. Leave 100 KB: the lines of
 // epoch 2 fit and its checkpoint does not; its temporary folder must go (the metrics line of
 // the epoch that was not checkpointed stays, as after a kill, and a resume drops it).
@@ -162,13 +162,17 @@ const SCENARIOS = [
   {
     leave: 0,
     lines: [1],
-    failing: (runDir: string) => `Cannot write ${runDir}/gradstats.jsonl: disk full: free space on the disk of ${runDir} ${ADVICE}`,
+    // Which line file that is depends on the disk: the simulated one counts bytes, so the step
+    // line of epoch 2 fails; a tmpfs gives whole pages, so a line that still fits in its file's
+    // last page is written and the first file needing a new page fails.
+    failing: (runDir: string) =>
+      `Cannot write ${escape(runDir)}/(steps|gradstats|metrics)\\.jsonl: disk full: free space on the disk of ${escape(runDir)} ${escape(ADVICE)}`,
   },
   {
     leave: 100 * 1024,
     lines: [1, 2],
     failing: (runDir: string) =>
-      `Cannot write checkpoint ${runDir}/checkpoints/last: disk full: free space on the disk of ${runDir}/checkpoints ${ADVICE}`,
+      `Cannot write checkpoint ${escape(runDir)}/checkpoints/last: disk full: free space on the disk of ${escape(runDir)}/checkpoints ${escape(ADVICE)}`,
   },
 ];
 
@@ -180,14 +184,18 @@ test('a disk that fills up mid-training: status failed with a message naming the
       const outDir = path.join(disk.root, 'runs');
       const cfg = config(outDir);
       const runDir = path.join(outDir, runIdOf(resolveConfig(cfg)));
-      const child = startChild(cfg, disk.env);
+      // The child holds right after epoch 1's manifest until the disk is full (fs-faults.ts).
+      const holdDir = fs.mkdtempSync(path.join(scratch, 'hold-'));
+      const child = startChild(cfg, { ...disk.env, GAF_FAULT_HOLD: holdDir });
       const deadline = Date.now() + 120_000;
-      while (!(fs.existsSync(path.join(runDir, 'manifest.json')) && readManifest(runDir).epochsDone === 1)) {
+      while (!fs.existsSync(path.join(holdDir, 'held'))) {
         assert.ok(child.exitCode() === null, `${label}: the child ended before epoch 1 was done: ${child.stderr()}`);
         assert.ok(Date.now() < deadline, `${label}: epoch 1 took more than 120 s`);
         await sleep(20);
       }
+      assert.equal(readManifest(runDir).epochsDone, 1, label);
       fill(disk, s.leave);
+      fs.writeFileSync(path.join(holdDir, 'go'), '');
       assert.equal(await child.exited, 1, `${label}: ${child.stderr()}`);
 
       const m = readManifest(runDir);
@@ -196,7 +204,7 @@ test('a disk that fills up mid-training: status failed with a message naming the
       assert.match(
         m.message ?? '',
         new RegExp(
-          `^${escape(failing)} \\(ENOSPC: no space left on device, write\\)\\. The run stopped \\(epochs 1-1 are checkpointed and kept\\); after freeing space, continue it with: gaf-lab resume ${escape(runDir)} \\(or resumeRun\\)\\.$`,
+          `^${failing} \\(ENOSPC: no space left on device, write\\)\\. The run stopped \\(epochs 1-1 are checkpointed and kept\\); after freeing space, continue it with: gaf-lab resume ${escape(runDir)} \\(or resumeRun\\)\\.$`,
         ),
         label,
       );
