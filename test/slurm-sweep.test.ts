@@ -209,7 +209,10 @@ describe('gaf-lab sweep --slurm on a one-node Slurm cluster', { skip, concurrenc
     slurm('scancel', [task]);
     const log = path.join(dir, 'slurm', 'logs', `${task}.log`);
     await waitFor('the run to stop', dir, () => runStatus(dir, runId!) === 'interrupted', 30_000, 100);
-    assert.match(fs.readFileSync(log, 'utf8'), /interrupted after 1 epoch\(s\) \(stopped by a signal during epoch 2;/);
+    // The manifest is written before the message is printed, and slurmstepd copies the output
+    // into the log after that: wait for the line rather than read the log once.
+    const stopped = /interrupted after 1 epoch\(s\) \(stopped by a signal during epoch 2;/;
+    await waitFor('the stop message in the task log', dir, () => stopped.test(fs.readFileSync(log, 'utf8')), 15_000, 100);
     slurm('scontrol', ['requeue', task]);
     await waitFor('the requeued run to complete', dir, () => runStatus(dir, runId!) === 'completed', 150_000);
     const resumes = readManifest(runDir).resumes;
