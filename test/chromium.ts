@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Flags Chromium needs on these machines: no sandbox as root, no GPU, no calls home (the closed network refuses them). */
 const CHROMIUM_ARGS = [

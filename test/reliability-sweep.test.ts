@@ -129,9 +129,10 @@ test('a worker killed with SIGKILL mid-run: its run is taken over and resumed, t
 
 test("the sweep's parent killed with SIGKILL: its workers stop within seconds, and running the sweep again finishes it", async (t) => {
   const sweepDir = path.join(tmp, 'killed-parent');
-  // 40 epochs (several seconds a run): the first worker's run must outlast the second worker's
-  // start-up (with 6 epochs it sometimes completed before the parent was killed).
-  const cfg = writeSweep('killed-parent', { outDir: sweepDir, base: base(40), grid: { seeds: [1, 2, 3] } });
+  // Several seconds a run: the first worker's run must outlast the second worker's start-up
+  // (with 6 epochs it sometimes completed before the parent was killed).
+  const epochs = 40;
+  const cfg = writeSweep('killed-parent', { outDir: sweepDir, base: base(epochs), grid: { seeds: [1, 2, 3] } });
   const sweep = startGafLab('sweep', cfg, '--workers', '2');
   // Both workers in the middle of a run.
   const first = await until('a worker in the middle of a run', 120, () =>
@@ -161,7 +162,7 @@ test("the sweep's parent killed with SIGKILL: its workers stop within seconds, a
 
   const again = gafLab('sweep', cfg, '--workers', '2');
   assert.equal(again.code, 0, again.err);
-  assertAllDoneOnce(sweepDir, 40);
+  assertAllDoneOnce(sweepDir, epochs);
   for (const w of [first, second]) assert.equal(readManifest(path.join(sweepDir, w.runId)).resumes.length, 1, `${w.runId} resumed once`);
 });
 
