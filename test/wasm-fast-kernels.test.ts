@@ -14,6 +14,9 @@ import {
   FilterGradLayout,
   windowsGrid,
 } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
+import { directChunkImages, directFilterGrad, directLayoutFits } from '../src/backend/wasm-kernels/conv2d-backprop-filter-direct';
+import { wasmMemoryOf, withScratch } from '../src/backend/wasm-kernels/wasm-backend-access';
+import { CALL_SLOTS, runCalls, singleTileRunner, TILE_FUNCTION_ORDER, TileRunner } from '../src/backend/simd/tile-threads';
 import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
 import { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig } from '../src/backend/gradients/index';
 
@@ -176,29 +179,34 @@ test('Conv2DBackpropInput (XNNPACK transposed convolution) matches cpu over the 
   }
 });
 
-test('Conv2DBackpropFilter (pointwise, windows, taps and exact layouts) matches cpu over the grid, with several chunks and dimRoundingMode', async () => {
+test('Conv2DBackpropFilter (direct, pointwise, windows, taps and exact layouts) matches cpu over the grid, with several chunks and dimRoundingMode', async () => {
   const cases = convGrid();
-  // 300 output channels: chunks of chunkRows(300) = 256 grid positions, so L = 2*14*14 = 392 takes two.
+  // 300 output channels: in the windows layout (forced below) chunks of chunkRows(300) = 256
+  // grid positions, so L = 2*14*14 = 392 takes two.
   assert.equal(chunkRows(300), 256);
   cases.push({ x: [2, 12, 12, 4], filter: [3, 3, 4, 300], strides: 1, pad: 'same' });
   // Wide channels on a small image: the 'exact' layout; a strided 1x1: the 'taps' layout.
   cases.push({ x: [2, 4, 4, 64], filter: [3, 3, 64, 128], strides: 1, pad: 'same' });
   cases.push({ x: [2, 4, 4, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'same' });
   cases.push({ x: [2, 8, 8, 16], filter: [1, 1, 16, 32], strides: 2, pad: 'valid' });
-  const layouts = new Set(
-    cases.map((c) =>
-      chooseFilterGradLayout(
-        tf.backend_util.computeConv2DInfo(
-          c.x as [number, number, number, number],
-          c.filter as [number, number, number, number],
-          c.strides,
-          1,
-          c.pad,
-        ),
-      ),
+  const infos = cases.map((c) =>
+    tf.backend_util.computeConv2DInfo(
+      c.x as [number, number, number, number],
+      c.filter as [number, number, number, number],
+      c.strides,
+      1,
+      c.pad,
     ),
   );
-  assert.deepEqual([...layouts].sort(), ['exact', 'pointwise', 'taps', 'windows'], 'every layout is exercised');
+  // The kernel takes the direct layout whenever the output channels come in fours (128, 32 and
+  // 4 here), the cost model's choice for the others (and where the SIMD kernel is missing).
+  for (const i of infos) assert.equal(chooseFilterGradLayout(i) === 'direct', i.outChannels % 4 === 0);
+  const modelled = new Set(infos.map((i) => chooseFilterGradLayout(i, false)));
+  assert.deepEqual(
+    [...modelled].sort(),
+    ['exact', 'pointwise', 'taps', 'windows'],
+    'the cost model picks each of its layouts, never direct',
+  );
   for (const c of cases) {
     const info = tf.backend_util.computeConv2DInfo(
       c.x as [number, number, number, number],
@@ -247,7 +255,7 @@ test('every Conv2DBackpropFilter layout matches cpu on every geometry it can tak
     windowsGrid(tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], 1, 1, pad));
   assert.deepEqual([gridOf([3, 7, 7, 4], [3, 3, 4, 2], 'same').Hq, gridOf([3, 7, 7, 4], [3, 3, 4, 2], 'same').Wq], [8, 8]);
   assert.equal(gridOf([3, 7, 7, 4], [3, 3, 4, 2], EXPLICIT).Hq, 10);
-  for (const forced of ['windows', 'taps', 'exact'] as const) {
+  for (const forced of ['direct', 'windows', 'taps', 'exact'] as const) {
     for (const c of cases) {
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
       const info = tf.backend_util.computeConv2DInfo(
@@ -262,9 +270,11 @@ test('every Conv2DBackpropFilter layout matches cpu on every geometry it can tak
       await useBackend('cpu');
       const ref = runKernel('Conv2DBackpropFilter', { x, dy }, attrs);
       await useBackend('wasm');
-      // 'pointwise' is the only layout for 1x1 stride-1 unpadded filters (the others never get them).
+      // 'pointwise' is the only XNNPACK layout for 1x1 stride-1 unpadded filters (the others never
+      // get them); 'direct' takes output channels in fours only.
+      if (forced === 'direct' && !directLayoutFits(info)) continue;
       const choose = (i: tf.backend_util.Conv2DInfo): FilterGradLayout =>
-        chooseFilterGradLayout(i) === 'pointwise' ? 'pointwise' : forced;
+        forced !== 'direct' && chooseFilterGradLayout(i, false) === 'pointwise' ? 'pointwise' : forced;
       const got = tf.tidy(() => {
         const xt = tf.tensor(x.data, x.shape);
         const dyt = tf.tensor(dy.data, dy.shape);
@@ -277,6 +287,73 @@ test('every Conv2DBackpropFilter layout matches cpu on every geometry it can tak
       const e = relErr(got.values, ref.values);
       assert.ok(e <= REL_TOL, `${forced} ${JSON.stringify(c)}: relative error ${e}`);
     }
+  }
+});
+
+test('the direct layout matches cpu for every tile remainder, stride, pad and several image chunks, and its thread split changes no bit', async () => {
+  await useBackend('wasm');
+  const cases: { x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad }[] = [];
+  // Input channels 1-9: every remainder of the 4-channel blocks; output channels 4, 8, 12, 16:
+  // the 1-vector tile alone, the 2-vector tile alone, both.
+  [1, 2, 3, 4, 5, 6, 7, 8, 9].forEach((ci, k) => {
+    const co = [4, 8, 12, 16][k % 4]!;
+    const strides = ([1, 2, [2, 1]] as (number | [number, number])[])[k % 3]!;
+    const pad = (['same', 'valid', 1, EXPLICIT] as Pad[])[k % 4]!;
+    cases.push({ x: [2, 7 + (k % 2), 6 + (k % 3), ci], filter: [1 + (k % 3), 3 - (k % 2), ci, co], strides, pad });
+  });
+  // A tap that only ever reads padding (3x3 'same' on a 1x1 image): its dW stays 0.
+  cases.push({ x: [3, 1, 1, 4], filter: [3, 3, 4, 8], strides: 1, pad: 'same' });
+  // Several image chunks: 40x40x8 and 8 output channels are 100 KiB an image, 2 images a chunk.
+  cases.push({ x: [5, 40, 40, 8], filter: [3, 3, 8, 8], strides: 1, pad: 'same' });
+  const infoOf = (c: (typeof cases)[number]) =>
+    tf.backend_util.computeConv2DInfo(
+      c.x as [number, number, number, number],
+      c.filter as [number, number, number, number],
+      c.strides,
+      1,
+      c.pad,
+    );
+  assert.equal(directChunkImages(infoOf(cases[cases.length - 1]!)), 2);
+  const memory = wasmMemoryOf(tf.backend());
+  assert.ok(memory !== undefined, 'the wasm backend exposes its memory');
+  const single = singleTileRunner(memory);
+  assert.ok(typeof single !== 'string', `the SIMD kernel compiles: ${String(single)}`);
+  const ordered = TILE_FUNCTION_ORDER.map((n) => single.functions.get(n)!);
+  // The thread split run on this thread, one list after the other: each thread's part.
+  const serial = (threads: number): TileRunner => ({
+    threads,
+    functions: single.functions,
+    run(own, lists) {
+      runCalls(ordered, own);
+      const heap = new Int32Array(memory.buffer);
+      for (const l of lists) runCalls(ordered, heap.subarray(l.start, l.start + l.calls * CALL_SLOTS));
+    },
+  });
+  for (const c of cases) {
+    const info = infoOf(c);
+    assert.ok(directLayoutFits(info));
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
+    const x = input(c.x, 12);
+    const dy = input(info.outShape, 13);
+    await useBackend('cpu');
+    const ref = runKernel('Conv2DBackpropFilter', { x, dy }, attrs);
+    await useBackend('wasm');
+    const bySplit = [1, 2, 3, 7].map((threads) =>
+      tf.tidy(() => {
+        const xt = tf.tensor(x.data, x.shape);
+        const dyt = tf.tensor(dy.data, dy.shape);
+        const out = tf
+          .engine()
+          .makeTensorFromTensorInfo(
+            withScratch('test', tf.backend(), (s) => directFilterGrad(s, xt, dyt, info, c.filter, serial(threads))),
+          );
+        return Float32Array.from(out.dataSync());
+      }),
+    );
+    const e = relErr(bySplit[0]!, ref.values);
+    assert.ok(e <= REL_TOL, `direct ${JSON.stringify(c)}: relative error ${e}`);
+    for (const other of bySplit.slice(1))
+      assert.deepEqual(other, bySplit[0], `direct ${JSON.stringify(c)}: the same bits whatever the split`);
   }
 });
 

@@ -11,6 +11,8 @@ import { findWasmThreadInternals, resolveThreadCount, threadsPerWorker, WASM_THR
 // fresh Node process.
 const initEntry = path.resolve(__dirname, '../src/backend/init.js');
 const threadsEntry = path.resolve(__dirname, '../src/backend/wasm-threads.js');
+const tileThreadsEntry = path.resolve(__dirname, '../src/backend/simd/tile-threads.js');
+const accessEntry = path.resolve(__dirname, '../src/backend/wasm-kernels/wasm-backend-access.js');
 
 interface Child {
   status: number | null;
@@ -25,6 +27,8 @@ function child(body: string, env: Record<string, string | undefined>, timeout = 
     const tf = require('@tensorflow/tfjs');
     const { initBackend, formatBackendReport } = require(${JSON.stringify(initEntry)});
     const threads = require(${JSON.stringify(threadsEntry)});
+    const tileThreads = require(${JSON.stringify(tileThreadsEntry)});
+    const access = require(${JSON.stringify(accessEntry)});
     (async () => {
 ${body}
 })().catch((e) => { process.stderr.write('child error: ' + e.stack); process.exitCode = 1; });`;
@@ -100,18 +104,28 @@ test('a notebook that initialises and trains twice reuses the one pool', () => {
     `
     await initBackend('wasm');
     const first = threads.wasmPoolThreadCount();
+    const runner = tileThreads.tileRunnerFor(access.wasmMemoryOf(tf.backend()));
     const x = tf.randomNormal([8, 16, 16, 16], 0, 1, 'float32', 1);
     const w = tf.variable(tf.randomNormal([3, 3, 16, 16], 0, 1, 'float32', 2));
     const train = () => tf.dispose(tf.train.sgd(0.01).minimize(() => tf.conv2d(x, w, 1, 'same').square().mean(), true));
     train();
     const again = await initBackend('wasm', { threads: 1 });
     train();
-    process.stdout.write(JSON.stringify({ first, after: threads.wasmPoolThreadCount(), again: again.wasmThreads }));`,
+    const sameRunner = tileThreads.tileRunnerFor(access.wasmMemoryOf(tf.backend())) === runner;
+    process.stdout.write(JSON.stringify({ first, after: threads.wasmPoolThreadCount(), again: again.wasmThreads, sameRunner, kernelThreads: runner.threads }));`,
     { GAF_THREADS: '2' },
   );
   assert.equal(r.status, 0, r.stderr);
-  const o = JSON.parse(r.stdout) as { first: number; after: number; again: { threads: number; how: string } };
+  const o = JSON.parse(r.stdout) as {
+    first: number;
+    after: number;
+    again: { threads: number; how: string };
+    sameRunner: boolean;
+    kernelThreads: number;
+  };
   assert.equal(o.first, 1);
+  assert.equal(o.kernelThreads, 2, "gaf-lab's kernel threads: the calling thread and one worker");
+  assert.ok(o.sameRunner, "the second initBackend keeps gaf-lab's kernel workers (no second set of threads)");
   assert.equal(o.after, 1);
   assert.equal(o.again.threads, 2);
   assert.match(o.again.how, /1 asked for, but the pool of a process is fixed: start a new process/);
@@ -145,6 +159,31 @@ test('a pool thread that crashes while the main thread waits for it ends the who
   assert.equal(r.signal, 'SIGKILL', `status ${r.status}: ${r.stderr}`);
   assert.match(r.stderr, /a thread of the wasm backend's pool crashed: [^]*Error: trap in a pool thread/);
   assert.match(r.stderr, /the process ends \(run with GAF_THREADS=1/);
+});
+
+test("a failing worker of gaf-lab's own kernels (a wasm trap) fails that kernel call with its message, and later calls at once; no hang", () => {
+  const r = child(
+    `
+    const report = await initBackend('wasm');
+    const memory = access.wasmMemoryOf(tf.backend());
+    const runner = tileThreads.tileRunnerFor(memory);
+    // One call record for the worker whose x address lies past the end of the memory (-64 as
+    // an unsigned address), so its kernel traps on the first load.
+    const list = tf.zeros([16], 'int32');
+    const at = access.heapAddress(tf.backend(), list) / 4;
+    new Int32Array(memory.buffer).set([0, -64, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0], at);
+    const messages = [];
+    for (const calls of [1, 0]) {
+      try { runner.run([], [{ start: at, calls }]); messages.push('no error'); } catch (e) { messages.push(e.message); }
+    }
+    process.stdout.write(JSON.stringify({ messages, line: formatBackendReport(report) }));`,
+    { GAF_THREADS: '2' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout) as { messages: string[]; line: string };
+  assert.match(o.line, /gaf-lab's SIMD filter-gradient kernel on 2 threads \(the calling thread and 1 worker of its own\)/);
+  assert.match(o.messages[0]!, /gaf-lab's kernel worker thread 1 failed: RuntimeError: memory access out of bounds/);
+  assert.match(o.messages[1]!, /worker thread 1 failed earlier in this process .*restart the process/);
 });
 
 test('threading is refused with a reason for another tfjs-backend-wasm version or worker source', () => {

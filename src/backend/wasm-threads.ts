@@ -24,6 +24,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type * as WorkerThreads from 'node:worker_threads';
+import { startTileRunner } from './simd/tile-threads';
+import { wasmMemoryOf } from './wasm-kernels/wasm-backend-access';
 
 // The module objects themselves, which the threaded module reads when it starts (an import
 // would be a copy, and patching it would change nothing).
@@ -242,6 +244,32 @@ export function wasmPoolWorkersForTest(): readonly WorkerThreads.Worker[] {
  * new process; the report says so).
  */
 export async function startWasmBackend(
+  request: { count: number; requestedBy: WasmThreadsReport['requestedBy'] },
+  start: () => Promise<void>,
+): Promise<WasmThreadsReport> {
+  const first = started === undefined;
+  const report = await startBackendModule(request, start);
+  if (!first || started === undefined) return report;
+  started.how += `; ${await startOwnKernelThreads(started.threads)}`;
+  return { ...report, how: started.how };
+}
+
+/**
+ * Starts the workers of gaf-lab's own SIMD kernels on the backend's memory, as many as
+ * XNNPACK's pool has (see src/backend/simd/tile-threads.ts).
+ * @returns a phrase for the report.
+ */
+async function startOwnKernelThreads(threads: number): Promise<string> {
+  const memory = wasmMemoryOf(wasmBackendObject());
+  if (memory === undefined) return "gaf-lab's SIMD filter-gradient kernel off: the wasm module exposes no memory";
+  const runner = await startTileRunner(memory, threads);
+  if (typeof runner === 'string') return `gaf-lab's SIMD filter-gradient kernel off: ${runner}`;
+  return runner.threads === 1
+    ? "gaf-lab's SIMD filter-gradient kernel on the calling thread"
+    : `gaf-lab's SIMD filter-gradient kernel on ${runner.threads} threads (the calling thread and ${runner.threads - 1} worker${runner.threads === 2 ? '' : 's'} of its own)`;
+}
+
+async function startBackendModule(
   request: { count: number; requestedBy: WasmThreadsReport['requestedBy'] },
   start: () => Promise<void>,
 ): Promise<WasmThreadsReport> {

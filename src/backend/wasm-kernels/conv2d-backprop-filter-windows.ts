@@ -37,6 +37,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConvInfo, convGradGeometry, requireFloat32, shapeAttr } from './conv-attrs';
 import { copyGridRows, copyWindowColumns, gatherTaps, TapGrid } from './heap-copies';
 import { PhaseGrid, phaseGrid, phaseSplitInput } from './phase-grid';
+import { directFilterGrad, directLayoutFits, directRunner } from './conv2d-backprop-filter-direct';
 import { KernelReplacement } from './replace-kernel';
 import { heapF32, Scratch, withScratch } from './wasm-backend-access';
 
@@ -48,10 +49,12 @@ export function chunkRows(width: number): number {
 }
 
 /** How the filter gradient of one convolution is computed (see the module comment). */
-export type FilterGradLayout = 'pointwise' | 'windows' | 'taps' | 'exact';
+export type FilterGradLayout = 'direct' | 'pointwise' | 'windows' | 'taps' | 'exact';
 
 /**
- * The layout for a convolution. Cost per (im2col row x pixel), from the measured rates: a
+ * The layout for a convolution: 'direct' (gaf-lab's own SIMD kernel, threaded) whenever it
+ * fits and `direct` allows it: it runs at 1.5-3x the rate of the XNNPACK layouts on one thread
+ * and scales with threads (docs/performance.md). Otherwise a cost model; cost per (im2col row x pixel), from the measured rates: a
  * multiply-add 0.05 ns, packing 6 ns per packed element, a contiguous copy 0.3 ns per float,
  * a pixel-by-pixel gather 20 ns per pixel plus 1 ns per float, a rank-3 transpose 1 ns per
  * float. windows: grid-inflated products (L/N) + packing dy on the grid + copying P^T;
@@ -60,7 +63,8 @@ export type FilterGradLayout = 'pointwise' | 'windows' | 'taps' | 'exact';
  * (0.8 ns per float) + packing dy + summing the per-slice products in JS (3 ns per add,
  * CO / exactSlicePixels(CO) adds per (row x pixel)).
  */
-export function chooseFilterGradLayout(info: ConvInfo): FilterGradLayout {
+export function chooseFilterGradLayout(info: ConvInfo, direct = true): FilterGradLayout {
+  if (direct && directLayoutFits(info)) return 'direct';
   const { filterHeight: fh, filterWidth: fw, inChannels: C, outChannels: CO, strideHeight: sh, strideWidth: sw } = info;
   const pads = info.padInfo;
   if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && pads.top === 0 && pads.left === 0 && pads.bottom === 0 && pads.right === 0)
@@ -351,8 +355,12 @@ export function conv2dBackpropFilterWithLayout(
   const { x, dy } = requireFloat32(NAME, { x: inputs['x'], dy: inputs['dy'] });
   const filterShape = shapeAttr(NAME, attrs, 'filterShape');
   const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, false);
-  const layout = choose(info);
+  let layout = choose(info);
+  const runner = layout === 'direct' ? directRunner(backend) : undefined;
+  // No SIMD kernel here (a runtime without WebAssembly SIMD): the XNNPACK layouts' cost model.
+  if (typeof runner === 'string') layout = chooseFilterGradLayout(info, false);
   return withScratch(NAME, backend, (s) => {
+    if (runner !== undefined && typeof runner !== 'string') return directFilterGrad(s, x, dy, info, filterShape, runner);
     const values =
       layout === 'pointwise'
         ? pointwiseLayout(s, x, dy, info)

@@ -32,7 +32,7 @@ const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
   {
     ...conv2dBackpropFilterReplacement,
     method:
-      'chunked XNNPACK products over pixels in one of four layouts (pointwise; windows: transposed im2col from contiguous copies of the phase-split input, rows sharing their zero padding; taps: per-tap gathers; exact: whole images, im2col by row copies and one rank-4 transpose, dy packed once), chosen by a fitted cost model, no rank-2 transpose',
+      "direct: gaf-lab's own WebAssembly SIMD tile kernel reading x and dy in place (no im2col, no packing), on every thread of the run, for output channels in fours; otherwise chunked XNNPACK products over pixels in one of four layouts (pointwise; windows: transposed im2col from contiguous copies of the phase-split input, rows sharing their zero padding; taps: per-tap gathers; exact: whole images, im2col by row copies and one rank-4 transpose, dy packed once), chosen by a fitted cost model",
     delegates: 'none (replaces the foundation kernel of index.ts)',
   },
   {

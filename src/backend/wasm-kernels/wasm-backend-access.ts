@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { isWasmMemory, WasmMemory } from '../simd/webassembly';
 
 /** The methods of tfjs-backend-wasm's BackendWasm that these kernels rely on. */
 export interface WasmBackendLike {
@@ -39,6 +40,21 @@ export function asWasmBackend(kernel: string, backend: unknown): WasmBackendLike
     );
   }
   return backend;
+}
+
+/**
+ * The backend module's WebAssembly.Memory: emscripten keeps it as `wasmMemory` in the threaded
+ * build (a shared memory the module imports) and as the exported `memory` otherwise.
+ */
+export function wasmMemoryOf(backend: unknown): WasmMemory | undefined {
+  const m = (backend as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } } | null)?.wasm;
+  const memory = m?.wasmMemory ?? m?.asm?.memory;
+  return isWasmMemory(memory) ? memory : undefined;
+}
+
+/** Byte address of a tensor's data on the wasm heap. */
+export function heapAddress(backend: WasmBackendLike, t: tf.TensorInfo): number {
+  return backend.typedArrayFromHeap(t).byteOffset;
 }
 
 /** Float32 view of a tensor on the wasm heap. Take it after the last allocation: heap growth detaches older views. */
@@ -86,9 +102,9 @@ export class Scratch {
     for (const t of this.owned.splice(0)) this.backend.disposeData(t.dataId);
   }
 
-  /** Allocates a tracked float32 tensor. */
-  alloc(shape: number[]): tf.TensorInfo {
-    return this.track(this.backend.makeOutput(shape, 'float32'));
+  /** Allocates a tracked tensor (float32 unless said otherwise). */
+  alloc(shape: number[], dtype: 'float32' | 'int32' = 'float32'): tf.TensorInfo {
+    return this.track(this.backend.makeOutput(shape, dtype));
   }
 
   /**
