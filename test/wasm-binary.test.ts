@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeModule, I32, op, V128 } from '../src/backend/simd/wasm-binary';
-import { filterGradModuleBytes } from '../src/backend/simd/filter-grad-kernel';
+import { kernelModuleBytes } from '../src/backend/simd/simd-module';
 
 // The project compiles without the DOM library, where TypeScript declares the WebAssembly API.
 interface Memory {
@@ -73,9 +73,9 @@ test('an encoded module runs: a loop of f32x4 multiply-adds with a broadcast loa
   assert.equal(I32, 0x7f);
 });
 
-test('the filter-gradient module validates for an unshared and a shared memory, and each imports the kind it says', () => {
+test('the kernel module validates for an unshared and a shared memory, and each imports the kind it says', () => {
   for (const shared of [false, true]) {
-    const bytes = filterGradModuleBytes(shared);
+    const bytes = kernelModuleBytes(shared);
     assert.ok(WebAssembly.validate(bytes), `shared=${shared}`);
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
     assert.deepEqual(imports, [{ module: 'env', name: 'memory', kind: 'memory' }]);

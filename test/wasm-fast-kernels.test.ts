@@ -15,8 +15,9 @@ import {
   windowsGrid,
 } from '../src/backend/wasm-kernels/conv2d-backprop-filter-windows';
 import { directChunkImages, directFilterGrad, directLayoutFits } from '../src/backend/wasm-kernels/conv2d-backprop-filter-direct';
+import { directConv2d, directConvChunkImages, directConvFits } from '../src/backend/wasm-kernels/conv2d-direct';
 import { wasmMemoryOf, withScratch } from '../src/backend/wasm-kernels/wasm-backend-access';
-import { CALL_SLOTS, runCalls, singleTileRunner, TILE_FUNCTION_ORDER, TileRunner } from '../src/backend/simd/tile-threads';
+import { CALL_SLOTS, runCalls, singleTileRunner, TileRunner } from '../src/backend/simd/tile-threads';
 import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
 import { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig } from '../src/backend/gradients/index';
 
@@ -290,6 +291,26 @@ test('every Conv2DBackpropFilter layout matches cpu on every geometry it can tak
   }
 });
 
+/**
+ * A runner that runs every thread's share of a plan on this thread, one list after the other
+ * (the split a pooled runner would spread over threads, without the threads).
+ */
+function serialRunner(): (threads: number) => TileRunner {
+  const memory = wasmMemoryOf(tf.backend());
+  assert.ok(memory !== undefined, 'the wasm backend exposes its memory');
+  const single = singleTileRunner(memory);
+  assert.ok(typeof single !== 'string', `the SIMD kernels compile: ${String(single)}`);
+  return (threads) => ({
+    threads,
+    functions: single.functions,
+    run(own, lists) {
+      runCalls(single.functions, own);
+      const heap = new Int32Array(memory.buffer);
+      for (const l of lists) runCalls(single.functions, heap.subarray(l.start, l.start + l.calls * CALL_SLOTS));
+    },
+  });
+}
+
 test('the direct layout matches cpu for every tile remainder, stride, pad and several image chunks, and its thread split changes no bit', async () => {
   await useBackend('wasm');
   const cases: { x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad }[] = [];
@@ -314,21 +335,7 @@ test('the direct layout matches cpu for every tile remainder, stride, pad and se
       c.pad,
     );
   assert.equal(directChunkImages(infoOf(cases[cases.length - 1]!)), 2);
-  const memory = wasmMemoryOf(tf.backend());
-  assert.ok(memory !== undefined, 'the wasm backend exposes its memory');
-  const single = singleTileRunner(memory);
-  assert.ok(typeof single !== 'string', `the SIMD kernel compiles: ${String(single)}`);
-  const ordered = TILE_FUNCTION_ORDER.map((n) => single.functions.get(n)!);
-  // The thread split run on this thread, one list after the other: each thread's part.
-  const serial = (threads: number): TileRunner => ({
-    threads,
-    functions: single.functions,
-    run(own, lists) {
-      runCalls(ordered, own);
-      const heap = new Int32Array(memory.buffer);
-      for (const l of lists) runCalls(ordered, heap.subarray(l.start, l.start + l.calls * CALL_SLOTS));
-    },
-  });
+  const serial = serialRunner();
   for (const c of cases) {
     const info = infoOf(c);
     assert.ok(directLayoutFits(info));
@@ -355,6 +362,81 @@ test('the direct layout matches cpu for every tile remainder, stride, pad and se
     for (const other of bySplit.slice(1))
       assert.deepEqual(other, bySplit[0], `direct ${JSON.stringify(c)}: the same bits whatever the split`);
   }
+});
+
+test('the direct convolution matches cpu for every tile shape, channel block, stride, dilation and pad, with and without bias, and its thread split changes no bit', async () => {
+  await useBackend('wasm');
+  type Case = { x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad; dilations?: number; bias?: boolean };
+  const cases: Case[] = [];
+  // Output channels 4-28: blocks of 16, 8 and 4 channels alone and together; widths 1-9 leave
+  // 0 or 1 column to the 2-pixel row tiles, then down the columns, then pixel by pixel.
+  [4, 8, 12, 16, 20, 24, 28].forEach((co, k) => {
+    const strides = ([1, 2, [2, 1]] as (number | [number, number])[])[k % 3]!;
+    const pad = (['same', 'valid', 1, EXPLICIT] as Pad[])[k % 4]!;
+    cases.push({ x: [2, 5 + k, 1 + k, 1 + (k % 5)], filter: [1 + (k % 3), 3 - (k % 2), 1 + (k % 5), co], strides, pad, bias: k % 2 === 0 });
+  });
+  cases.push({ x: [2, 9, 9, 6], filter: [3, 3, 6, 8], strides: 1, pad: 'same', dilations: 2, bias: true });
+  // Padding wider than the filter: border outputs no tap reaches are the bias (or 0).
+  cases.push({ x: [2, 3, 4, 4], filter: [2, 2, 4, 8], strides: 1, pad: 3, bias: true });
+  cases.push({ x: [1, 3, 4, 4], filter: [2, 2, 4, 4], strides: 2, pad: 3 });
+  // Several image chunks: 40x40x16 in, 40x40x16 out are 200 KiB an image, 1 image a chunk.
+  cases.push({ x: [3, 40, 40, 16], filter: [3, 3, 16, 16], strides: 1, pad: 'same', bias: true });
+  const serial = serialRunner();
+  for (const c of cases) {
+    const info = tf.backend_util.computeConv2DInfo(
+      c.x as [number, number, number, number],
+      c.filter as [number, number, number, number],
+      c.strides,
+      c.dilations ?? 1,
+      c.pad,
+    );
+    assert.ok(directConvFits(info), JSON.stringify(c));
+    const co = c.filter[3]!;
+    const inputs: Record<string, Data> = { x: input(c.x, 14), filter: input(c.filter, 15), ...(c.bias ? { bias: input([co], 16) } : {}) };
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations ?? 1, activation: 'linear' };
+    await useBackend('cpu');
+    const ref = runKernel('FusedConv2D', inputs, attrs);
+    await useBackend('wasm');
+    const kernel = runKernel('FusedConv2D', inputs, attrs);
+    assert.ok(
+      relErr(kernel.values, ref.values) <= REL_TOL,
+      `FusedConv2D ${JSON.stringify(c)}: relative error ${relErr(kernel.values, ref.values)}`,
+    );
+    const bySplit = [1, 2, 3, 7].map((threads) =>
+      tf.tidy(() => {
+        const [x, filter, bias] = [inputs['x']!, inputs['filter']!, inputs['bias']].map((d) =>
+          d ? tf.tensor(d.data, d.shape) : undefined,
+        );
+        const out = tf
+          .engine()
+          .makeTensorFromTensorInfo(
+            withScratch('test', tf.backend(), (s) => s.keep(directConv2d(s, x!, filter!, bias, info, serial(threads)))),
+          );
+        return Float32Array.from(out.dataSync());
+      }),
+    );
+    assert.deepEqual(bySplit[0], kernel.values, `${JSON.stringify(c)}: the kernel took the direct convolution`);
+    for (const other of bySplit.slice(1)) assert.deepEqual(other, bySplit[0], `${JSON.stringify(c)}: the same bits whatever the split`);
+  }
+  assert.equal(directConvChunkImages(tf.backend_util.computeConv2DInfo([3, 40, 40, 16], [3, 3, 16, 16], 1, 1, 'same')), 1);
+  // Delegated to XNNPACK: a fused ReLU, and output channels not in fours; both still match cpu.
+  for (const [filter, activation] of [
+    [[3, 3, 4, 8], 'relu'],
+    [[3, 3, 4, 6], 'linear'],
+  ] as const) {
+    await compareKernel(
+      'FusedConv2D',
+      { x: input([2, 6, 6, 4], 17), filter: input([...filter], 18) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation },
+      `${activation} ${filter.join('x')}`,
+    );
+  }
+  await compareKernel(
+    'Conv2D',
+    { x: input([2, 6, 6, 4], 19), filter: input([3, 3, 4, 8], 20) },
+    { strides: 2, pad: 'same', dataFormat: 'NHWC', dilations: 1 },
+    'Conv2D',
+  );
 });
 
 test('planOuterReduction pools over the last reduced axes up to MAX_WINDOW elements and combines the rest', () => {
@@ -663,6 +745,23 @@ test('no leaks: every fast kernel leaves tensors and wasm buffers as they were',
     'Conv2DBackpropFilter',
     { x: input([2, 4, 4, 64], 60), dy: input([2, 2, 2, 128], 61) },
     { strides: 2, pad: 'same', filterShape: [3, 3, 64, 128] },
+  );
+  // The direct layout and the direct convolution (forward, and stride-1 / strided input gradients).
+  runKernel('Conv2DBackpropFilter', { x, dy: input([2, 6, 5, 8], 62) }, { strides: 1, pad: 'same', filterShape: [3, 3, 3, 8] });
+  runKernel(
+    'FusedConv2D',
+    { x, filter: input([3, 3, 3, 8], 63), bias: input([8], 64) },
+    { strides: 1, pad: 3, dataFormat: 'NHWC', activation: 'linear' },
+  );
+  runKernel(
+    'Conv2DBackpropInput',
+    { dy: input([2, 6, 5, 8], 65), filter: input([3, 3, 4, 8], 66) },
+    { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 5, 4] },
+  );
+  runKernel(
+    'Conv2DBackpropInput',
+    { dy: input([2, 3, 3, 8], 67), filter: input([3, 3, 4, 8], 68) },
+    { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 5, 4] },
   );
   runKernel('Sum', { x }, { axis: [0, 1, 2] });
   runKernel('Slice', { x }, { begin: [0, 1, 1, 0], size: [2, 3, 3, 3] });

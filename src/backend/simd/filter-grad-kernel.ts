@@ -13,8 +13,7 @@
  * split into image chunks or spread over threads.
  * @module
  */
-import { encodeModule, FunctionSpec, I32, op, V128 } from './wasm-binary';
-import { wasmApi, WasmInstance, WasmModule } from './webassembly';
+import { FunctionSpec, I32, op, V128 } from './wasm-binary';
 
 /** Input channels per tile (broadcast loads of x): 4 and the remainders 1-3. */
 export const TILE_CI = [4, 3, 2, 1] as const;
@@ -109,42 +108,7 @@ function tileFunction(CB: number, VB: number): FunctionSpec {
   };
 }
 
-/** The module's bytes: every tile function, importing a memory that is shared or not. */
-export function filterGradModuleBytes(shared: boolean): Uint8Array {
-  const fns: FunctionSpec[] = [];
-  for (const ci of TILE_CI) for (const vb of TILE_CO_VECTORS) fns.push(tileFunction(ci, vb));
-  return encodeModule(fns, shared);
-}
-
-const compiled = new Map<boolean, WasmModule | string>();
-
-/**
- * The compiled module for a shared or an unshared memory, or why it cannot be had (a runtime
- * without WebAssembly SIMD). Compiled once per process.
- */
-export function filterGradModule(shared: boolean): WasmModule | string {
-  let m = compiled.get(shared);
-  if (m === undefined) {
-    try {
-      m = new wasmApi.Module(filterGradModuleBytes(shared));
-    } catch (e) {
-      m = `gaf-lab's SIMD filter-gradient kernel does not compile here (${(e as Error).message})`;
-    }
-    compiled.set(shared, m);
-  }
-  return m;
-}
-
-/** A tile function: the parameters of {@link TILE_PARAMS}. */
-export type TileFunction = (...args: number[]) => void;
-
-/** The tile functions of an instance, by {@link tileFunctionName}. */
-export function tileFunctions(instance: WasmInstance): Map<string, TileFunction> {
-  const out = new Map<string, TileFunction>();
-  for (const ci of TILE_CI)
-    for (const vb of TILE_CO_VECTORS) {
-      const name = tileFunctionName(ci, vb);
-      out.set(name, instance.exports[name] as TileFunction);
-    }
-  return out;
+/** Every tile function of the filter gradient: input channels 4 and the remainders 1-3, x output vectors 2 and 1. */
+export function filterGradFunctions(): FunctionSpec[] {
+  return TILE_CI.flatMap((ci) => TILE_CO_VECTORS.map((vb) => tileFunction(ci, vb)));
 }

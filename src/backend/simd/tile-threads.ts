@@ -1,5 +1,5 @@
 /**
- * Runs gaf-lab's own SIMD tile kernels ({@link filterGradModule}) on the calling thread and on
+ * Runs gaf-lab's own SIMD tile kernels ({@link kernelModule}) on the calling thread and on
  * worker threads of gaf-lab's own that share the wasm backend's memory.
  *
  * XNNPACK's thread pool only runs XNNPACK's operators; the filter gradient, which was half of
@@ -17,22 +17,18 @@
  * @module
  */
 import { Worker } from 'node:worker_threads';
-import {
-  filterGradModule,
-  TILE_CI,
-  TILE_CO_VECTORS,
-  TILE_PARAMS,
-  tileFunctionName,
-  tileFunctions,
-  TileFunction,
-} from './filter-grad-kernel';
+import { KERNEL_FUNCTION_ORDER, kernelFunctions, KernelFunction, kernelModule, MAX_KERNEL_PARAMS } from './simd-module';
 import { WasmMemory, wasmApi } from './webassembly';
 
-/** Int32 slots per call record: the function's index in {@link TILE_FUNCTION_ORDER}, then its parameters. */
-export const CALL_SLOTS = 1 + TILE_PARAMS.length;
+/** Int32 slots per call record: the function's index in {@link KERNEL_FUNCTION_ORDER}, then its parameters (unused ones 0). */
+export const CALL_SLOTS = 1 + MAX_KERNEL_PARAMS;
 
-/** Tile function names in the order call records index them. */
-export const TILE_FUNCTION_ORDER: readonly string[] = TILE_CI.flatMap((ci) => TILE_CO_VECTORS.map((vb) => tileFunctionName(ci, vb)));
+/** A call record for `name` with `params` (padded to the record's width). */
+export function callRecord(name: string, params: readonly number[]): number[] {
+  const i = KERNEL_FUNCTION_ORDER.indexOf(name);
+  if (i < 0 || params.length > MAX_KERNEL_PARAMS) throw new Error(`internal: no kernel function ${name} with ${params.length} parameters`);
+  return [i, ...params, ...new Array<number>(MAX_KERNEL_PARAMS - params.length).fill(0)];
+}
 
 const SLOT_JOB = 0;
 const SLOT_RUNNING = 1;
@@ -42,6 +38,7 @@ const ERROR_BYTES = 4096;
 
 // Plain JavaScript, evaluated as the worker's main script (`eval: true`): the worker needs no
 // file next to the compiled library, so bundles work too.
+if (MAX_KERNEL_PARAMS !== 20) throw new Error('internal: the worker and runCalls pass 20 kernel parameters');
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { memory, module, control, errors, index, names, slots } = workerData;
@@ -76,8 +73,7 @@ for (;;) {
     const count = ctrl[${SLOT_LISTS + 1} + 2 * index];
     for (let k = 0; k < count; k++) {
       const b = start + k * slots;
-      fns[heap[b]](heap[b + 1], heap[b + 2], heap[b + 3], heap[b + 4], heap[b + 5], heap[b + 6], heap[b + 7], heap[b + 8],
-        heap[b + 9], heap[b + 10], heap[b + 11], heap[b + 12], heap[b + 13], heap[b + 14], heap[b + 15]);
+      fns[heap[b]](heap[b + 1], heap[b + 2], heap[b + 3], heap[b + 4], heap[b + 5], heap[b + 6], heap[b + 7], heap[b + 8], heap[b + 9], heap[b + 10], heap[b + 11], heap[b + 12], heap[b + 13], heap[b + 14], heap[b + 15], heap[b + 16], heap[b + 17], heap[b + 18], heap[b + 19], heap[b + 20]);
     }
   } catch (e) {
     fail(e && e.stack ? e.stack : e);
@@ -90,8 +86,8 @@ for (;;) {
 export interface TileRunner {
   /** Threads that run tiles (the calling thread included). */
   readonly threads: number;
-  /** Tile functions on the calling thread, by name. */
-  readonly functions: Map<string, TileFunction>;
+  /** The kernel functions on the calling thread, in {@link KERNEL_FUNCTION_ORDER}. */
+  readonly functions: readonly KernelFunction[];
   /**
    * Runs `lists[0]` here and `lists[i]` (i >= 1) on worker i, and returns when all are done.
    * @param workerLists heap int32 index of each worker's call list (i >= 1) and its call count.
@@ -101,7 +97,7 @@ export interface TileRunner {
 }
 
 /** Runs a list of call records on the calling thread. */
-export function runCalls(functions: readonly TileFunction[], calls: ArrayLike<number>): void {
+export function runCalls(functions: readonly KernelFunction[], calls: ArrayLike<number>): void {
   for (let b = 0; b < calls.length; b += CALL_SLOTS) {
     const f = functions[calls[b]!]!;
     f(
@@ -120,13 +116,16 @@ export function runCalls(functions: readonly TileFunction[], calls: ArrayLike<nu
       calls[b + 13]!,
       calls[b + 14]!,
       calls[b + 15]!,
+      calls[b + 16]!,
+      calls[b + 17]!,
+      calls[b + 18]!,
+      calls[b + 19]!,
+      calls[b + 20]!,
     );
   }
 }
 
 class PooledRunner implements TileRunner {
-  readonly functions: Map<string, TileFunction>;
-  private readonly ordered: TileFunction[];
   private readonly ctrl: Int32Array;
   private readonly errors: SharedArrayBuffer;
   private broken: string | undefined;
@@ -138,12 +137,10 @@ class PooledRunner implements TileRunner {
 
   constructor(
     readonly threads: number,
-    instance: ReturnType<typeof tileFunctions>,
+    readonly functions: readonly KernelFunction[],
     control: SharedArrayBuffer,
     errors: SharedArrayBuffer,
   ) {
-    this.functions = instance;
-    this.ordered = TILE_FUNCTION_ORDER.map((n) => instance.get(n)!);
     this.ctrl = new Int32Array(control);
     this.errors = errors;
   }
@@ -161,7 +158,7 @@ class PooledRunner implements TileRunner {
     Atomics.notify(this.ctrl, SLOT_JOB);
     let ownError: unknown;
     try {
-      runCalls(this.ordered, own);
+      runCalls(this.functions, own);
     } catch (e) {
       ownError = e;
     }
@@ -186,13 +183,10 @@ class PooledRunner implements TileRunner {
 
 class SingleRunner implements TileRunner {
   readonly threads = 1;
-  private readonly ordered: TileFunction[];
-  constructor(readonly functions: Map<string, TileFunction>) {
-    this.ordered = TILE_FUNCTION_ORDER.map((n) => functions.get(n)!);
-  }
+  constructor(readonly functions: readonly KernelFunction[]) {}
   run(own: ArrayLike<number>, workerLists: { start: number; calls: number }[]): void {
     if (workerLists.length !== 0) throw new Error('internal: worker lists for a single-threaded runner');
-    runCalls(this.ordered, own);
+    runCalls(this.functions, own);
   }
 }
 
@@ -213,12 +207,12 @@ export async function startTileRunner(memory: WasmMemory, threads: number): Prom
   const existing = runners.get(memory);
   if (existing !== undefined) return existing;
   const shared = isShared(memory);
-  const module = filterGradModule(shared);
+  const module = kernelModule(shared);
   if (typeof module === 'string') {
     runners.set(memory, module);
     return module;
   }
-  const functions = tileFunctions(new wasmApi.Instance(module, { env: { memory } }));
+  const functions = kernelFunctions(new wasmApi.Instance(module, { env: { memory } }));
   if (!shared || threads <= 1) {
     const r = new SingleRunner(functions);
     runners.set(memory, r);
@@ -231,7 +225,7 @@ export async function startTileRunner(memory: WasmMemory, threads: number): Prom
     (_, index) =>
       new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { memory, module, control, errors, index, names: TILE_FUNCTION_ORDER, slots: CALL_SLOTS },
+        workerData: { memory, module, control, errors, index, names: KERNEL_FUNCTION_ORDER, slots: CALL_SLOTS },
       }),
   );
   await Promise.all(
@@ -272,8 +266,8 @@ const singles = new WeakMap<WasmMemory, TileRunner | string>();
 export function singleTileRunner(memory: WasmMemory): TileRunner | string {
   let r = singles.get(memory);
   if (r === undefined) {
-    const module = filterGradModule(isShared(memory));
-    r = typeof module === 'string' ? module : new SingleRunner(tileFunctions(new wasmApi.Instance(module, { env: { memory } })));
+    const module = kernelModule(isShared(memory));
+    r = typeof module === 'string' ? module : new SingleRunner(kernelFunctions(new wasmApi.Instance(module, { env: { memory } })));
     singles.set(memory, r);
   }
   return r;

@@ -13,10 +13,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { TILE_FUNCTION_ORDER, TileRunner, tileRunnerFor, CALL_SLOTS, singleTileRunner } from '../simd/tile-threads';
+import { callRecord, CALL_SLOTS, TileRunner } from '../simd/tile-threads';
 import { tileFunctionName } from '../simd/filter-grad-kernel';
 import { ConvInfo } from './conv-attrs';
-import { heapAddress, Scratch, wasmMemoryOf } from './wasm-backend-access';
+import { heapAddress, Scratch } from './wasm-backend-access';
 
 /** Bytes of x and dy per image chunk: about half a core's L2 cache. */
 const CHUNK_BYTES = 256 * 1024;
@@ -47,8 +47,8 @@ function validRange(out: number, stride: number, tap: number, pad: number, size:
 }
 
 /**
- * The tile calls of each thread (records of {@link CALL_SLOTS} int32s: the function's index in
- * {@link TILE_FUNCTION_ORDER}, then its parameters). `out` must hold zeros.
+ * The tile calls of each thread (records of {@link CALL_SLOTS} int32s, {@link callRecord}).
+ * `out` must hold zeros.
  */
 export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, threads: number): number[][] {
   const {
@@ -79,7 +79,6 @@ export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, thread
       for (let ci = 0; ci < C; ci += 4) units.push({ tap: i * fw + j, rows, cols, ci, width: Math.min(4, C - ci) });
     }
   }
-  const fw4 = 4;
   const chunk = directChunkImages(info);
   const xImg = 4 * H * W * C;
   const dyImg = 4 * oh * ow * CO;
@@ -90,7 +89,7 @@ export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, thread
     const groups: { u: Unit; blocks: number }[] = [];
     for (const u of mine) {
       const last = groups[groups.length - 1];
-      if (last && last.u.tap === u.tap && last.u.width === fw4 && u.width === fw4) last.blocks++;
+      if (last && last.u.tap === u.tap && last.u.width === 4 && u.width === 4) last.blocks++;
       else groups.push({ u, blocks: 1 });
     }
     const calls: number[] = [];
@@ -105,22 +104,23 @@ export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, thread
         const dyPix = (n0 * oh + h0) * ow + w0;
         const push = (vectors: number, co0: number, coBlocks: number) =>
           calls.push(
-            TILE_FUNCTION_ORDER.indexOf(tileFunctionName(u.width, vectors)),
-            at.x + 4 * (xPix * C + u.ci),
-            at.dy + 4 * (dyPix * CO + co0),
-            at.out + 4 * ((u.tap * C + u.ci) * CO + co0),
-            blocks,
-            coBlocks,
-            nImg,
-            xImg,
-            dyImg,
-            h1 - h0,
-            4 * sh * W * C,
-            4 * ow * CO,
-            w1 - w0,
-            4 * sw * C,
-            4 * CO,
-            4 * CO,
+            ...callRecord(tileFunctionName(u.width, vectors), [
+              at.x + 4 * (xPix * C + u.ci),
+              at.dy + 4 * (dyPix * CO + co0),
+              at.out + 4 * ((u.tap * C + u.ci) * CO + co0),
+              blocks,
+              coBlocks,
+              nImg,
+              xImg,
+              dyImg,
+              h1 - h0,
+              4 * sh * W * C,
+              4 * ow * CO,
+              w1 - w0,
+              4 * sw * C,
+              4 * CO,
+              4 * CO,
+            ]),
           );
         if (CO >= 8) push(2, 0, Math.floor(CO / 8));
         if (CO % 8 === 4) push(1, CO - 4, 1);
@@ -129,13 +129,6 @@ export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, thread
     lists.push(calls);
   }
   return lists;
-}
-
-/** The runner for this backend's memory: the one initBackend started, else the calling thread alone. */
-export function directRunner(backend: unknown): TileRunner | string {
-  const memory = wasmMemoryOf(backend);
-  if (memory === undefined) return 'the wasm backend exposes no WebAssembly.Memory (another tfjs-backend-wasm version?)';
-  return tileRunnerFor(memory) ?? singleTileRunner(memory);
 }
 
 /** dW [fh, fw, C, CO] by the direct layout, on `runner`'s threads. */

@@ -37,9 +37,9 @@ import * as tf from '@tensorflow/tfjs';
 import { ConvInfo, convGradGeometry, requireFloat32, shapeAttr } from './conv-attrs';
 import { copyGridRows, copyWindowColumns, gatherTaps, TapGrid } from './heap-copies';
 import { PhaseGrid, phaseGrid, phaseSplitInput } from './phase-grid';
-import { directFilterGrad, directLayoutFits, directRunner } from './conv2d-backprop-filter-direct';
+import { directFilterGrad, directLayoutFits } from './conv2d-backprop-filter-direct';
 import { KernelReplacement } from './replace-kernel';
-import { heapF32, Scratch, withScratch } from './wasm-backend-access';
+import { heapF32, Scratch, simdRunner, withScratch } from './wasm-backend-access';
 
 const NAME = 'Conv2DBackpropFilter';
 
@@ -356,7 +356,7 @@ export function conv2dBackpropFilterWithLayout(
   const filterShape = shapeAttr(NAME, attrs, 'filterShape');
   const info = convGradGeometry(NAME, x.shape, filterShape, dy.shape, attrs, false);
   let layout = choose(info);
-  const runner = layout === 'direct' ? directRunner(backend) : undefined;
+  const runner = layout === 'direct' ? simdRunner(backend) : undefined;
   // No SIMD kernel here (a runtime without WebAssembly SIMD): the XNNPACK layouts' cost model.
   if (typeof runner === 'string') layout = chooseFilterGradLayout(info, false);
   return withScratch(NAME, backend, (s) => {

@@ -25,7 +25,8 @@ import * as tf from '@tensorflow/tfjs';
 import { convGradGeometry, shapeAttr } from './conv-attrs';
 import { scatterStrided } from './heap-copies';
 import { KernelReplacement, WasmKernelFunc } from './replace-kernel';
-import { heapF32, Scratch, withScratch } from './wasm-backend-access';
+import { directConv2d, directConvPays } from './conv2d-direct';
+import { heapF32, Scratch, simdRunner, withScratch } from './wasm-backend-access';
 
 const NAME = 'Conv2DBackpropInput';
 
@@ -86,8 +87,19 @@ function fastConv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend:
   const info = convGradGeometry(NAME, inputShape, filter.shape, dy.shape, attrs, false);
   const [fh, fw, C, CO] = filter.shape as [number, number, number, number];
   const { batchSize: B, inHeight: H, inWidth: W, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-  const conv = (s: Scratch, x: tf.TensorInfo, w: tf.TensorInfo, pad: 'valid' | ExplicitPad): tf.TensorInfo =>
-    s.run('Conv2D', { x, filter: w }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' });
+  const runner = simdRunner(args.backend);
+  // A stride-1 convolution: gaf-lab's SIMD kernel when the output (x's) channels come in fours, XNNPACK otherwise.
+  const conv = (s: Scratch, x: tf.TensorInfo, w: tf.TensorInfo, pad: 'valid' | ExplicitPad): tf.TensorInfo => {
+    const convInfo = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      w.shape as [number, number, number, number],
+      1,
+      1,
+      pad,
+    );
+    if (typeof runner !== 'string' && directConvPays(convInfo)) return directConv2d(s, x, w, undefined, convInfo, runner);
+    return s.run('Conv2D', { x, filter: w }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' });
+  };
   const rows = axisPhases(H, fh, sh, info.padInfo.top, oh);
   const cols = axisPhases(W, fw, sw, info.padInfo.left, ow);
   const padsOk = (p: AxisPhase): boolean => p.k === 0 || (p.before >= 0 && p.after >= 0);

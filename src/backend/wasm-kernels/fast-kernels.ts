@@ -5,6 +5,7 @@
  */
 import { conv2dBackpropFilterReplacement } from './conv2d-backprop-filter-windows';
 import { conv2dBackpropInputReplacement } from './conv2d-backprop-input';
+import { conv2dReplacement, fusedConv2dReplacement } from './conv2d-forward';
 import { depthwiseBackpropFilterReplacement } from './depthwise-backprop-filter-dots';
 import { fusedBatchNormReplacement } from './fused-batch-norm';
 import { castReplacement, identityReplacement } from './identity';
@@ -22,11 +23,24 @@ export interface WasmFastKernelInfo {
   readonly delegates: string;
 }
 
+const DIRECT_CONV =
+  "gaf-lab's own WebAssembly SIMD convolution (4-pixel x 8-channel register tiles, taps in the padding skipped, no padded copy), on every thread of the run";
+
 const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
+  {
+    ...fusedConv2dReplacement,
+    method: DIRECT_CONV,
+    delegates: 'NCHW, non-float32, output channels not in fours, activations other than linear, PReLU weights',
+  },
+  {
+    ...conv2dReplacement,
+    method: DIRECT_CONV,
+    delegates: 'NCHW, non-float32, output channels not in fours',
+  },
   {
     ...conv2dBackpropInputReplacement,
     method:
-      'transposed convolution as XNNPACK Conv2Ds: stride 1 one convolution with the reversed, in/out-swapped filter; stride s one per output phase with its sub-filter (no zero-spread dy)',
+      "transposed convolution as forward convolutions (gaf-lab's SIMD convolution; XNNPACK when the input channels are not in fours): stride 1 one convolution with the reversed, in/out-swapped filter; stride s one per output phase with its sub-filter (no zero-spread dy)",
     delegates: 'NCHW, non-float32',
   },
   {

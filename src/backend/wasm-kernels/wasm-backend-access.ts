@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { singleTileRunner, TileRunner, tileRunnerFor } from '../simd/tile-threads';
 import { isWasmMemory, WasmMemory } from '../simd/webassembly';
 
 /** The methods of tfjs-backend-wasm's BackendWasm that these kernels rely on. */
@@ -50,6 +51,16 @@ export function wasmMemoryOf(backend: unknown): WasmMemory | undefined {
   const m = (backend as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } } | null)?.wasm;
   const memory = m?.wasmMemory ?? m?.asm?.memory;
   return isWasmMemory(memory) ? memory : undefined;
+}
+
+/**
+ * The runner of gaf-lab's SIMD kernels for this backend: the one initBackend started (every
+ * thread of the run), else the calling thread alone; or why there is none.
+ */
+export function simdRunner(backend: unknown): TileRunner | string {
+  const memory = wasmMemoryOf(backend);
+  if (memory === undefined) return 'the wasm backend exposes no WebAssembly.Memory (another tfjs-backend-wasm version?)';
+  return tileRunnerFor(memory) ?? singleTileRunner(memory);
 }
 
 /** Byte address of a tensor's data on the wasm heap. */
