@@ -17,7 +17,7 @@ import {
 import { directChunkImages, directFilterGrad, directLayoutFits } from '../src/backend/wasm-kernels/conv2d-backprop-filter-direct';
 import { directConv2d, directConvChunkImages, directConvFits } from '../src/backend/wasm-kernels/conv2d-direct';
 import { wasmMemoryOf, withScratch } from '../src/backend/wasm-kernels/wasm-backend-access';
-import { CALL_SLOTS, runCalls, singleTileRunner, TileRunner } from '../src/backend/simd/tile-threads';
+import { runUnits, singleTileRunner, TileRunner } from '../src/backend/simd/tile-threads';
 import { MAX_WINDOW, planOuterReduction } from '../src/backend/wasm-kernels/reduce-outer';
 import { fusedBatchNormGradConfig, meanGradConfig, sumGradConfig } from '../src/backend/gradients/index';
 
@@ -292,21 +292,21 @@ test('every Conv2DBackpropFilter layout matches cpu on every geometry it can tak
 });
 
 /**
- * A runner that runs every thread's share of a plan on this thread, one list after the other
- * (the split a pooled runner would spread over threads, without the threads).
+ * A runner on this thread that claims to have `threads` threads (plans split their work by it)
+ * and takes the units last to first when `reversed` (as threads taking units in another order).
  */
-function serialRunner(): (threads: number) => TileRunner {
+function serialRunner(): (threads: number, reversed?: boolean) => TileRunner {
   const memory = wasmMemoryOf(tf.backend());
   assert.ok(memory !== undefined, 'the wasm backend exposes its memory');
   const single = singleTileRunner(memory);
   assert.ok(typeof single !== 'string', `the SIMD kernels compile: ${String(single)}`);
-  return (threads) => ({
+  return (threads, reversed = false) => ({
     threads,
     functions: single.functions,
-    run(own, lists) {
-      runCalls(single.functions, own);
-      const heap = new Int32Array(memory.buffer);
-      for (const l of lists) runCalls(single.functions, heap.subarray(l.start, l.start + l.calls * CALL_SLOTS));
+    run(job) {
+      let k = 0;
+      const claim = () => (k >= job.units ? job.units : reversed ? job.units - 1 - k++ : k++);
+      runUnits(single.functions, new Int32Array(memory.buffer), job, claim);
     },
   });
 }
@@ -345,14 +345,16 @@ test('the direct layout matches cpu for every tile remainder, stride, pad and se
     await useBackend('cpu');
     const ref = runKernel('Conv2DBackpropFilter', { x, dy }, attrs);
     await useBackend('wasm');
-    const bySplit = [1, 2, 3, 7].map((threads) =>
+    const bySplit = [[1], [2], [3, true], [7, true]].map(([threads, reversed]) =>
       tf.tidy(() => {
         const xt = tf.tensor(x.data, x.shape);
         const dyt = tf.tensor(dy.data, dy.shape);
         const out = tf
           .engine()
           .makeTensorFromTensorInfo(
-            withScratch('test', tf.backend(), (s) => directFilterGrad(s, xt, dyt, info, c.filter, serial(threads))),
+            withScratch('test', tf.backend(), (s) =>
+              directFilterGrad(s, xt, dyt, info, c.filter, serial(threads as number, reversed as boolean | undefined)),
+            ),
           );
         return Float32Array.from(out.dataSync());
       }),
@@ -364,7 +366,7 @@ test('the direct layout matches cpu for every tile remainder, stride, pad and se
   }
 });
 
-test('the direct convolution matches cpu for every tile shape, channel block, stride, dilation and pad, with and without bias, and its thread split changes no bit', async () => {
+test('the direct convolution matches cpu for every tile shape, channel block, stride, dilation and pad, with and without bias, and the order its units run in changes no bit', async () => {
   await useBackend('wasm');
   type Case = { x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad; dilations?: number; bias?: boolean };
   const cases: Case[] = [];
@@ -402,7 +404,7 @@ test('the direct convolution matches cpu for every tile shape, channel block, st
       relErr(kernel.values, ref.values) <= REL_TOL,
       `FusedConv2D ${JSON.stringify(c)}: relative error ${relErr(kernel.values, ref.values)}`,
     );
-    const bySplit = [1, 2, 3, 7].map((threads) =>
+    const bySplit = [false, true].map((reversed) =>
       tf.tidy(() => {
         const [x, filter, bias] = [inputs['x']!, inputs['filter']!, inputs['bias']].map((d) =>
           d ? tf.tensor(d.data, d.shape) : undefined,
@@ -410,13 +412,13 @@ test('the direct convolution matches cpu for every tile shape, channel block, st
         const out = tf
           .engine()
           .makeTensorFromTensorInfo(
-            withScratch('test', tf.backend(), (s) => s.keep(directConv2d(s, x!, filter!, bias, info, serial(threads)))),
+            withScratch('test', tf.backend(), (s) => s.keep(directConv2d(s, x!, filter!, bias, info, serial(2, reversed)))),
           );
         return Float32Array.from(out.dataSync());
       }),
     );
     assert.deepEqual(bySplit[0], kernel.values, `${JSON.stringify(c)}: the kernel took the direct convolution`);
-    for (const other of bySplit.slice(1)) assert.deepEqual(other, bySplit[0], `${JSON.stringify(c)}: the same bits whatever the split`);
+    for (const other of bySplit.slice(1)) assert.deepEqual(other, bySplit[0], `${JSON.stringify(c)}: the same bits in any unit order`);
   }
   assert.equal(directConvChunkImages(tf.backend_util.computeConv2DInfo([3, 40, 40, 16], [3, 3, 16, 16], 1, 1, 'same')), 1);
   // Delegated to XNNPACK: a fused ReLU, and output channels not in fours; both still match cpu.

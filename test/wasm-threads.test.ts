@@ -13,6 +13,7 @@ const initEntry = path.resolve(__dirname, '../src/backend/init.js');
 const threadsEntry = path.resolve(__dirname, '../src/backend/wasm-threads.js');
 const tileThreadsEntry = path.resolve(__dirname, '../src/backend/simd/tile-threads.js');
 const accessEntry = path.resolve(__dirname, '../src/backend/wasm-kernels/wasm-backend-access.js');
+const templateEntry = path.resolve(__dirname, '../src/backend/simd/job-template.js');
 
 interface Child {
   status: number | null;
@@ -29,6 +30,7 @@ function child(body: string, env: Record<string, string | undefined>, timeout = 
     const threads = require(${JSON.stringify(threadsEntry)});
     const tileThreads = require(${JSON.stringify(tileThreadsEntry)});
     const access = require(${JSON.stringify(accessEntry)});
+    const templates = require(${JSON.stringify(templateEntry)});
     (async () => {
 ${body}
 })().catch((e) => { process.stderr.write('child error: ' + e.stack); process.exitCode = 1; });`;
@@ -161,29 +163,42 @@ test('a pool thread that crashes while the main thread waits for it ends the who
   assert.match(r.stderr, /the process ends \(run with GAF_THREADS=1/);
 });
 
-test("a failing worker of gaf-lab's own kernels (a wasm trap) fails that kernel call with its message, and later calls at once; no hang", () => {
+test("a failing thread of gaf-lab's own kernels (a wasm trap) fails the job with the trap's message, no hang; a failed worker fails later jobs at once", () => {
   const r = child(
     `
     const report = await initBackend('wasm');
     const memory = access.wasmMemoryOf(tf.backend());
     const runner = tileThreads.tileRunnerFor(memory);
-    // One call record for the worker whose x address lies past the end of the memory (-64 as
-    // an unsigned address), so its kernel traps on the first load.
-    const list = tf.zeros([16], 'int32');
-    const at = access.heapAddress(tf.backend(), list) / 4;
-    new Int32Array(memory.buffer).set([0, -64, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0], at);
+    // Unit 0 a long valid tile call (4 x 8 channels over 2 M pixels of a zeroed buffer), unit 1 a
+    // call whose x address lies past the end of the memory (-64 as an unsigned address): the
+    // thread that takes it traps. Which thread takes which unit is a race; both cases are checked.
+    const buf = tf.zeros([2 * 1024 * 1024 * 8]);
+    const b = access.heapAddress(tf.backend(), buf);
+    const long = tileThreads.callRecord('k4x2', [b, b, b, 1, 1, 1, 0, 0, 2048, 0, 0, 1024, 4, 4, 32]);
+    const trap = tileThreads.callRecord('k4x2', [-64, b, b, 1, 1, 1, 0, 0, 1, 0, 0, 1, 4, 4, 32]);
+    const jobs = [new templates.JobTemplate([long, trap], 0), new templates.JobTemplate([long], 0)];
+    const table = tf.zeros([jobs[0].slots], 'int32');
+    const at = access.heapAddress(tf.backend(), table) / 4;
     const messages = [];
-    for (const calls of [1, 0]) {
-      try { runner.run([], [{ start: at, calls }]); messages.push('no error'); } catch (e) { messages.push(e.message); }
+    for (const job of jobs) { // the second: the long unit alone
+      try { runner.run(job.write(new Int32Array(memory.buffer), at, [])); messages.push('no error'); } catch (e) { messages.push(e.message); }
     }
     process.stdout.write(JSON.stringify({ messages, line: formatBackendReport(report) }));`,
     { GAF_THREADS: '2' },
   );
   assert.equal(r.status, 0, r.stderr);
   const o = JSON.parse(r.stdout) as { messages: string[]; line: string };
-  assert.match(o.line, /gaf-lab's SIMD filter-gradient kernel on 2 threads \(the calling thread and 1 worker of its own\)/);
-  assert.match(o.messages[0]!, /gaf-lab's kernel worker thread 1 failed: RuntimeError: memory access out of bounds/);
-  assert.match(o.messages[1]!, /worker thread 1 failed earlier in this process .*restart the process/);
+  assert.match(o.line, /gaf-lab's SIMD convolution kernels on 2 threads \(the calling thread and 1 worker of its own\)/);
+  assert.match(
+    o.messages[0]!,
+    /gaf-lab's (kernel worker thread 1|SIMD kernel) failed( on the calling thread)?: RuntimeError: memory access out of bounds/,
+  );
+  if (/worker thread 1 failed:/.test(o.messages[0]!)) {
+    assert.match(o.messages[1]!, /worker thread 1 failed earlier in this process .*restart the process/);
+  } else {
+    // The calling thread took the trapping unit: the worker is sound and the next job runs.
+    assert.equal(o.messages[1], 'no error');
+  }
 });
 
 test('threading is refused with a reason for another tfjs-backend-wasm version or worker source', () => {

@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type * as WorkerThreads from 'node:worker_threads';
-import { startTileRunner } from './simd/tile-threads';
+import { simdKernelsSwitchedOff, startTileRunner } from './simd/tile-threads';
 import { wasmMemoryOf } from './wasm-kernels/wasm-backend-access';
 
 // The module objects themselves, which the threaded module reads when it starts (an import
@@ -260,13 +260,15 @@ export async function startWasmBackend(
  * @returns a phrase for the report.
  */
 async function startOwnKernelThreads(threads: number): Promise<string> {
+  const off = simdKernelsSwitchedOff();
+  if (off !== undefined) return `gaf-lab's SIMD convolution kernels ${off}`;
   const memory = wasmMemoryOf(wasmBackendObject());
-  if (memory === undefined) return "gaf-lab's SIMD filter-gradient kernel off: the wasm module exposes no memory";
+  if (memory === undefined) return "gaf-lab's SIMD convolution kernels off: the wasm module exposes no memory";
   const runner = await startTileRunner(memory, threads);
-  if (typeof runner === 'string') return `gaf-lab's SIMD filter-gradient kernel off: ${runner}`;
+  if (typeof runner === 'string') return `gaf-lab's SIMD convolution kernels off: ${runner}`;
   return runner.threads === 1
-    ? "gaf-lab's SIMD filter-gradient kernel on the calling thread"
-    : `gaf-lab's SIMD filter-gradient kernel on ${runner.threads} threads (the calling thread and ${runner.threads - 1} worker${runner.threads === 2 ? '' : 's'} of its own)`;
+    ? "gaf-lab's SIMD convolution kernels on the calling thread"
+    : `gaf-lab's SIMD convolution kernels on ${runner.threads} threads (the calling thread and ${runner.threads - 1} worker${runner.threads === 2 ? '' : 's'} of its own)`;
 }
 
 async function startBackendModule(

@@ -5,15 +5,18 @@
  * XNNPACK's thread pool only runs XNNPACK's operators; the filter gradient, which was half of
  * a ResNet-20 step at 2 threads, ran on the calling thread alone. With the threaded wasm build
  * the backend's memory is a shared WebAssembly.Memory, so other threads can run kernels on
- * the tensors in place. A job is one list of tile calls per thread; the lists cover disjoint
- * outputs, and each output's sum runs in the same order whichever thread computes it, so the
- * result is bit-identical at any thread count.
+ * the tensors in place. A job is a list of units (each a list of kernel calls, on the heap);
+ * every thread takes the next unit until none is left. Units cover disjoint outputs, and each
+ * output's sum runs in the same order whichever thread computes it, so the result is
+ * bit-identical at any thread count. Taking units instead of a fixed share matters here:
+ * XNNPACK's pool threads spin for a while after each of their operators, so a worker of ours
+ * can start a job late, and a fixed share would make the calling thread wait for it.
  *
  * Protocol (one control block of Int32 slots in a SharedArrayBuffer): slot 0 the job number
  * the workers wait on, slot 1 the workers still running the job, slot 2 the first failing
- * worker (1-based; 0 none), then per worker the heap index and length of its call list. A
- * worker that throws (a wasm trap, say) records its message and finishes the job, so the
- * calling thread fails with that message instead of waiting forever.
+ * worker (1-based; 0 none), slot 3 the next unit to take, slots 4-5 the job's unit table and
+ * unit count. A worker that throws (a wasm trap, say) records its message and finishes the
+ * job, so the calling thread fails with that message instead of waiting forever.
  * @module
  */
 import { Worker } from 'node:worker_threads';
@@ -33,12 +36,15 @@ export function callRecord(name: string, params: readonly number[]): number[] {
 const SLOT_JOB = 0;
 const SLOT_RUNNING = 1;
 const SLOT_FAILED = 2;
-const SLOT_LISTS = 4;
+const SLOT_NEXT = 3;
+const SLOT_TABLE = 4;
+const SLOT_UNITS = 5;
+const CONTROL_SLOTS = 8;
 const ERROR_BYTES = 4096;
 
 // Plain JavaScript, evaluated as the worker's main script (`eval: true`): the worker needs no
-// file next to the compiled library, so bundles work too.
-if (MAX_KERNEL_PARAMS !== 20) throw new Error('internal: the worker and runCalls pass 20 kernel parameters');
+// file next to the compiled library, so bundles work too. Its unit loop is runUnits' twin.
+if (MAX_KERNEL_PARAMS !== 20) throw new Error('internal: the worker and runUnits pass 20 kernel parameters');
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { memory, module, control, errors, index, names, slots } = workerData;
@@ -69,11 +75,14 @@ for (;;) {
   open = true;
   try {
     const heap = new Int32Array(memory.buffer);
-    const start = ctrl[${SLOT_LISTS} + 2 * index];
-    const count = ctrl[${SLOT_LISTS + 1} + 2 * index];
-    for (let k = 0; k < count; k++) {
-      const b = start + k * slots;
-      fns[heap[b]](heap[b + 1], heap[b + 2], heap[b + 3], heap[b + 4], heap[b + 5], heap[b + 6], heap[b + 7], heap[b + 8], heap[b + 9], heap[b + 10], heap[b + 11], heap[b + 12], heap[b + 13], heap[b + 14], heap[b + 15], heap[b + 16], heap[b + 17], heap[b + 18], heap[b + 19], heap[b + 20]);
+    const table = ctrl[${SLOT_TABLE}];
+    const units = ctrl[${SLOT_UNITS}];
+    for (;;) {
+      const u = Atomics.add(ctrl, ${SLOT_NEXT}, 1);
+      if (u >= units) break;
+      for (let b = heap[table + u], end = heap[table + u + 1]; b < end; b += slots) {
+        fns[heap[b]](heap[b + 1], heap[b + 2], heap[b + 3], heap[b + 4], heap[b + 5], heap[b + 6], heap[b + 7], heap[b + 8], heap[b + 9], heap[b + 10], heap[b + 11], heap[b + 12], heap[b + 13], heap[b + 14], heap[b + 15], heap[b + 16], heap[b + 17], heap[b + 18], heap[b + 19], heap[b + 20]);
+      }
     }
   } catch (e) {
     fail(e && e.stack ? e.stack : e);
@@ -82,47 +91,67 @@ for (;;) {
 }
 `;
 
-/** Runs call lists: list 0 on the calling thread, list i on worker i. */
+/** A job: `units` units of work whose call records the unit table at heap int32 index `table` points to. */
+export interface TileJob {
+  /** Heap int32 index of the table: units + 1 heap int32 indices, unit u's records lie in [table[u], table[u + 1]). */
+  table: number;
+  units: number;
+}
+
+/**
+ * Runs jobs of gaf-lab's SIMD kernels. Every thread takes the next unit not yet taken until
+ * none is left, so a thread that starts late (its core busy a moment longer) takes fewer units;
+ * units write disjoint outputs, so who runs which changes no result.
+ */
 export interface TileRunner {
-  /** Threads that run tiles (the calling thread included). */
+  /** Threads that run units (the calling thread included). */
   readonly threads: number;
   /** The kernel functions on the calling thread, in {@link KERNEL_FUNCTION_ORDER}. */
   readonly functions: readonly KernelFunction[];
   /**
-   * Runs `lists[0]` here and `lists[i]` (i >= 1) on worker i, and returns when all are done.
-   * @param workerLists heap int32 index of each worker's call list (i >= 1) and its call count.
-   * @throws the first worker's error, when one failed.
+   * Runs every unit of `job` and returns when all are done.
+   * @throws the first failing worker's error.
    */
-  run(own: ArrayLike<number>, workerLists: { start: number; calls: number }[]): void;
+  run(job: TileJob): void;
 }
 
-/** Runs a list of call records on the calling thread. */
-export function runCalls(functions: readonly KernelFunction[], calls: ArrayLike<number>): void {
-  for (let b = 0; b < calls.length; b += CALL_SLOTS) {
-    const f = functions[calls[b]!]!;
-    f(
-      calls[b + 1]!,
-      calls[b + 2]!,
-      calls[b + 3]!,
-      calls[b + 4]!,
-      calls[b + 5]!,
-      calls[b + 6]!,
-      calls[b + 7]!,
-      calls[b + 8]!,
-      calls[b + 9]!,
-      calls[b + 10]!,
-      calls[b + 11]!,
-      calls[b + 12]!,
-      calls[b + 13]!,
-      calls[b + 14]!,
-      calls[b + 15]!,
-      calls[b + 16]!,
-      calls[b + 17]!,
-      calls[b + 18]!,
-      calls[b + 19]!,
-      calls[b + 20]!,
-    );
+/** Runs units on this thread, each unit `claim()` hands out until it returns one past the last. */
+export function runUnits(functions: readonly KernelFunction[], heap: Int32Array, job: TileJob, claim: () => number): void {
+  for (;;) {
+    const u = claim();
+    if (u >= job.units) return;
+    for (let b = heap[job.table + u]!, end = heap[job.table + u + 1]!; b < end; b += CALL_SLOTS) {
+      const f = functions[heap[b]!]!;
+      f(
+        heap[b + 1]!,
+        heap[b + 2]!,
+        heap[b + 3]!,
+        heap[b + 4]!,
+        heap[b + 5]!,
+        heap[b + 6]!,
+        heap[b + 7]!,
+        heap[b + 8]!,
+        heap[b + 9]!,
+        heap[b + 10]!,
+        heap[b + 11]!,
+        heap[b + 12]!,
+        heap[b + 13]!,
+        heap[b + 14]!,
+        heap[b + 15]!,
+        heap[b + 16]!,
+        heap[b + 17]!,
+        heap[b + 18]!,
+        heap[b + 19]!,
+        heap[b + 20]!,
+      );
+    }
   }
+}
+
+/** A kernel's failure on the calling thread (a wasm trap: a planning bug), named as gaf-lab's. */
+function callingThreadError(e: unknown): Error {
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new Error(`gaf-lab's SIMD kernel failed on the calling thread: ${what}`, { cause: e });
 }
 
 class PooledRunner implements TileRunner {
@@ -138,6 +167,7 @@ class PooledRunner implements TileRunner {
   constructor(
     readonly threads: number,
     readonly functions: readonly KernelFunction[],
+    private readonly memory: WasmMemory,
     control: SharedArrayBuffer,
     errors: SharedArrayBuffer,
   ) {
@@ -145,22 +175,20 @@ class PooledRunner implements TileRunner {
     this.errors = errors;
   }
 
-  run(own: ArrayLike<number>, workerLists: { start: number; calls: number }[]): void {
+  run(job: TileJob): void {
     if (this.broken !== undefined) throw new Error(this.broken);
-    if (workerLists.length !== this.threads - 1)
-      throw new Error(`internal: ${workerLists.length} worker lists for ${this.threads - 1} workers`);
-    workerLists.forEach((l, i) => {
-      this.ctrl[SLOT_LISTS + 2 * i] = l.start;
-      this.ctrl[SLOT_LISTS + 1 + 2 * i] = l.calls;
-    });
+    this.ctrl[SLOT_TABLE] = job.table;
+    this.ctrl[SLOT_UNITS] = job.units;
+    Atomics.store(this.ctrl, SLOT_NEXT, 0);
     Atomics.store(this.ctrl, SLOT_RUNNING, this.threads - 1);
     Atomics.add(this.ctrl, SLOT_JOB, 1);
     Atomics.notify(this.ctrl, SLOT_JOB);
     let ownError: unknown;
     try {
-      runCalls(this.functions, own);
+      runUnits(this.functions, new Int32Array(this.memory.buffer), job, () => Atomics.add(this.ctrl, SLOT_NEXT, 1));
     } catch (e) {
-      ownError = e;
+      ownError = callingThreadError(e);
+      Atomics.store(this.ctrl, SLOT_NEXT, job.units); // the workers take no more units
     }
     for (;;) {
       const running = Atomics.load(this.ctrl, SLOT_RUNNING);
@@ -183,11 +211,26 @@ class PooledRunner implements TileRunner {
 
 class SingleRunner implements TileRunner {
   readonly threads = 1;
-  constructor(readonly functions: readonly KernelFunction[]) {}
-  run(own: ArrayLike<number>, workerLists: { start: number; calls: number }[]): void {
-    if (workerLists.length !== 0) throw new Error('internal: worker lists for a single-threaded runner');
-    runCalls(this.functions, own);
+  constructor(
+    readonly functions: readonly KernelFunction[],
+    private readonly memory: WasmMemory,
+  ) {}
+  run(job: TileJob): void {
+    let next = 0;
+    try {
+      runUnits(this.functions, new Int32Array(this.memory.buffer), job, () => next++);
+    } catch (e) {
+      throw callingThreadError(e);
+    }
   }
+}
+
+/**
+ * Why gaf-lab's SIMD kernels are switched off by the user (`GAF_SIMD_KERNELS=0`: every kernel
+ * that would use them takes its XNNPACK path, for comparisons), or undefined.
+ */
+export function simdKernelsSwitchedOff(): string | undefined {
+  return process.env['GAF_SIMD_KERNELS'] === '0' ? "switched off by GAF_SIMD_KERNELS=0 (XNNPACK's kernels instead)" : undefined;
 }
 
 const runners = new WeakMap<WasmMemory, TileRunner | string>();
@@ -214,11 +257,11 @@ export async function startTileRunner(memory: WasmMemory, threads: number): Prom
   }
   const functions = kernelFunctions(new wasmApi.Instance(module, { env: { memory } }));
   if (!shared || threads <= 1) {
-    const r = new SingleRunner(functions);
+    const r = new SingleRunner(functions, memory);
     runners.set(memory, r);
     return r;
   }
-  const control = new SharedArrayBuffer(4 * (SLOT_LISTS + 2 * (threads - 1)));
+  const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
   const errors = new SharedArrayBuffer(ERROR_BYTES);
   const workers = Array.from(
     { length: threads - 1 },
@@ -237,7 +280,7 @@ export async function startTileRunner(memory: WasmMemory, threads: number): Prom
         }),
     ),
   );
-  const r = new PooledRunner(threads, functions, control, errors);
+  const r = new PooledRunner(threads, functions, memory, control, errors);
   workers.forEach((w, i) => {
     // Between jobs the calling thread sees a worker's end as an event; during a job the
     // worker's own exit handler reports it (the calling thread is blocked then).
@@ -267,7 +310,7 @@ export function singleTileRunner(memory: WasmMemory): TileRunner | string {
   let r = singles.get(memory);
   if (r === undefined) {
     const module = kernelModule(isShared(memory));
-    r = typeof module === 'string' ? module : new SingleRunner(kernelFunctions(new wasmApi.Instance(module, { env: { memory } })));
+    r = typeof module === 'string' ? module : new SingleRunner(kernelFunctions(new wasmApi.Instance(module, { env: { memory } })), memory);
     singles.set(memory, r);
   }
   return r;

@@ -8,18 +8,26 @@
  * rows and columns with fixed byte strides, and padding costs nothing. Images are taken in
  * chunks whose x and dy fit a core's L2 cache (every tile of a chunk reads them again). The
  * work units, (tap, block of 4 input channels) with all output channels, are split into
- * contiguous ranges, one per thread; each unit's sums run in the same order whatever thread
- * takes it, so dW does not depend on the thread count.
+ * contiguous parts that the threads take as they come free; each unit's sums run in the same
+ * order whatever thread takes it, so dW does not depend on the thread count.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { callRecord, CALL_SLOTS, TileRunner } from '../simd/tile-threads';
+import { cachedJobTemplate, JobTemplate } from '../simd/job-template';
+import { callRecord, TileRunner } from '../simd/tile-threads';
 import { tileFunctionName } from '../simd/filter-grad-kernel';
 import { ConvInfo } from './conv-attrs';
-import { heapAddress, Scratch } from './wasm-backend-access';
+import { heapAddress, runSimdJob, Scratch } from './wasm-backend-access';
 
 /** Bytes of x and dy per image chunk: about half a core's L2 cache. */
 const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Parts of the work per thread. Each part reads all of x and dy once, so more parts cost
+ * memory traffic; more than one lets a thread that comes free take over from one that started
+ * late.
+ */
+const PARTS_PER_THREAD = 2;
 
 /** True when the direct layout can compute this convolution's filter gradient (output channels in vectors of 4). */
 export function directLayoutFits(info: ConvInfo): boolean {
@@ -47,10 +55,10 @@ function validRange(out: number, stride: number, tap: number, pad: number, size:
 }
 
 /**
- * The tile calls of each thread (records of {@link CALL_SLOTS} int32s, {@link callRecord}).
- * `out` must hold zeros.
+ * The work in `parts` parts (each a list of call records, {@link callRecord}) over disjoint
+ * outputs; `out` must hold zeros. dW does not depend on the number of parts.
  */
-export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, threads: number): number[][] {
+export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, parts: number): number[][] {
   const {
     batchSize: B,
     inHeight: H,
@@ -83,8 +91,8 @@ export function planDirectFilterGrad(info: ConvInfo, at: DirectAddresses, thread
   const xImg = 4 * H * W * C;
   const dyImg = 4 * oh * ow * CO;
   const lists: number[][] = [];
-  for (let t = 0; t < threads; t++) {
-    const mine = units.slice(Math.floor((t * units.length) / threads), Math.floor(((t + 1) * units.length) / threads));
+  for (let t = 0; t < parts; t++) {
+    const mine = units.slice(Math.floor((t * units.length) / parts), Math.floor(((t + 1) * units.length) / parts));
     // Consecutive full blocks of one tap become one call (nCiB blocks).
     const groups: { u: Unit; blocks: number }[] = [];
     for (const u of mine) {
@@ -141,22 +149,12 @@ export function directFilterGrad(
   runner: TileRunner,
 ): tf.TensorInfo {
   const dW = s.alloc(filterShape);
-  const lists = planDirectFilterGrad(
-    info,
-    { x: heapAddress(s.backend, x), dy: heapAddress(s.backend, dy), out: heapAddress(s.backend, dW) },
-    runner.threads,
+  const parts = PARTS_PER_THREAD * runner.threads;
+  const template = cachedJobTemplate(
+    `filter ${parts} ${JSON.stringify(info)}`,
+    () => new JobTemplate(planDirectFilterGrad(info, { x: 0, dy: 0, out: 0 }, parts), 3),
   );
-  const workerLists = lists.slice(1).map((calls) => {
-    const t = s.alloc([Math.max(1, calls.length)], 'int32');
-    return { t, calls };
-  });
-  // Every allocation is done: heap views stay valid from here on.
   s.backend.typedArrayFromHeap(dW).fill(0);
-  const placed = workerLists.map(({ t, calls }) => {
-    const v = s.backend.typedArrayFromHeap(t) as Int32Array;
-    v.set(calls);
-    return { start: v.byteOffset / 4, calls: calls.length / CALL_SLOTS };
-  });
-  runner.run(lists[0]!, placed);
+  runSimdJob(s, runner, template, [heapAddress(s.backend, x), heapAddress(s.backend, dy), heapAddress(s.backend, dW)]);
   return s.keep(dW);
 }

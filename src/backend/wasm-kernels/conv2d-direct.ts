@@ -8,15 +8,16 @@
  * columns; each (row band x column band) rectangle is one set of calls that skip the taps in
  * the padding, so x is read in place and no padded copy is made. A rectangle is tiled with 4
  * pixels along its rows, what is left of it with 4 pixels down its columns, the rest pixel by
- * pixel. Work units are (image chunk, block of 8 output channels), split into contiguous
- * ranges, one per thread; every output is one complete sum whoever computes it, so the result
- * does not depend on the thread count.
+ * pixel. Work units are (image chunk, block of output channels), taken by the threads as they
+ * come free; every output is one complete sum whoever computes it, so the result does not
+ * depend on the thread count.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import { CONV_TILE_CO_VECTORS, CONV_TILE_PIXELS, convFunctionName } from '../simd/conv-kernel';
-import { callRecord, CALL_SLOTS, TileRunner } from '../simd/tile-threads';
-import { heapAddress, heapF32, Scratch } from './wasm-backend-access';
+import { cachedJobTemplate, JobTemplate } from '../simd/job-template';
+import { callRecord, TileRunner } from '../simd/tile-threads';
+import { heapAddress, heapF32, runSimdJob, Scratch } from './wasm-backend-access';
 
 /** Bytes of x and output per image chunk: about half a core's L2 cache. */
 const CHUNK_BYTES = 256 * 1024;
@@ -101,8 +102,11 @@ export function directConvChunkImages(info: DirectConvInfo): number {
   return Math.max(1, Math.min(info.batchSize, Math.floor(CHUNK_BYTES / perImage)));
 }
 
-/** The calls of each thread (records of {@link CALL_SLOTS} int32s); outputs no tap reaches are left to the caller. */
-export function planDirectConv(info: DirectConvInfo, at: DirectConvAddresses, threads: number): number[][] {
+/**
+ * The units of work: one per (image chunk, block of output channels), each a list of call
+ * records ({@link callRecord}); outputs no tap reaches are left to the caller.
+ */
+export function planDirectConv(info: DirectConvInfo, at: DirectConvAddresses): number[][] {
   const {
     batchSize: B,
     inHeight: H,
@@ -136,10 +140,9 @@ export function planDirectConv(info: DirectConvInfo, at: DirectConvAddresses, th
   const xPixW = 4 * sw * C; // one output column right, in x
   const outPixH = 4 * ow * CO;
   const outPixW = 4 * CO;
-  const lists: number[][] = [];
-  for (let t = 0; t < threads; t++) {
+  return units.map((u) => {
     const calls: number[] = [];
-    for (const u of units.slice(Math.floor((t * units.length) / threads), Math.floor(((t + 1) * units.length) / threads))) {
+    {
       for (const rb of rowBands) {
         for (const cb of colBands) {
           const nKh = rb.k1 - rb.k0;
@@ -185,9 +188,8 @@ export function planDirectConv(info: DirectConvInfo, at: DirectConvAddresses, th
         }
       }
     }
-    lists.push(calls);
-  }
-  return lists;
+    return calls;
+  });
 }
 
 /**
@@ -211,9 +213,6 @@ export function directConv2d(
     init: heapAddress(s.backend, bias ?? zeros!),
     out: heapAddress(s.backend, out),
   };
-  const lists = planDirectConv(info, at, runner.threads);
-  const workerLists = lists.slice(1).map((calls) => ({ t: s.alloc([Math.max(1, calls.length)], 'int32'), calls }));
-  // Every allocation is done: heap views stay valid from here on.
   if (zeros) heapF32(s.backend, zeros).fill(0);
   const empty = emptyRectangles(info);
   if (empty.length > 0) {
@@ -223,11 +222,8 @@ export function directConv2d(
       for (const [r0, r1, c0, c1] of empty)
         for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) o.set(start, ((n * info.outHeight + r) * info.outWidth + c) * CO);
   }
-  const placed = workerLists.map(({ t, calls }) => {
-    const v = s.backend.typedArrayFromHeap(t) as Int32Array;
-    v.set(calls);
-    return { start: v.byteOffset / 4, calls: calls.length / CALL_SLOTS };
-  });
-  runner.run(lists[0]!, placed);
+  const key = `conv ${JSON.stringify(info)}`;
+  const template = cachedJobTemplate(key, () => new JobTemplate(planDirectConv(info, { x: 0, w: 0, init: 0, out: 0 }), 4));
+  runSimdJob(s, runner, template, [at.x, at.w, at.init, at.out]);
   return out;
 }

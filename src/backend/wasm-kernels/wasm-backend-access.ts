@@ -10,7 +10,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { singleTileRunner, TileRunner, tileRunnerFor } from '../simd/tile-threads';
+import { JobTemplate } from '../simd/job-template';
+import { simdKernelsSwitchedOff, singleTileRunner, TileRunner, tileRunnerFor } from '../simd/tile-threads';
 import { isWasmMemory, WasmMemory } from '../simd/webassembly';
 
 /** The methods of tfjs-backend-wasm's BackendWasm that these kernels rely on. */
@@ -58,9 +59,23 @@ export function wasmMemoryOf(backend: unknown): WasmMemory | undefined {
  * thread of the run), else the calling thread alone; or why there is none.
  */
 export function simdRunner(backend: unknown): TileRunner | string {
+  const off = simdKernelsSwitchedOff();
+  if (off !== undefined) return off;
   const memory = wasmMemoryOf(backend);
   if (memory === undefined) return 'the wasm backend exposes no WebAssembly.Memory (another tfjs-backend-wasm version?)';
   return tileRunnerFor(memory) ?? singleTileRunner(memory);
+}
+
+/**
+ * Runs a job on `runner` with its operands at byte addresses `bases`: writes it to a scratch
+ * int32 tensor on the heap, where every thread reads it. Call after the kernel's other
+ * allocations (this one may grow the heap and detach the caller's views).
+ */
+export function runSimdJob(s: Scratch, runner: TileRunner, template: JobTemplate, bases: readonly number[]): void {
+  const t = s.alloc([template.slots], 'int32');
+  const v = s.backend.typedArrayFromHeap(t) as Int32Array;
+  runner.run(template.write(new Int32Array(v.buffer), v.byteOffset / 4, bases));
+  s.free(t);
 }
 
 /** Byte address of a tensor's data on the wasm heap. */
