@@ -12,7 +12,7 @@
  * not depend on how outputs are split between calls or threads.
  * @module
  */
-import { FunctionSpec, I32, op, V128 } from './wasm-binary';
+import { bodyBuilder, FunctionSpec, I32, op, V128 } from './wasm-binary';
 
 /** Output pixels per tile: 4, and 1 for what is left over. */
 export const CONV_TILE_PIXELS = [2, 1] as const;
@@ -69,12 +69,7 @@ function convTile(PX: number, VB: number): FunctionSpec {
   const s = v0 + PX * VB + VB;
   const get = op.localGet;
   const set = op.localSet;
-  const b: number[] = [];
-  const emit = (...parts: (readonly number[])[]) => {
-    for (const p of parts) b.push(...p);
-  };
-  const addInto = (dst: number, a: number, c: number) => emit(get(a), get(c), op.i32Add, set(dst));
-  const countDown = (n: number) => emit(get(n), op.i32Const(1), op.i32Sub, op.localTee(n), op.brIf(0), op.end);
+  const { bytes: b, emit, addInto, countDown } = bodyBuilder();
   /** Pushes base + (pixel k's offset). */
   const pixel = (base: number, k: number, off: (k: number) => number) =>
     k === 0 ? emit(get(base)) : emit(get(base), get(off(k)), op.i32Add);

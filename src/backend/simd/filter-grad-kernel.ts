@@ -13,7 +13,7 @@
  * split into image chunks or spread over threads.
  * @module
  */
-import { FunctionSpec, I32, op, V128 } from './wasm-binary';
+import { bodyBuilder, FunctionSpec, I32, op, V128 } from './wasm-binary';
 
 /** Input channels per tile (broadcast loads of x): 4 and the remainders 1-3. */
 export const TILE_CI = [4, 3, 2, 1] as const;
@@ -59,14 +59,7 @@ function tileFunction(CB: number, VB: number): FunctionSpec {
   const s = v0 + CB * VB + VB;
   const get = op.localGet;
   const set = op.localSet;
-  const b: number[] = [];
-  const emit = (...parts: (readonly number[])[]) => {
-    for (const p of parts) b.push(...p);
-  };
-  /** local = a + b (locals). */
-  const addInto = (dst: number, a: number, c: number) => emit(get(a), get(c), op.i32Add, set(dst));
-  /** local -= 1; loop again while it is not 0 (ends the innermost open loop's body). */
-  const countDown = (n: number) => emit(get(n), op.i32Const(1), op.i32Sub, op.localTee(n), op.brIf(0), op.end);
+  const { bytes: b, emit, addInto, countDown } = bodyBuilder();
   /** The address of accumulator (j, v) in dW: oOb + j * outCi, offset 16 v. */
   const accAddress = (j: number) => [...get(L.oOb), ...get(P.outCi), ...op.i32Const(j), ...op.i32Mul, ...op.i32Add];
 

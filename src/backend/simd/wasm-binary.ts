@@ -68,6 +68,31 @@ export const op = {
   f32x4Mul: [SIMD, ...uleb(0xe6)],
 } as const;
 
+/** A function body under construction, with the loop idioms the kernels share. */
+export interface BodyBuilder {
+  readonly bytes: number[];
+  /** Appends instructions. */
+  emit(...parts: (readonly number[])[]): void;
+  /** local `dst` = local `a` + local `b` (i32). */
+  addInto(dst: number, a: number, b: number): void;
+  /** local `n` -= 1, and loop again while it is not 0: closes the innermost open loop (a do-while; counts start at 1 or more). */
+  countDown(n: number): void;
+}
+
+/** A new, empty {@link BodyBuilder}. */
+export function bodyBuilder(): BodyBuilder {
+  const bytes: number[] = [];
+  const emit = (...parts: (readonly number[])[]) => {
+    for (const p of parts) bytes.push(...p);
+  };
+  return {
+    bytes,
+    emit,
+    addInto: (dst, a, b) => emit(op.localGet(a), op.localGet(b), op.i32Add, op.localSet(dst)),
+    countDown: (n) => emit(op.localGet(n), op.i32Const(1), op.i32Sub, op.localTee(n), op.brIf(0), op.end),
+  };
+}
+
 /** Value types of locals. */
 export const I32 = 0x7f;
 export const V128 = 0x7b;
