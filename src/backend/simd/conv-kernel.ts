@@ -4,7 +4,9 @@
  *
  * out[p, co] = init[co] + sum over taps (kh, kw) and input channels ci of
  * x[p's window at (kh, kw), ci] * w[kh, kw, ci, co]. A tile keeps P output pixels x VB vectors
- * of 4 output channels in registers (4 x 2: 8 accumulators, as the filter-gradient tile) and
+ * of 4 output channels in registers (2 x 4: 8 accumulators, and a whole 64-byte filter row per
+ * load; measured 1.35-1.5x faster than 4 pixels x 2 vectors, whose broadcasts need an address
+ * each) and
  * walks the taps and input channels: per step VB vector loads of the filter row and P
  * broadcast loads of x. The tap ranges are parameters, so a caller covers the border of the
  * image with calls that skip the taps falling into the padding: no padded copy of x is made.
@@ -14,9 +16,9 @@
  */
 import { bodyBuilder, FunctionSpec, I32, op, V128 } from './wasm-binary';
 
-/** Output pixels per tile: 4, and 1 for what is left over. */
+/** Output pixels per tile: 2, and 1 for what is left over. */
 export const CONV_TILE_PIXELS = [2, 1] as const;
-/** Vectors of 4 output channels per tile: 2 and the remainder 1. */
+/** Vectors of 4 output channels per tile: 4, and 2 and 1 for what is left over. */
 export const CONV_TILE_CO_VECTORS = [4, 2, 1] as const;
 
 /** Export name of the conv tile function. */

@@ -6,9 +6,9 @@
  * The plan: the output rows whose window lies inside the image in height form bands with the
  * same valid taps (the padding rows at the top and bottom are bands of their own), likewise
  * columns; each (row band x column band) rectangle is one set of calls that skip the taps in
- * the padding, so x is read in place and no padded copy is made. A rectangle is tiled with 4
- * pixels along its rows, what is left of it with 4 pixels down its columns, the rest pixel by
- * pixel. Work units are (image chunk, block of output channels), taken by the threads as they
+ * the padding, so x is read in place and no padded copy is made. A rectangle is tiled with
+ * the tile's pixels (2) along its rows, what is left of it with 2 pixels down its columns, the
+ * rest pixel by pixel. Work units are (image chunk, block of output channels), taken by the threads as they
  * come free; every output is one complete sum whoever computes it, so the result does not
  * depend on the thread count.
  * @module

@@ -24,7 +24,7 @@ export interface WasmFastKernelInfo {
 }
 
 const DIRECT_CONV =
-  "gaf-lab's own WebAssembly SIMD convolution (4-pixel x 8-channel register tiles, taps in the padding skipped, no padded copy), on every thread of the run";
+  "gaf-lab's own WebAssembly SIMD convolution (2-pixel x 16-channel register tiles, taps in the padding skipped, no padded copy), on every thread of the run";
 
 const REPLACEMENTS: readonly (KernelReplacement & WasmFastKernelInfo)[] = [
   {
