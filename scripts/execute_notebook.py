@@ -55,22 +55,44 @@ def main(argv):
     def on_cell_execute(cell, cell_index):
         current.update(cell=cell, number=cell_index + 1)
 
-    client = NotebookClient(
-        nb,
-        on_cell_execute=on_cell_execute,
-        kernel_name=kernel,
-        timeout=int(cell_timeout),
-        startup_timeout=int(startup_timeout),
-        resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}},
-    )
+    def client():
+        return NotebookClient(
+            nb,
+            on_cell_execute=on_cell_execute,
+            kernel_name=kernel,
+            timeout=int(cell_timeout),
+            startup_timeout=int(startup_timeout),
+            resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}},
+        )
+
     failure = None
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError) as err:
-        failure = err
-    finally:
-        # nbclient fills `nb` in place, so a failed run still leaves the outputs up to the failure.
-        nbformat.write(nb, out)
+    # tslab's kernel can lose its first kernel_info reply to a race in its zeromq sockets
+    # ("Socket is blocked by a bind or unbind operation", EBUSY) and then never answers; no
+    # cell has run then, so a fresh kernel is started (at most twice more).
+    attempts = 3
+    for attempt in range(1, attempts + 1):
+        try:
+            client().execute()
+            break
+        except (CellExecutionError, CellTimeoutError) as err:
+            failure = err
+            break
+        except RuntimeError as err:
+            if current or "didn't respond" not in str(err):
+                raise
+            if attempt == attempts:
+                print(f"[run-notebook] FAILED: the {kernel} kernel did not answer within {startup_timeout} s, "
+                      f"{attempts} tries; raise NOTEBOOK_STARTUP_TIMEOUT on a loaded machine, or run "
+                      "'bash scripts/setup-jupyter.sh' if the kernel is broken", file=sys.stderr)
+                sys.stderr.flush()
+                # Skips nbclient's exit hooks, which would try to clean up kernels it has already
+                # shut down and print an AssertionError trace for each.
+                os._exit(1)
+            print(f"[execute_notebook] the kernel did not start ({err}); starting a new one "
+                  f"(try {attempt + 1} of {attempts})", file=sys.stderr)
+        finally:
+            # nbclient fills `nb` in place, so a failed run still leaves the outputs up to the failure.
+            nbformat.write(nb, out)
 
     if failure is None:
         return 0
