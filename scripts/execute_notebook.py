@@ -88,7 +88,7 @@ def main(argv):
                 # Skips nbclient's exit hooks, which would try to clean up kernels it has already
                 # shut down and print an AssertionError trace for each.
                 os._exit(1)
-            print(f"[execute_notebook] the kernel did not start ({err}); starting a new one "
+            print(f"[run-notebook] the kernel did not start ({err}); starting a new one "
                   f"(try {attempt + 1} of {attempts})", file=sys.stderr)
         finally:
             # nbclient fills `nb` in place, so a failed run still leaves the outputs up to the failure.
