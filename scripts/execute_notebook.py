@@ -3,7 +3,7 @@
     /usr/bin/python3 scripts/execute_notebook.py NOTEBOOK OUT KERNEL CELL_TIMEOUT STARTUP_TIMEOUT
 
 Called by scripts/run-notebook.sh (which sets JUPYTER_PATH to the project's kernels). This does
-what `jupyter nbconvert --to notebook --execute` does (same nbclient underneath), with two
+what `jupyter nbconvert --to notebook --execute` does (same nbclient underneath), with three
 differences that matter for tslab:
 
 - tslab reports a failing cell (TypeScript error or exception) as an error with an empty name
@@ -11,6 +11,7 @@ differences that matter for tslab:
   shows only "<Error>: " and writes nothing. Here the failing cell's own output is printed and
   the partly executed notebook is still written, so the cause is visible.
 - The kernel runs in the notebook's folder, as when the notebook is opened in Jupyter.
+- A kernel that never answers its first request is replaced by a fresh one (3 tries in all).
 """
 import os
 import sys
@@ -80,19 +81,20 @@ def main(argv):
         except RuntimeError as err:
             if current or "didn't respond" not in str(err):
                 raise
-            if attempt == attempts:
-                print(f"[run-notebook] FAILED: the {kernel} kernel did not answer within {startup_timeout} s, "
-                      f"{attempts} tries; raise NOTEBOOK_STARTUP_TIMEOUT on a loaded machine, or run "
-                      "'bash scripts/setup-jupyter.sh' if the kernel is broken", file=sys.stderr)
-                sys.stderr.flush()
-                # Skips nbclient's exit hooks, which would try to clean up kernels it has already
-                # shut down and print an AssertionError trace for each.
-                os._exit(1)
-            print(f"[run-notebook] the kernel did not start ({err}); starting a new one "
-                  f"(try {attempt + 1} of {attempts})", file=sys.stderr)
+            if attempt < attempts:
+                print(f"[run-notebook] the kernel did not start ({err}); starting a new one "
+                      f"(try {attempt + 1} of {attempts})", file=sys.stderr)
         finally:
             # nbclient fills `nb` in place, so a failed run still leaves the outputs up to the failure.
             nbformat.write(nb, out)
+    else:
+        print(f"[run-notebook] FAILED: the {kernel} kernel did not answer within {startup_timeout} s, "
+              f"{attempts} tries; raise NOTEBOOK_STARTUP_TIMEOUT on a loaded machine, or run "
+              "'bash scripts/setup-jupyter.sh' if the kernel is broken", file=sys.stderr)
+        sys.stderr.flush()
+        # Skips nbclient's exit hooks, which would try to clean up kernels it has already shut
+        # down and print an AssertionError trace for each.
+        os._exit(1)
 
     if failure is None:
         return 0

@@ -15,7 +15,8 @@
 #
 # Environment:
 #   NOTEBOOK_CELL_TIMEOUT     seconds one cell may run (default 120)
-#   NOTEBOOK_STARTUP_TIMEOUT  seconds the kernel may take to start (default 60)
+#   NOTEBOOK_STARTUP_TIMEOUT  seconds the kernel may take to start (default 60; a kernel that
+#                             never answers is replaced, 3 tries in all)
 #   JUPYTER_PYTHON            the Python that has nbclient (default Debian's /usr/bin/python3)
 #
 # The package must be built first (`npm run build`): notebooks import it from dist/.

@@ -4,11 +4,10 @@
  *
  * out[p, co] = init[co] + sum over taps (kh, kw) and input channels ci of
  * x[p's window at (kh, kw), ci] * w[kh, kw, ci, co]. A tile keeps P output pixels x VB vectors
- * of 4 output channels in registers (2 x 4: 8 accumulators, and a whole 64-byte filter row per
- * load; measured 1.35-1.5x faster than 4 pixels x 2 vectors, whose broadcasts need an address
- * each) and
- * walks the taps and input channels: per step VB vector loads of the filter row and P
- * broadcast loads of x. The tap ranges are parameters, so a caller covers the border of the
+ * of 4 output channels in registers (2 x 4: 8 accumulators and a whole 64-byte filter row per
+ * step; measured 1.35-1.5x faster than 4 pixels x 2 vectors, whose broadcasts need an address
+ * each) and walks the taps and input channels: per step VB vector loads of the filter row and
+ * P broadcast loads of x. The tap ranges are parameters, so a caller covers the border of the
  * image with calls that skip the taps falling into the padding: no padded copy of x is made.
  * Every output is one complete sum in a fixed order (taps, then channels), so the result does
  * not depend on how outputs are split between calls or threads.

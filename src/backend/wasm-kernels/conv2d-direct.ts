@@ -8,9 +8,9 @@
  * columns; each (row band x column band) rectangle is one set of calls that skip the taps in
  * the padding, so x is read in place and no padded copy is made. A rectangle is tiled with
  * the tile's pixels (2) along its rows, what is left of it with 2 pixels down its columns, the
- * rest pixel by pixel. Work units are (image chunk, block of output channels), taken by the threads as they
- * come free; every output is one complete sum whoever computes it, so the result does not
- * depend on the thread count.
+ * rest pixel by pixel. Work units are (image chunk, block of output channels), taken by the
+ * threads as they come free; every output is one complete sum whoever computes it, so the
+ * result does not depend on the thread count.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
